@@ -1,0 +1,91 @@
+/** `mdps:*` — designs, stored as their JSON document plus the sizes the lists show. */
+import { WorkbenchApiError, type MdpRecord, type MdpSummary } from '../../shared/api';
+import type { MdpDocument } from '../../shared/mdp/types';
+import { checkMdpDocument } from './mdpDocument';
+import { notFound, type CallsOf, type HandlerMap, type ServiceContext } from './context';
+
+interface MdpRow {
+  id: number;
+  name: string;
+  document?: string;
+  states: number;
+  actions: number;
+  action_kind: 'discrete' | 'box';
+  preset: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+const SUMMARY_COLUMNS = 'id, name, states, actions, action_kind, preset, created_at, updated_at';
+
+function toSummary(r: MdpRow): MdpSummary {
+  return {
+    id: r.id,
+    name: r.name,
+    states: r.states,
+    actions: r.actions,
+    actionKind: r.action_kind,
+    preset: r.preset,
+    createdAt: r.created_at,
+    updatedAt: r.updated_at,
+  };
+}
+
+export function createMdpHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'mdps'>> {
+  const { sql } = ctx;
+  const list = sql.prepare<[], MdpRow>(`SELECT ${SUMMARY_COLUMNS} FROM mdps ORDER BY updated_at DESC, id DESC`);
+  const get = sql.prepare<[number], MdpRow>(`SELECT ${SUMMARY_COLUMNS}, document FROM mdps WHERE id = ?`);
+  const insert = sql.prepare(
+    `INSERT INTO mdps (name, document, states, actions, action_kind, preset, created_at, updated_at)
+     VALUES (@name, @document, @states, @actions, @actionKind, @preset, @now, @now)`,
+  );
+  const update = sql.prepare(
+    `UPDATE mdps SET name = @name, document = @document, states = @states, actions = @actions,
+       action_kind = @actionKind, preset = @preset, updated_at = @now WHERE id = @id`,
+  );
+  const runCount = sql.prepare<[number], number>('SELECT count(*) FROM runs WHERE mdp_id = ?').pluck();
+  const del = sql.prepare('DELETE FROM mdps WHERE id = ?');
+
+  const read = (id: number): MdpRecord => {
+    const row = get.get(id);
+    if (!row) throw notFound('MDP', id);
+    return { ...toSummary(row), document: JSON.parse(row.document!) as MdpDocument };
+  };
+
+  return {
+    'mdps:list': () => list.all().map(toSummary),
+    'mdps:get': ({ id }) => read(id),
+    'mdps:save': ({ id, document, preset }) => {
+      const checked = checkMdpDocument(document);
+      if (!checked.ok)
+        throw new WorkbenchApiError('invalid-payload', `the MDP document '${document.name}' is not valid`, checked.problems);
+      const params = {
+        name: document.name,
+        document: JSON.stringify(document),
+        ...checked.facts,
+        now: ctx.now(),
+      };
+      let savedId: number;
+      if (id === undefined) {
+        savedId = Number(insert.run({ ...params, preset: preset ?? null }).lastInsertRowid);
+      } else {
+        const existing = get.get(id);
+        if (!existing) throw notFound('MDP', id);
+        // `preset` left out keeps the stored one; null clears it
+        update.run({ ...params, id, preset: preset === undefined ? existing.preset : preset });
+        savedId = id;
+      }
+      const record = read(savedId);
+      ctx.events.emit('onMdpsChanged', { ids: [savedId] });
+      return record;
+    },
+    'mdps:delete': ({ id }) => {
+      const runs = runCount.get(id) ?? 0;
+      if (runs > 0)
+        throw new WorkbenchApiError('conflict', `MDP ${id} has ${runs} run${runs === 1 ? '' : 's'}; delete them before the MDP`);
+      const deleted = del.run(id).changes > 0;
+      if (deleted) ctx.events.emit('onMdpsChanged', { ids: [id] });
+      return { deleted };
+    },
+  };
+}
