@@ -1,0 +1,105 @@
+/**
+ * Softmax policy gradient with the exact gradient (ALGORITHMS.md §7):
+ *
+ *     theta(s,j) <- theta(s,j) + eta dJ/dtheta(s,j),   pi(.|s) = softmax(theta(s,.)),
+ *     dJ/dtheta(s,j) = d(s) pi(j|s) A(s,j) / (1 - gamma).
+ *
+ * With tau > 0 the objective is the entropy-regularised J and the gradient is the exact one of that
+ * objective (Mei et al. 2020): A(s,j) = Q(s,j) - tau log(pi(j|s)/mu(j)) - V(s) with Q = r + gamma P V and V
+ * the regularised value (the "+1" of the entropy derivative cancels through the softmax). d is the
+ * UNNORMALISED occupancy (1 - gamma) rho0^T (I - gamma P_pi)^{-1}; it is the normalised d^pi of §1 unless
+ * transitions terminate, and only then makes the gradient exact.
+ *
+ * The logits start at log pi_init (actions with pi = 0 get -Infinity and stay at 0: their gradient is 0).
+ * Done when the largest gradient entry is exactly 0 (a stationary point on the support).
+ */
+import type { TabularMdp } from '../../shared/mdp/types';
+import type { IterationMetrics } from '../../shared/methods';
+import { MethodInputError, type RunSpec } from '../types';
+import { IterativeMethod, numberOption, type MethodContext, type ReferenceMethod } from './method';
+
+/** dJ/dtheta into `grad` (see the file comment). dRaw = unnormalised occupancy. */
+export function softmaxGradient(
+  S: number,
+  N: number,
+  policy: Float64Array,
+  Q: Float64Array,
+  V: Float64Array,
+  dRaw: Float64Array,
+  mu: Float64Array,
+  gamma: number,
+  tau: number,
+  grad: Float64Array,
+): number {
+  let gmax = 0;
+  const c = 1 / (1 - gamma);
+  for (let s = 0; s < S; s++) {
+    const off = s * N;
+    const w = dRaw[s] * c;
+    for (let j = 0; j < N; j++) {
+      const p = policy[off + j];
+      if (!(p > 0)) {
+        grad[off + j] = 0;
+        continue;
+      }
+      let a = Q[off + j] - V[s];
+      if (tau > 0) a -= tau * Math.log(p / mu[j]);
+      const g = w * p * a;
+      grad[off + j] = g;
+      if (Math.abs(g) > gmax) gmax = Math.abs(g);
+    }
+  }
+  return gmax;
+}
+
+export class SoftmaxPgIterator extends IterativeMethod {
+  readonly eta: number;
+  private readonly theta: Float64Array;
+  private readonly grad: Float64Array;
+  private readonly dRaw: Float64Array;
+
+  constructor(mdp: TabularMdp, spec: RunSpec, ctx: MethodContext = {}) {
+    super('softmax-pg', mdp, spec, ctx);
+    this.eta = numberOption(spec.options, 'eta', 1);
+    if (!(this.eta > 0 && Number.isFinite(this.eta))) throw new MethodInputError(`eta must be > 0, got ${this.eta}`);
+    this.theta = new Float64Array(this.pi.length);
+    for (let i = 0; i < this.pi.length; i++) this.theta[i] = this.pi[i] > 0 ? Math.log(this.pi[i]) : -Infinity;
+    this.grad = new Float64Array(this.pi.length);
+    this.dRaw = new Float64Array(mdp.S);
+  }
+
+  protected update(): Partial<IterationMetrics> {
+    const { S, N, mu } = this.mdp;
+    const ev = this.evaluation;
+    const d = ev.d as Float64Array;
+    const mass = ev.occupancyMass ?? 1;
+    for (let s = 0; s < S; s++) this.dRaw[s] = d[s] * mass;
+    const gmax = softmaxGradient(S, N, this.pi, ev.Q, ev.V, this.dRaw, mu, this.gamma, this.tau, this.grad);
+    const th = this.theta;
+    for (let s = 0; s < S; s++) {
+      const off = s * N;
+      let mx = -Infinity;
+      for (let j = 0; j < N; j++) {
+        if (th[off + j] !== -Infinity) th[off + j] += this.eta * this.grad[off + j];
+        if (th[off + j] > mx) mx = th[off + j];
+      }
+      let z = 0;
+      for (let j = 0; j < N; j++) {
+        // re-centre the logits (softmax is shift invariant) so they stay bounded
+        if (th[off + j] !== -Infinity) th[off + j] -= mx;
+        const e = th[off + j] === -Infinity ? 0 : Math.exp(th[off + j]);
+        this.pi[off + j] = e;
+        z += e;
+      }
+      for (let j = 0; j < N; j++) this.pi[off + j] /= z;
+    }
+    this.diag.gradientMax = gmax;
+    if (gmax === 0) this.finished = true;
+    return {};
+  }
+}
+
+export const softmaxPgMethod: ReferenceMethod = {
+  id: 'softmax-pg',
+  start: (mdp, spec) => new SoftmaxPgIterator(mdp, spec),
+};
