@@ -1,0 +1,633 @@
+/**
+ * Exact policy evaluation, occupancy measures and the small row helpers every reference method uses
+ * (ALGORITHMS.md §1).
+ *
+ * Problem: for a policy pi (rows on the simplex, index s * N + j) solve the regularised Bellman equation
+ *
+ *     V = r_pi - tau KL_pi + gamma P_pi V,
+ *     r_pi(s)   = sum_j pi(j|s) r(s,j),
+ *     KL_pi(s)  = sum_j pi(j|s) log(pi(j|s) / mu(j))        (0 log 0 = 0),
+ *     P_pi(s,s') = sum_j pi(j|s) P(s'|s,j),
+ *
+ * and form Q(s,j) = r(s,j) + gamma sum_s' P(s'|s,j) V(s') (no entropy term in Q, as in §1).
+ *
+ * Solvers:
+ *  - 'dense' (default for S <= 1500): LU with partial pivoting of A = I - gamma P_pi (row-major, the
+ *    elimination skips structural zeros of the pivot row, so sparse P_pi factor fast). Exact up to
+ *    round-off; A is an M-matrix-like, strictly diagonally dominant matrix for gamma < 1 (rows of P_pi
+ *    sum to <= 1), so pivoting is for safety only.
+ *  - 'iterative' (S > 1500): restarted GMRES(30) on (I - gamma P_pi) V = c from the warm start `warm`,
+ *    to a 2-norm residual <= tol * max(1, |V|_inf); if it stalls (restarts can stagnate on adversarial
+ *    structure) Gauss–Seidel sweeps finish the job (diagonal P_pi(s,s) moved to the left; they contract at
+ *    least at rate gamma per sweep) until a sweep's update is <= tol * max(1, |V|_inf) or `maxSweeps`.
+ *    The residual |V - (c + gamma P_pi V)|_inf reached is recomputed exactly at the end, so the trace
+ *    states what was achieved. The occupancy uses the same solvers on the transposed system.
+ *
+ * Terminated transitions are omitted mass in the CSR rows, so rows of P_pi sum to <= 1; the occupancy
+ * d = (1 - gamma) rho0^T (I - gamma P_pi)^{-1} then has total mass <= 1 and is normalised explicitly to a
+ * probability vector (the mass before normalisation is returned as `occupancyMass` where it matters:
+ * J_plain - J_tau = tau / (1 - gamma) * occupancyMass * sum_s d(s) KL_pi(s)).
+ */
+import type { TabularMdp } from '../../shared/mdp/types';
+
+/** Largest S evaluated by dense LU under solver 'auto'. */
+export const DENSE_EVALUATION_MAX_STATES = 1500;
+
+export interface Evaluation {
+  V: Float64Array;
+  Q: Float64Array;
+  /** ||V - (r_pi - tau KL_pi + gamma P_pi V)||_inf reached */
+  residual: number;
+  solver: 'dense' | 'iterative';
+  /** normalised occupancy d^pi (only when asked for with `occupancy: true`) */
+  d?: Float64Array;
+  /** total mass of (1 - gamma) rho0^T (I - gamma P_pi)^{-1} before normalisation (1 without termination) */
+  occupancyMass?: number;
+  /** Gauss–Seidel sweeps used (iterative solver; 0 when GMRES converged) */
+  sweeps?: number;
+  /** GMRES matrix-vector products used (iterative solver) */
+  matvecs?: number;
+}
+
+export interface EvaluationOptions {
+  /** 'auto' (default): dense for S <= denseMaxStates, iterative above */
+  solver?: 'auto' | 'dense' | 'iterative';
+  denseMaxStates?: number;
+  /** iterative solver: restarted GMRES(30) finished by Gauss–Seidel if it stalls (default), or Gauss–Seidel */
+  iterative?: 'gmres' | 'gauss-seidel';
+  /** cap on GMRES matrix-vector products (default 3000) */
+  maxMatvecs?: number;
+  /** cap on Gauss–Seidel sweeps (default 200000) */
+  maxSweeps?: number;
+  /** also compute the normalised occupancy d^pi (re-uses the LU factors in the dense case) */
+  occupancy?: boolean;
+  /** warm start for the occupancy (iterative solver) */
+  warmOccupancy?: Float64Array | null;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Row helpers
+
+/** The uniform policy pi(j|s) = 1/N. */
+export function uniformPolicy(mdp: TabularMdp): Float64Array {
+  const pi = new Float64Array(mdp.S * mdp.N);
+  pi.fill(1 / mdp.N);
+  return pi;
+}
+
+/** The reference measure in every state, pi(j|s) = mu(j). */
+export function referencePolicy(mdp: TabularMdp): Float64Array {
+  const { S, N, mu } = mdp;
+  const pi = new Float64Array(S * N);
+  for (let s = 0; s < S; s++) pi.set(mu, s * N);
+  return pi;
+}
+
+/** Shannon entropy -sum_j p_j log p_j of the row starting at `offset` (0 log 0 = 0). */
+export function entropyRow(p: Float64Array, offset: number, N: number): number {
+  let h = 0;
+  for (let j = 0; j < N; j++) {
+    const x = p[offset + j];
+    if (x > 0) h -= x * Math.log(x);
+  }
+  return h;
+}
+
+/**
+ * KL(p || q) = sum_j p_j log(p_j / q_j) of two rows (0 log 0 = 0; +Infinity where p_j > 0 = q_j).
+ * `q` may be a single row (qOffset = 0) such as mu.
+ */
+export function klRow(p: Float64Array, pOffset: number, q: Float64Array, qOffset: number, N: number): number {
+  let kl = 0;
+  for (let j = 0; j < N; j++) {
+    const x = p[pOffset + j];
+    if (x > 0) {
+      const y = q[qOffset + j];
+      if (!(y > 0)) return Infinity;
+      kl += x * Math.log(x / y);
+    }
+  }
+  return kl;
+}
+
+/** J = sum_s rho0(s) V(s). */
+export function policyObjective(mdp: TabularMdp, V: Float64Array): number {
+  let J = 0;
+  for (let s = 0; s < mdp.S; s++) J += mdp.rho0[s] * V[s];
+  return J;
+}
+
+/** Q(s,j) = r(s,j) + gamma sum_s' P(s'|s,j) V(s'), written into `out`. */
+export function actionValues(mdp: TabularMdp, V: Float64Array, gamma: number, out?: Float64Array): Float64Array {
+  const { S, N, reward, rowPtr, next, prob } = mdp;
+  const Q = out ?? new Float64Array(S * N);
+  const SN = S * N;
+  for (let sj = 0; sj < SN; sj++) {
+    let acc = 0;
+    for (let e = rowPtr[sj], end = rowPtr[sj + 1]; e < end; e++) acc += prob[e] * V[next[e]];
+    Q[sj] = reward[sj] + gamma * acc;
+  }
+  return Q;
+}
+
+/** c(s) = r_pi(s) - tau KL_pi(s): the per-state reward of the regularised Bellman equation. */
+export function regularisedReward(mdp: TabularMdp, policy: Float64Array, tau: number, out?: Float64Array): Float64Array {
+  const { S, N, reward, mu } = mdp;
+  const c = out ?? new Float64Array(S);
+  for (let s = 0; s < S; s++) {
+    const o = s * N;
+    let acc = 0;
+    for (let j = 0; j < N; j++) {
+      const p = policy[o + j];
+      if (p !== 0) {
+        acc += p * reward[o + j];
+        if (tau !== 0 && p > 0) acc -= tau * p * Math.log(p / mu[j]);
+      }
+    }
+    c[s] = acc;
+  }
+  return c;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// P_pi as a state-level CSR matrix (duplicate columns allowed)
+
+/** P_pi(s, s') = sum_j pi(j|s) P(s'|s,j) as CSR over states (entries may repeat a column). */
+export interface StateMatrix {
+  S: number;
+  rowPtr: Uint32Array;
+  col: Uint32Array;
+  val: Float64Array;
+}
+
+export function policyTransitionMatrix(mdp: TabularMdp, policy: Float64Array): StateMatrix {
+  const { S, N, rowPtr, next, prob } = mdp;
+  const ptr = new Uint32Array(S + 1);
+  let nnz = 0;
+  for (let s = 0; s < S; s++) {
+    ptr[s] = nnz;
+    for (let j = 0; j < N; j++) {
+      const sj = s * N + j;
+      if (policy[sj] !== 0) nnz += rowPtr[sj + 1] - rowPtr[sj];
+    }
+  }
+  ptr[S] = nnz;
+  const col = new Uint32Array(nnz);
+  const val = new Float64Array(nnz);
+  let w = 0;
+  for (let s = 0; s < S; s++) {
+    for (let j = 0; j < N; j++) {
+      const sj = s * N + j;
+      const p = policy[sj];
+      if (p === 0) continue;
+      for (let e = rowPtr[sj], end = rowPtr[sj + 1]; e < end; e++) {
+        col[w] = next[e];
+        val[w] = p * prob[e];
+        w++;
+      }
+    }
+  }
+  return { S, rowPtr: ptr, col, val };
+}
+
+/** The transpose of a state matrix (CSR of P^T), by counting sort. */
+export function transposeStateMatrix(m: StateMatrix): StateMatrix {
+  const { S, rowPtr, col, val } = m;
+  const nnz = rowPtr[S];
+  const ptr = new Uint32Array(S + 1);
+  for (let e = 0; e < nnz; e++) ptr[col[e] + 1]++;
+  for (let s = 0; s < S; s++) ptr[s + 1] += ptr[s];
+  const fill = ptr.slice(0, S);
+  const tcol = new Uint32Array(nnz);
+  const tval = new Float64Array(nnz);
+  for (let s = 0; s < S; s++) {
+    for (let e = rowPtr[s], end = rowPtr[s + 1]; e < end; e++) {
+      const k = fill[col[e]]++;
+      tcol[k] = s;
+      tval[k] = val[e];
+    }
+  }
+  return { S, rowPtr: ptr, col: tcol, val: tval };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Dense LU with partial pivoting
+
+/** PA = LU, row-major in `lu` (unit lower L below the diagonal, U on and above); perm[i] = source row. */
+export interface DenseLu {
+  n: number;
+  lu: Float64Array;
+  perm: Int32Array;
+}
+
+/**
+ * In-place LU factorisation with partial pivoting. Each elimination step only visits the non-zero
+ * columns of the pivot row, so sparse matrices with little fill-in factor in far fewer than n^3/3 flops.
+ */
+export function luFactor(a: Float64Array, n: number): DenseLu {
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  const nzCols = new Int32Array(n);
+  for (let k = 0; k < n; k++) {
+    let p = k;
+    let best = Math.abs(a[k * n + k]);
+    for (let i = k + 1; i < n; i++) {
+      const v = Math.abs(a[i * n + k]);
+      if (v > best) {
+        best = v;
+        p = i;
+      }
+    }
+    if (p !== k) {
+      const rk = k * n;
+      const rp = p * n;
+      for (let j = 0; j < n; j++) {
+        const t = a[rk + j];
+        a[rk + j] = a[rp + j];
+        a[rp + j] = t;
+      }
+      const t = perm[k];
+      perm[k] = perm[p];
+      perm[p] = t;
+    }
+    const rk = k * n;
+    const pivot = a[rk + k];
+    // non-zero columns of the pivot row right of the diagonal
+    let m = 0;
+    for (let j = k + 1; j < n; j++) if (a[rk + j] !== 0) nzCols[m++] = j;
+    for (let i = k + 1; i < n; i++) {
+      const ri = i * n;
+      const x = a[ri + k];
+      if (x === 0) continue;
+      const l = x / pivot;
+      a[ri + k] = l;
+      for (let t = 0; t < m; t++) {
+        const j = nzCols[t];
+        a[ri + j] -= l * a[rk + j];
+      }
+    }
+  }
+  return { n, lu: a, perm };
+}
+
+/** Solve A x = b with the factors of luFactor. */
+export function luSolve(f: DenseLu, b: Float64Array, out?: Float64Array): Float64Array {
+  const { n, lu, perm } = f;
+  const x = out ?? new Float64Array(n);
+  for (let i = 0; i < n; i++) x[i] = b[perm[i]];
+  for (let i = 0; i < n; i++) {
+    const ri = i * n;
+    let acc = x[i];
+    for (let j = 0; j < i; j++) acc -= lu[ri + j] * x[j];
+    x[i] = acc;
+  }
+  for (let i = n - 1; i >= 0; i--) {
+    const ri = i * n;
+    let acc = x[i];
+    for (let j = i + 1; j < n; j++) acc -= lu[ri + j] * x[j];
+    x[i] = acc / lu[ri + i];
+  }
+  return x;
+}
+
+/** Solve A^T x = b with the factors of A (A = P^T L U, so A^T = U^T L^T P). */
+export function luSolveTransposed(f: DenseLu, b: Float64Array, out?: Float64Array): Float64Array {
+  const { n, lu, perm } = f;
+  const z = Float64Array.from(b);
+  // U^T z = b: column-oriented forward substitution over rows of U
+  for (let k = 0; k < n; k++) {
+    const rk = k * n;
+    const zk = z[k] / lu[rk + k];
+    z[k] = zk;
+    if (zk !== 0) for (let i = k + 1; i < n; i++) z[i] -= lu[rk + i] * zk;
+  }
+  // L^T y = z: backward, unit diagonal
+  for (let k = n - 1; k >= 0; k--) {
+    const rk = k * n;
+    const yk = z[k];
+    if (yk !== 0) for (let i = 0; i < k; i++) z[i] -= lu[rk + i] * yk;
+  }
+  const x = out ?? new Float64Array(n);
+  for (let i = 0; i < n; i++) x[perm[i]] = z[i];
+  return x;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Residuals and Gauss–Seidel
+
+/** ||x - (c + g M x)||_inf for a state matrix M. */
+function fixedPointResidual(m: StateMatrix, c: Float64Array, g: number, x: Float64Array): number {
+  const { S, rowPtr, col, val } = m;
+  let res = 0;
+  for (let s = 0; s < S; s++) {
+    let acc = 0;
+    for (let e = rowPtr[s], end = rowPtr[s + 1]; e < end; e++) acc += val[e] * x[col[e]];
+    const r = Math.abs(x[s] - c[s] - g * acc);
+    if (r !== r) return NaN;
+    if (r > res) res = r;
+  }
+  return res;
+}
+
+/**
+ * Gauss–Seidel for x = c + g M x (g < 1, rows of M sum to <= 1), in place on `x`.
+ * Returns the sweeps used; stops when the sweep's largest update is <= tol * max(scaleFloor, |x|_inf).
+ */
+function gaussSeidel(
+  m: StateMatrix,
+  c: Float64Array,
+  g: number,
+  x: Float64Array,
+  tol: number,
+  maxSweeps: number,
+  scaleFloor = 1,
+): number {
+  const { S, rowPtr, col, val } = m;
+  // diagonal terms, moved to the left-hand side
+  const diag = new Float64Array(S);
+  for (let s = 0; s < S; s++) {
+    for (let e = rowPtr[s], end = rowPtr[s + 1]; e < end; e++) if (col[e] === s) diag[s] += val[e];
+    diag[s] = 1 - g * diag[s];
+  }
+  let sweep = 0;
+  while (sweep < maxSweeps) {
+    sweep++;
+    let change = 0;
+    let scale = scaleFloor;
+    for (let s = 0; s < S; s++) {
+      let acc = 0;
+      for (let e = rowPtr[s], end = rowPtr[s + 1]; e < end; e++) {
+        const k = col[e];
+        if (k !== s) acc += val[e] * x[k];
+      }
+      const v = (c[s] + g * acc) / diag[s];
+      const d = Math.abs(v - x[s]);
+      if (d > change) change = d;
+      const a = Math.abs(v);
+      if (a > scale) scale = a;
+      x[s] = v;
+    }
+    if (!(change === change) || !Number.isFinite(scale)) break; // NaN/Inf: stop, the caller reports it
+    if (change <= tol * scale) break;
+  }
+  return sweep;
+}
+
+/**
+ * Restarted GMRES(m) for (I - g M) x = b (or its transpose), in place on x (the warm start), stopping when
+ * the 2-norm residual is <= tol * max(scaleFloor, |x|_inf) (the 2-norm bounds the sup norm) or after
+ * maxMatvecs products. Returns the matrix-vector products used and whether it converged. Krylov methods
+ * need far fewer products than Gauss–Seidel when gamma is close to 1 on well-mixing chains; on
+ * adversarial structure the restarts may stagnate, and the caller then finishes with Gauss–Seidel.
+ */
+function gmres(
+  m: StateMatrix,
+  b: Float64Array,
+  g: number,
+  x: Float64Array,
+  tol: number,
+  maxMatvecs: number,
+  transpose: boolean,
+  scaleFloor: number,
+  restart = 30,
+): { matvecs: number; converged: boolean } {
+  const { S, rowPtr, col, val } = m;
+  const apply = (v: Float64Array, out: Float64Array): void => {
+    if (!transpose) {
+      for (let s = 0; s < S; s++) {
+        let acc = 0;
+        for (let e = rowPtr[s], end = rowPtr[s + 1]; e < end; e++) acc += val[e] * v[col[e]];
+        out[s] = v[s] - g * acc;
+      }
+    } else {
+      out.set(v);
+      for (let s = 0; s < S; s++) {
+        const vs = g * v[s];
+        if (vs === 0) continue;
+        for (let e = rowPtr[s], end = rowPtr[s + 1]; e < end; e++) out[col[e]] -= val[e] * vs;
+      }
+    }
+  };
+  const mr = Math.max(1, Math.min(restart, S));
+  const basis = new Float64Array((mr + 1) * S);
+  const H = new Float64Array((mr + 1) * mr);
+  const cs = new Float64Array(mr);
+  const sn = new Float64Array(mr);
+  const gv = new Float64Array(mr + 1);
+  const y = new Float64Array(mr);
+  const r = new Float64Array(S);
+  const w = new Float64Array(S);
+  let matvecs = 0;
+  const supScale = (): number => {
+    let sc = scaleFloor;
+    for (let s = 0; s < S; s++) {
+      const a = Math.abs(x[s]);
+      if (a > sc) sc = a;
+    }
+    return sc;
+  };
+  for (;;) {
+    apply(x, r);
+    matvecs++;
+    let beta = 0;
+    for (let s = 0; s < S; s++) {
+      r[s] = b[s] - r[s];
+      beta += r[s] * r[s];
+    }
+    beta = Math.sqrt(beta);
+    const target = tol * supScale();
+    if (!(beta > target)) return { matvecs, converged: beta === beta };
+    if (matvecs >= maxMatvecs) return { matvecs, converged: false };
+    for (let s = 0; s < S; s++) basis[s] = r[s] / beta;
+    gv.fill(0);
+    gv[0] = beta;
+    let k = 0;
+    for (; k < mr && matvecs < maxMatvecs; ) {
+      const vk = basis.subarray(k * S, (k + 1) * S);
+      apply(vk, w);
+      matvecs++;
+      for (let i = 0; i <= k; i++) {
+        const vi = basis.subarray(i * S, (i + 1) * S);
+        let h = 0;
+        for (let s = 0; s < S; s++) h += w[s] * vi[s];
+        H[i * mr + k] = h;
+        for (let s = 0; s < S; s++) w[s] -= h * vi[s];
+      }
+      let hn = 0;
+      for (let s = 0; s < S; s++) hn += w[s] * w[s];
+      hn = Math.sqrt(hn);
+      H[(k + 1) * mr + k] = hn;
+      if (hn > 0) {
+        const vn = basis.subarray((k + 1) * S, (k + 2) * S);
+        for (let s = 0; s < S; s++) vn[s] = w[s] / hn;
+      }
+      for (let i = 0; i < k; i++) {
+        const a = H[i * mr + k];
+        const c = H[(i + 1) * mr + k];
+        H[i * mr + k] = cs[i] * a + sn[i] * c;
+        H[(i + 1) * mr + k] = -sn[i] * a + cs[i] * c;
+      }
+      const a = H[k * mr + k];
+      const c = H[(k + 1) * mr + k];
+      const den = Math.hypot(a, c);
+      cs[k] = den === 0 ? 1 : a / den;
+      sn[k] = den === 0 ? 0 : c / den;
+      H[k * mr + k] = den;
+      H[(k + 1) * mr + k] = 0;
+      gv[k + 1] = -sn[k] * gv[k];
+      gv[k] = cs[k] * gv[k];
+      k++;
+      if (!(Math.abs(gv[k]) > target) || hn === 0) break;
+    }
+    // x += V y, H y = g (upper triangular k x k)
+    for (let i = k - 1; i >= 0; i--) {
+      let acc = gv[i];
+      for (let j = i + 1; j < k; j++) acc -= H[i * mr + j] * y[j];
+      y[i] = acc / H[i * mr + i];
+    }
+    for (let i = 0; i < k; i++) {
+      const yi = y[i];
+      const vi = basis.subarray(i * S, (i + 1) * S);
+      for (let s = 0; s < S; s++) x[s] += yi * vi[s];
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Evaluation and occupancy
+
+/**
+ * Solve V = r_pi - tau KL_pi + gamma P_pi V and form Q (see the module comment for the solvers).
+ * `warm` is the previous V (iterative solver only); `tol` is relative (default 1e-12).
+ */
+export function evaluatePolicy(
+  mdp: TabularMdp,
+  policy: Float64Array,
+  gamma: number,
+  tau: number,
+  warm?: Float64Array | null,
+  tol = 1e-12,
+  opts: EvaluationOptions = {},
+): Evaluation {
+  const S = mdp.S;
+  const c = regularisedReward(mdp, policy, tau);
+  const M = policyTransitionMatrix(mdp, policy);
+  const denseMax = opts.denseMaxStates ?? DENSE_EVALUATION_MAX_STATES;
+  const solver = opts.solver === 'dense' || (opts.solver !== 'iterative' && S <= denseMax) ? 'dense' : 'iterative';
+  let V: Float64Array;
+  let d: Float64Array | undefined;
+  let mass: number | undefined;
+  let sweeps: number | undefined;
+  let matvecs: number | undefined;
+  if (solver === 'dense') {
+    const A = new Float64Array(S * S);
+    for (let s = 0; s < S; s++) {
+      const rs = s * S;
+      A[rs + s] = 1;
+      for (let e = M.rowPtr[s], end = M.rowPtr[s + 1]; e < end; e++) A[rs + M.col[e]] -= gamma * M.val[e];
+    }
+    const f = luFactor(A, S);
+    V = luSolve(f, c);
+    if (opts.occupancy) {
+      const b = new Float64Array(S);
+      for (let s = 0; s < S; s++) b[s] = (1 - gamma) * mdp.rho0[s];
+      d = luSolveTransposed(f, b);
+      mass = normaliseOccupancy(d);
+    }
+  } else {
+    V = warm && warm.length === S ? Float64Array.from(warm) : new Float64Array(S);
+    sweeps = 0;
+    let done = false;
+    if ((opts.iterative ?? 'gmres') === 'gmres') {
+      const r = gmres(M, c, gamma, V, tol, opts.maxMatvecs ?? 3000, false, 1);
+      matvecs = r.matvecs;
+      done = r.converged;
+      if (!done && !V.every(Number.isFinite)) V.set(warm && warm.length === S ? warm : new Float64Array(S));
+    }
+    if (!done) sweeps = gaussSeidel(M, c, gamma, V, tol, opts.maxSweeps ?? 200_000);
+    if (opts.occupancy) {
+      const r = occupancyIterative(mdp, M, gamma, tol, opts, opts.warmOccupancy ?? null);
+      d = r.d;
+      mass = r.mass;
+    }
+  }
+  const residual = fixedPointResidual(M, c, gamma, V);
+  const Q = actionValues(mdp, V, gamma);
+  const out: Evaluation = { V, Q, residual, solver };
+  if (d) {
+    out.d = d;
+    out.occupancyMass = mass;
+  }
+  if (sweeps !== undefined) out.sweeps = sweeps;
+  if (matvecs !== undefined) out.matvecs = matvecs;
+  return out;
+}
+
+/** Normalise in place; returns the mass before normalisation. */
+function normaliseOccupancy(d: Float64Array): number {
+  let mass = 0;
+  for (let s = 0; s < d.length; s++) {
+    if (d[s] < 0 && d[s] > -1e-300) d[s] = 0; // round-off below zero
+    mass += d[s];
+  }
+  if (mass > 0) for (let s = 0; s < d.length; s++) d[s] /= mass;
+  return mass;
+}
+
+function occupancyIterative(
+  mdp: TabularMdp,
+  M: StateMatrix,
+  gamma: number,
+  tol: number,
+  opts: EvaluationOptions,
+  warm: Float64Array | null,
+): { d: Float64Array; mass: number } {
+  const S = mdp.S;
+  const b = new Float64Array(S);
+  for (let s = 0; s < S; s++) b[s] = (1 - gamma) * mdp.rho0[s];
+  const d = new Float64Array(S);
+  if (warm && warm.length === S) d.set(warm); // a normalised warm start is a fine initial guess
+  // tolerances relative to the largest entry (entries are << 1 on large state spaces)
+  let done = false;
+  if ((opts.iterative ?? 'gmres') === 'gmres') {
+    done = gmres(M, b, gamma, d, tol, opts.maxMatvecs ?? 3000, true, 0).converged;
+    if (!done && !d.every(Number.isFinite)) d.fill(0);
+  }
+  if (!done) gaussSeidel(transposeStateMatrix(M), b, gamma, d, tol, opts.maxSweeps ?? 200_000, 0);
+  const mass = normaliseOccupancy(d);
+  return { d, mass };
+}
+
+/**
+ * d^pi = (1 - gamma) rho0^T (I - gamma P_pi)^{-1}, normalised to a probability vector (terminated mass
+ * leaks out of the rows of P_pi, so the raw vector sums to <= 1; with gamma = 0 it is rho0).
+ */
+export function occupancy(mdp: TabularMdp, policy: Float64Array, gamma: number, opts: EvaluationOptions = {}): Float64Array {
+  return occupancyWithMass(mdp, policy, gamma, opts).d;
+}
+
+/** occupancy() together with the mass before normalisation. */
+export function occupancyWithMass(
+  mdp: TabularMdp,
+  policy: Float64Array,
+  gamma: number,
+  opts: EvaluationOptions = {},
+): { d: Float64Array; mass: number } {
+  const S = mdp.S;
+  const M = policyTransitionMatrix(mdp, policy);
+  const denseMax = opts.denseMaxStates ?? DENSE_EVALUATION_MAX_STATES;
+  const dense = opts.solver === 'dense' || (opts.solver !== 'iterative' && S <= denseMax);
+  if (!dense) return occupancyIterative(mdp, M, gamma, 1e-12, opts, opts.warmOccupancy ?? null);
+  // (I - gamma P_pi)^T d = (1 - gamma) rho0: assemble the transpose directly
+  const A = new Float64Array(S * S);
+  for (let s = 0; s < S; s++) A[s * S + s] = 1;
+  for (let s = 0; s < S; s++) {
+    for (let e = M.rowPtr[s], end = M.rowPtr[s + 1]; e < end; e++) A[M.col[e] * S + s] -= gamma * M.val[e];
+  }
+  const f = luFactor(A, S);
+  const b = new Float64Array(S);
+  for (let s = 0; s < S; s++) b[s] = (1 - gamma) * mdp.rho0[s];
+  const d = luSolve(f, b);
+  const mass = normaliseOccupancy(d);
+  return { d, mass };
+}

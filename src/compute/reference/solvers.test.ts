@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { evaluatePolicy } from './evaluation';
+import { policyIteration, softValueIteration, solveOptimum, valueIteration } from './solvers';
+import { bandit1d, chainMdp, randomMdp, tabularFromArrays } from './testing';
+
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+describe('soft value iteration', () => {
+  it('bandit (gamma = 0): pi* is the Gibbs measure mu exp(r/tau)/Z, V* = tau log sum mu exp(r/tau)', () => {
+    const mdp = bandit1d((x) => -((x - 0.3) ** 2), 16, -1, 1);
+    const tau = 0.1;
+    const opt = softValueIteration(mdp, 0, tau);
+    const r = Array.from(mdp.reward);
+    const z = r.reduce((acc, v) => acc + Math.exp(v / tau) / 16, 0);
+    expect(opt.V[0]).toBeCloseTo(tau * Math.log(z), 14);
+    for (let j = 0; j < 16; j++) expect(Math.abs(opt.policy[j] - Math.exp(r[j] / tau) / 16 / z)).toBeLessThan(1e-14);
+  });
+
+  for (const [name, mdp] of [
+    ['random MDP 40x5', randomMdp(40, 5, 1, { gamma: 0.9, terminate: 0.1 })],
+    ['chain of 6', chainMdp(6, 0.95)],
+  ] as const) {
+    it(`agrees with soft policy iteration to 1e-10 on a ${name}`, () => {
+      const tau = 0.2;
+      const vi = softValueIteration(mdp, mdp.gamma, tau, 1e-13);
+      const pi = policyIteration(mdp, mdp.gamma, tau);
+      expect(maxDiff(vi.V, pi.V)).toBeLessThan(1e-10);
+      expect(maxDiff(vi.policy, pi.policy)).toBeLessThan(1e-10);
+      expect(pi.residual).toBeLessThan(1e-12);
+      // the soft optimum's own regularised value equals V*
+      const ev = evaluatePolicy(mdp, pi.policy, mdp.gamma, tau);
+      expect(maxDiff(ev.V, pi.V)).toBeLessThan(1e-11);
+      const opt = solveOptimum(mdp, mdp.gamma, tau);
+      expect(maxDiff(opt.V, pi.V)).toBeLessThan(1e-12);
+      expect(opt.residual).toBeLessThan(1e-12);
+    });
+  }
+});
+
+describe('value / policy iteration (tau = 0)', () => {
+  it('agree on a random MDP; the optimum is greedy and deterministic', () => {
+    const mdp = randomMdp(30, 4, 9, { gamma: 0.9 });
+    const vi = valueIteration(mdp, 0.9, 1e-13);
+    const pi = policyIteration(mdp, 0.9, 0);
+    expect(maxDiff(vi.V, pi.V)).toBeLessThan(1e-10);
+    expect(maxDiff(vi.policy, pi.policy)).toBe(0);
+    const opt = solveOptimum(mdp, 0.9, 0);
+    expect(maxDiff(opt.V, pi.V)).toBeLessThan(1e-12);
+    for (let s = 0; s < 30; s++) expect(opt.policy.slice(s * 4, s * 4 + 4).reduce((a, b) => a + b, 0)).toBe(1);
+  });
+
+  it('ties break to the lowest index', () => {
+    const mdp = tabularFromArrays({ S: 1, N: 3, gamma: 0.5, P: [[[[0, 1]], [[0, 1]], [[0, 1]]]], r: [[0, 1, 1]] });
+    const opt = solveOptimum(mdp, 0.5, 0);
+    expect(Array.from(opt.policy)).toEqual([0, 1, 0]);
+    expect(opt.V[0]).toBeCloseTo(2, 12);
+  });
+});
