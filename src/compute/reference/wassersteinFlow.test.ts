@@ -172,11 +172,40 @@ describe('Wasserstein flow on an MDP', () => {
     expect(['V', 'Q', 'J', 'policy']).toContain(de.quantity);
   });
 
-  it('refuses action spaces without a grid', () => {
-    const m = tabularFromArrays({ S: 1, N: 2, gamma: 0, P: [[[], []]], r: [[0, 1]], cost: [[0, 1], [1, 0]] });
-    expect(() => new WassersteinFlow(m, specFor('wasserstein-flow'))).toThrow(MethodInputError);
+  it('uses the cost-weighted complete graph where actions form no lattice, with the Gibbs state as fixed point', () => {
+    // compass moves (90 degree turn costs 2, reversal 4) and a 0/1 cost: not lattices
     const compass = tabularFromArrays({ S: 1, N: 4, gamma: 0, P: [[[], [], [], []]], r: [[0, 1, 2, 3]], positions: [[0, 1], [1, 0], [0, -1], [-1, 0]] });
-    expect(() => new WassersteinFlow(compass, specFor('wasserstein-flow'))).toThrow(/connected/);
+    const g = buildActionGraph(compass);
+    expect(g.kind).toBe('cost');
+    expect(g.from.length).toBe(6);
+    const squared = [...g.length].map((h) => h * h).sort();
+    [2, 2, 2, 2, 4, 4].forEach((c, i) => expect(squared[i]).toBeCloseTo(c, 12));
+    const tau = 0.7;
+    const { pi } = stationary(compass as ReturnType<typeof bandit1d>, tau);
+    expect(maxDiff(pi, gibbs(compass.reward, compass.mu, tau))).toBeLessThan(1e-12);
+    const zeroOne = tabularFromArrays({ S: 1, N: 3, gamma: 0, P: [[[], [], []]], r: [[0.3, -1, 0.5]], cost: [[0, 1, 1], [1, 0, 1], [1, 1, 0]] });
+    expect(buildActionGraph(zeroOne).kind).toBe('cost');
+    const z = stationary(zeroOne as ReturnType<typeof bandit1d>, 0.25);
+    expect(maxDiff(z.pi, gibbs(zeroOne.reward, zeroOne.mu, 0.25))).toBeLessThan(1e-12);
+  });
+
+  it('converges to the soft optimum on an MDP whose actions carry only a cost matrix', () => {
+    const base = randomMdp(6, 3, 11);
+    const mdp = { ...base, positions: null, actionDim: 0 as const, cost: Float64Array.from([0, 1, 4, 1, 0, 1, 4, 1, 0]) };
+    const flow = new WassersteinFlow(mdp, specFor('wasserstein-flow', { tau: 0.3 }));
+    let last = flow.step();
+    for (let i = 0; i < 3000 && last.gap > 1e-11; i++) last = flow.step();
+    expect(last.gap).toBeLessThan(1e-10);
+    // near the optimum the gap is quadratic in the policy error
+    expect(last.tv).toBeLessThan(1e-5);
+    expect(last.transportCost).toBeNull();
+  });
+
+  it('refuses action spaces it cannot move mass on', () => {
+    const same = tabularFromArrays({ S: 1, N: 2, gamma: 0, P: [[[], []]], r: [[0, 1]], cost: [[0, 0], [0, 0]] });
+    expect(() => new WassersteinFlow(same, specFor('wasserstein-flow'))).toThrow(/zero transport cost/);
+    const single = tabularFromArrays({ S: 1, N: 1, gamma: 0, P: [[[]]], r: [[0]] });
+    expect(() => new WassersteinFlow(single, specFor('wasserstein-flow'))).toThrow(MethodInputError);
     const tau0 = bandit1d((x) => x, 4, 0, 1);
     expect(() => new WassersteinFlow(tau0, specFor('wasserstein-flow', { tau: 0 }))).toThrow(/tau > 0/);
   });

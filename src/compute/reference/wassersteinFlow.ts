@@ -44,11 +44,19 @@ import { sortedOrder, w2Squared1d } from './sinkhorn';
  *  - continuous boxes: cell centres (the MDP's positions, or built from the grid with axis 0 fastest);
  *  - discrete actions with positions: per axis, the actions sharing the other coordinate, sorted by this
  *    coordinate, consecutive ones joined (1-D positions: sort by position and join consecutive actions).
- * Each edge carries its length h (the cell width on a box). The graph must be connected (else the flow
- * could never move mass between components) and positions distinct; anything else, or an MDP with only a
- * cost matrix, is a MethodInputError with the reason.
+ * Each edge carries its length h (the cell width on a box), so its rate is w tau / h^2 B(.).
+ *
+ * Actions that do not form a lattice (compass moves, Taxi's six actions, a user cost matrix, the 0/1
+ * cost) get the complete graph weighted by the transport cost: an edge j-k for every pair with
+ * 0 < c(j,k) < Infinity and h^2 = c(j,k). This is the discrete (graph) Wasserstein gradient flow: the rates
+ * still satisfy detailed balance q(i->k)/q(k->i) = exp((Phi_k - Phi_i)/tau), so the fixed point is still
+ * the Gibbs state and, on an MDP, the soft optimum; on a grid with the squared-distance cost it differs
+ * from the neighbour flow only by the longer-range edges, which is why lattices keep neighbour edges.
+ * Positions must be distinct and the graph connected; otherwise MethodInputError says why.
  */
 export interface ActionGraph {
+  /** 'lattice': neighbour edges of a grid; 'cost': the cost-weighted complete graph */
+  kind: 'lattice' | 'cost';
   N: number;
   /** edge endpoints (undirected, i < k not required) */
   from: Int32Array;
@@ -89,10 +97,8 @@ export function buildActionGraph(mdp: TabularMdp, methodTitle = 'this method'): 
     positions = gridCentres(mdp);
     dim = mdp.grid.dim;
   } else {
-    throw new MethodInputError(
-      `${methodTitle} needs actions on a grid: a continuous box, or discrete actions with 1-D or 2-D positions; ` +
-        `'${mdp.name}' has ${mdp.actionDim === 0 ? 'only a cost matrix (or the 0/1 cost)' : 'no usable positions'}`,
-    );
+    if (N < 2) throw new MethodInputError(`${methodTitle} needs at least 2 actions`);
+    return costGraph(mdp, methodTitle);
   }
   if (N < 2) throw new MethodInputError(`${methodTitle} needs at least 2 actions`);
   const d = dim as 1 | 2;
@@ -146,19 +152,60 @@ export function buildActionGraph(mdp: TabularMdp, methodTitle = 'this method'): 
   for (let e = 0; e < from.length; e++) parent[find(from[e])] = find(to[e]);
   const root = find(0);
   for (let j = 1; j < N; j++) {
-    if (find(j) !== root)
-      throw new MethodInputError(
-        `${methodTitle}: the action positions do not form a connected grid (action ${j} cannot be reached from action 0 ` +
-          `along axis-neighbours); use 1-D positions or a full 2-D lattice`,
-      );
+    // not a lattice (e.g. compass moves): use the cost-weighted complete graph instead
+    if (find(j) !== root) return costGraph(mdp, methodTitle, positions, d);
   }
   return {
+    kind: 'lattice',
     N,
     from: Int32Array.from(from),
     to: Int32Array.from(to),
     length: Float64Array.from(len),
     positions,
     dim: d,
+  };
+}
+
+/** The complete graph weighted by the transport cost: h^2 = c(j,k) on every pair with 0 < c < Infinity. */
+function costGraph(mdp: TabularMdp, methodTitle: string, positions?: Float64Array, dim?: 1 | 2): ActionGraph {
+  const { N, cost } = mdp;
+  const from: number[] = [];
+  const to: number[] = [];
+  const len: number[] = [];
+  const parent = Int32Array.from({ length: N }, (_, j) => j);
+  const find = (x: number): number => {
+    while (parent[x] !== x) {
+      parent[x] = parent[parent[x]];
+      x = parent[x];
+    }
+    return x;
+  };
+  for (let j = 0; j < N; j++) {
+    for (let k = j + 1; k < N; k++) {
+      const c = Math.min(cost[j * N + k], cost[k * N + j]);
+      if (!(c > 0)) {
+        if (c === 0) throw new MethodInputError(`${methodTitle}: actions ${j} and ${k} have zero transport cost between them; it needs distinct actions`);
+        continue;
+      }
+      if (!Number.isFinite(c)) continue;
+      from.push(j);
+      to.push(k);
+      len.push(Math.sqrt(c));
+      parent[find(j)] = find(k);
+    }
+  }
+  for (let j = 1; j < N; j++) {
+    if (find(j) !== find(0))
+      throw new MethodInputError(`${methodTitle}: action ${j} cannot be reached from action 0 at finite transport cost`);
+  }
+  return {
+    kind: 'cost',
+    N,
+    from: Int32Array.from(from),
+    to: Int32Array.from(to),
+    length: Float64Array.from(len),
+    positions: positions ?? new Float64Array(N),
+    dim: dim ?? 1,
   };
 }
 
@@ -295,7 +342,7 @@ export class WassersteinFlow extends IterativeMethod {
     this.rates = new Float64Array(2 * S * E);
     this.outRate = new Float64Array(S * N);
     this.logMu = Float64Array.from(mdp.mu, Math.log);
-    this.order = this.graph.dim === 1 ? sortedOrder(this.graph.positions) : null;
+    this.order = this.graph.kind === 'lattice' && this.graph.dim === 1 ? sortedOrder(this.graph.positions) : null;
   }
 
   protected override initialExtra(): Partial<IterationMetrics> {
