@@ -12,14 +12,16 @@
  *
  * Non-finite metrics. JSON cannot carry NaN or ±Infinity (JSON.stringify writes null), and the IPC
  * clone can. The rule, identical on both transports:
- *  - every non-finite metric value, and null in a metric that is always defined (J, Jplain, gap, tv,
- *    entropy, evalResidual, wallMs), is stored as SQL NULL;
+ *  - a non-finite value (or null) in a metric that is always defined (J, Jplain, gap, tv, entropy,
+ *    evalResidual, wallMs), and NaN in any metric, is stored as SQL NULL;
  *  - the first such value is recorded in the run's diagnostics as `nonFiniteMetric` (the key) and
  *    `nonFiniteIteration`;
  *  - `runs:finish` with status 'completed' on such a run stores 'failed' instead, with the error
  *    "non-finite <metric> at iteration <i> (stored as null)".
  * Null in the optional metrics (transportCost, kl, trustSlack, trustViolated, lambda, t) means "does
- * not apply" and is not a failure.
+ * not apply" and is not a failure. An infinite optional metric is a legitimate value (kl = +Infinity
+ * when an OT step puts mass where the old policy had none): it is stored as an SQL REAL infinity, read
+ * back as Infinity over IPC and as null over JSON. NaN in an optional metric is a failure like above.
  *
  * Traces live in trace_points (WITHOUT ROWID, key (run_id, iteration)): appending a batch is one
  * transaction; reading a run is one clustered range scan; downsampling happens in SQL (row_number
@@ -225,10 +227,10 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
           values[c + 2] = v === true ? 1 : v === false ? 0 : null;
           continue;
         }
-        if (typeof v === 'number' && Number.isFinite(v)) values[c + 2] = v;
+        if (typeof v === 'number' && (Number.isFinite(v) || (!always && (v === Infinity || v === -Infinity)))) values[c + 2] = v;
         else {
           values[c + 2] = null;
-          if (firstBad === null && (always || (v !== null && v !== undefined))) firstBad = { metric: key, iteration: p.iteration };
+          if (firstBad === null && (always || (typeof v === 'number' && Number.isNaN(v)))) firstBad = { metric: key, iteration: p.iteration };
         }
       }
       insertPoint.run(values);
