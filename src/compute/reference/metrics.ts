@@ -71,6 +71,9 @@ const NULL_EXTRAS = {
   t: null,
 } as const;
 
+/** Occupancy below which a state counts as unreachable (solver round-off) for the KL metric. */
+export const UNREACHABLE_OCCUPANCY = 1e-13;
+
 export class MetricsRecorder {
   readonly Jstar: number;
   /** occupancy of pi* (weights of the TV metric) */
@@ -143,7 +146,15 @@ export class MetricsRecorder {
       let dOld = this.lastD;
       if (!dOld || !this.lastPolicy || !sameArray(previous, this.lastPolicy)) dOld = occupancyWithMass(mdp, previous, gamma).d;
       kl = 0;
-      for (let s = 0; s < S; s++) if (dOld[s] !== 0) kl += dOld[s] * klRow(policy, s * N, previous, s * N, N);
+      // Occupancies of unreachable states come out of the linear solve as +-1e-17 rather than 0: an
+      // infinite KL there is round-off, not mass moved where the old policy had none.
+      for (let s = 0; s < S; s++) {
+        if (!(dOld[s] > 0)) continue;
+        const k = klRow(policy, s * N, previous, s * N, N);
+        if (k === Infinity) {
+          if (dOld[s] > UNREACHABLE_OCCUPANCY) kl = Infinity;
+        } else kl += dOld[s] * k;
+      }
     }
 
     const m: IterationMetrics = {
