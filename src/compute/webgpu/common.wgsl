@@ -1,0 +1,117 @@
+// Shared prelude of every session kernel (concatenated in front of each pass's WGSL by layout.ts).
+// One bind-group layout for the whole session: the model (read-only f32), the graph (read-only u32:
+// CSR of P, its transpose, grid neighbours), the policy, one f32 work buffer split into regions by
+// the offsets in Params, atomic control words, the metrics rows and an u32 scratch buffer.
+
+override WG: u32 = 64u;
+
+struct Params {
+  S: u32, N: u32, SN: u32, nCand: u32,
+  gamma: f32, tau: f32, evalTol: f32, occTol: f32,
+  oReward: u32, oMu: u32, oRho0: u32, oCost: u32,
+  oDStar: u32, oPiStar: u32, gRowPtr: u32, gNext: u32,
+  gProb: u32, gTPtr: u32, gTSrc: u32, gTProb: u32,
+  gNbr: u32, gNbrEdge: u32, wV: u32, wQ: u32,
+  wDA: u32, wDB: u32, wD: u32, wDOld: u32,
+  wPiOld: u32, wPhi: u32, wStat: u32, wStCost: u32,
+  wScratch: u32, wCand: u32, wScal: u32, aTlo: u32,
+  aThi: u32, aFirst: u32, method: u32, weighting: u32,
+  eps: f32, eta: f32, alpha: f32, cfl: f32,
+  dtFixed: f32, tieTol: f32, sinkTol: f32, maxInner: u32,
+  gOrder: u32, oPos: u32, cminPos: f32, cmax: f32,
+  delta: f32, vScale: f32, metricRow: u32, rowStride: u32,
+  M: u32, key0: u32, key1: u32, gridN: u32,
+  gridDim: u32, aX: u32, lgDt: f32, lgNoise: f32,
+  lo0: f32, lo1: f32, hi0: f32, hi1: f32,
+  h0: f32, h1: f32, maxSweeps: u32, pad1: u32,
+};
+
+@group(0) @binding(0) var<uniform> P: Params;
+@group(0) @binding(1) var<storage, read> model: array<f32>;
+@group(0) @binding(2) var<storage, read> graph: array<u32>;
+@group(0) @binding(3) var<storage, read_write> pi: array<f32>;
+@group(0) @binding(4) var<storage, read_write> work: array<f32>;
+@group(0) @binding(5) var<storage, read_write> ctrl: array<atomic<u32>>;
+@group(0) @binding(6) var<storage, read_write> rows: array<f32>;
+@group(0) @binding(7) var<storage, read_write> aux: array<u32>;
+
+// control words (atomic u32)
+const EV_DONE: u32 = 0u;
+const EV_RES: u32 = 1u;
+const EV_SWEEPS: u32 = 2u;
+const EV_LAST: u32 = 3u;
+const OC_DONE: u32 = 4u;
+const OC_RES: u32 = 5u;
+const OC_SWEEPS: u32 = 6u;
+const OC_LAST: u32 = 7u;
+const BAD: u32 = 8u;
+const RATE: u32 = 9u;
+const ROW: u32 = 10u;
+const SEARCH_DONE: u32 = 11u;
+const INNER_MAX: u32 = 12u;
+const EXCEED: u32 = 13u;
+const STEP: u32 = 14u;
+const CHANGE: u32 = 15u;
+const VMAX: u32 = 16u;
+
+/** The f32 rounding floor of a Jacobi sweep on values of magnitude vmax (about 2 ulps). */
+fn roundingFloor(vmax: f32) -> f32 { return 2.5e-7 * vmax; }
+
+// scalar slots in work[P.wScal + i]
+const SC_MASS: u32 = 0u;
+const SC_DT: u32 = 1u;
+const SC_LAMBDA: u32 = 2u;
+const SC_LO: u32 = 3u;
+const SC_HI: u32 = 4u;
+const SC_CLO: u32 = 5u;
+const SC_CHI: u32 = 6u;
+const SC_T: u32 = 7u;
+const SC_UP: u32 = 8u;
+const SC_EXTRA: u32 = 10u;
+
+const NEG_BIG: f32 = -3.0e38;
+
+fn nonFinite(x: f32) -> bool {
+  return (bitcast<u32>(x) & 0x7f800000u) == 0x7f800000u;
+}
+
+/** Order-preserving bits of a non-negative f32 (NaN maps above +Inf) for atomicMax. */
+fn maxBits(x: f32) -> u32 {
+  if (nonFinite(x)) { return 0x7fffffffu; }
+  return bitcast<u32>(abs(x));
+}
+
+fn linearIndex(gid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return gid.x + gid.y * nwg.x * WG;
+}
+
+fn scal(i: u32) -> f32 { return work[P.wScal + i]; }
+fn setScal(i: u32, v: f32) { work[P.wScal + i] = v; }
+
+fn mu(j: u32) -> f32 { return model[P.oMu + j]; }
+fn cost(j: u32, k: u32) -> f32 { return model[P.oCost + j * P.N + k]; }
+fn reward(sj: u32) -> f32 { return model[P.oReward + sj]; }
+fn probAt(e: u32) -> f32 { return bitcast<f32>(graph[P.gProb + e]); }
+
+/** x log(x / m) with 0 log 0 = 0. */
+fn xlogx(x: f32, m: f32) -> f32 {
+  if (x <= 0.0) { return 0.0; }
+  return x * log(x / m);
+}
+
+var<workgroup> candRed: array<f32, WG>;
+
+/** Workgroup c sums work[wScratch + c * S + s] over s into work[wCand + nCand + c]. */
+@compute @workgroup_size(WG)
+fn candReduce(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
+  let c = wid.x;
+  var acc = 0.0;
+  for (var s = lid.x; s < P.S; s += WG) { acc += work[P.wScratch + c * P.S + s]; }
+  candRed[lid.x] = acc;
+  workgroupBarrier();
+  for (var w = WG / 2u; w > 0u; w = w / 2u) {
+    if (lid.x < w) { candRed[lid.x] += candRed[lid.x + w]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) { work[P.wCand + P.nCand + c] = candRed[0]; }
+}

@@ -1,0 +1,114 @@
+// Fokker–Planck / Scharfetter–Gummel flow step (ALGORITHMS.md §2) on the action graph (grid neighbours
+// along each axis, edge length h_e; CSR over actions in `graph`: nbrPtr at gNbr, (k, bits(1/h^2)) pairs
+// at gNbrEdge):
+//   q(i -> k) = w(s) (tau / h^2) B((Phi_i - Phi_k) / tau),  B(x) = x / (e^x - 1),  Phi = Q + tau log mu
+//   pi_i += dt sum_k [pi_k q(k -> i) - pi_i q(i -> k)]        (explicit Euler)
+//   dt = cfl / max_{s,i} sum_k q(i -> k)                       (fpRate: atomicMax; fpDt: one thread)
+// The flux of an edge is computed from the same two products on both sides, so the update is
+// antisymmetric and mass is conserved up to the final rounding of each cell.
+
+/** B(x) = x / (e^x - 1), B(0) = 1, without cancellation (Kahan's log(u)/(u - 1)) or overflow. */
+fn bernoulli(x: f32) -> f32 {
+  if (x > 60.0) { return x * exp(-x); }
+  if (x < -60.0) { return -x; }
+  if (abs(x) < 1e-3) { return 1.0 - 0.5 * x + x * x / 12.0; }
+  let u = exp(x);
+  return log(u) / (u - 1.0);
+}
+
+/** w(s) as of the last Phi refresh (kept after Phi at wPhi + SN). */
+fn weightOf(s: u32) -> f32 {
+  if (P.weighting == 1u) { return work[P.wPhi + P.SN + s]; }
+  return 1.0;
+}
+
+fn phi(sj: u32) -> f32 { return work[P.wPhi + sj]; }
+
+/** Phi = Q + tau log mu and w(s) = d(s) / (1 - gamma) for the next qEvery steps (the reference's refresh). */
+@compute @workgroup_size(WG)
+fn fpPhi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let sj = linearIndex(gid, nwg);
+  if (sj >= P.SN) { return; }
+  work[P.wPhi + sj] = work[P.wQ + sj] + P.tau * log(mu(sj % P.N));
+  if (sj % P.N == 0u) {
+    let s = sj / P.N;
+    work[P.wPhi + P.SN + s] = work[P.wD + s] / (1.0 - P.gamma);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn fpRate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let sj = linearIndex(gid, nwg);
+  if (sj >= P.SN) { return; }
+  let s = sj / P.N;
+  let i = sj % P.N;
+  let o = s * P.N;
+  work[P.wPiOld + sj] = pi[sj];
+  let w = weightOf(s) * P.tau;
+  var rate = 0.0;
+  for (var e = graph[P.gNbr + i]; e < graph[P.gNbr + i + 1u]; e++) {
+    let k = graph[P.gNbrEdge + 2u * e];
+    let ih2 = bitcast<f32>(graph[P.gNbrEdge + 2u * e + 1u]);
+    rate += w * ih2 * bernoulli((phi(sj) - phi(o + k)) / P.tau);
+  }
+  atomicMax(&ctrl[RATE], maxBits(rate));
+}
+
+@compute @workgroup_size(1)
+fn fpDt() {
+  let r = bitcast<f32>(atomicLoad(&ctrl[RATE]));
+  atomicStore(&ctrl[RATE], 0u);
+  var dt = P.dtFixed;
+  if (dt <= 0.0) { dt = select(0.0, P.cfl / r, r > 0.0); }
+  setScal(SC_DT, dt);
+}
+
+@compute @workgroup_size(WG)
+fn fpStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let sj = linearIndex(gid, nwg);
+  if (sj >= P.SN) { return; }
+  let s = sj / P.N;
+  let i = sj % P.N;
+  let o = s * P.N;
+  let w = weightOf(s) * P.tau;
+  let dt = scal(SC_DT);
+  let pii = work[P.wPiOld + sj];
+  var flux = 0.0;
+  for (var e = graph[P.gNbr + i]; e < graph[P.gNbr + i + 1u]; e++) {
+    let k = graph[P.gNbrEdge + 2u * e];
+    let ih2 = bitcast<f32>(graph[P.gNbrEdge + 2u * e + 1u]);
+    let x = (phi(sj) - phi(o + k)) / P.tau;
+    // net flow k -> i minus i -> k
+    flux += w * ih2 * (work[P.wPiOld + o + k] * bernoulli(-x) - pii * bernoulli(x));
+  }
+  pi[sj] = pii + dt * flux;
+  if (i == 0u) { work[P.wStCost + s] = 0.0; }
+}
+
+/**
+ * The step's exact W2^2 between piOld and pi in 1-D (monotone plan over the sorted positions: order at
+ * gOrder, positions at oPos), one thread per state, weighted by the old occupancy in the metrics.
+ */
+@compute @workgroup_size(WG)
+fn fpW2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = linearIndex(gid, nwg);
+  if (s >= P.S) { return; }
+  let o = s * P.N;
+  let n = P.N;
+  var i = 0u;
+  var k = 0u;
+  var ra = work[P.wPiOld + o + graph[P.gOrder]];
+  var rb = pi[o + graph[P.gOrder]];
+  var c = 0.0;
+  loop {
+    if (i >= n || k >= n) { break; }
+    if (ra <= 0.0) { i++; if (i < n) { ra = work[P.wPiOld + o + graph[P.gOrder + i]]; } continue; }
+    if (rb <= 0.0) { k++; if (k < n) { rb = pi[o + graph[P.gOrder + k]]; } continue; }
+    let m = min(ra, rb);
+    let dx = model[P.oPos + graph[P.gOrder + i]] - model[P.oPos + graph[P.gOrder + k]];
+    c += m * dx * dx;
+    ra -= m;
+    rb -= m;
+  }
+  work[P.wStCost + s] = c;
+}

@@ -1,0 +1,168 @@
+// KL-geometry updates (ALGORITHMS.md §7).
+//  npgUpdate:  pi_new ∝ pi^(1-alpha) (mu exp(Q/tau))^alpha, in the log domain, max-shifted (one thread per s).
+//  KL trust region: pi_new ∝ pi exp(A/beta), A = Q - V, beta with sum_s d(s) KL(pi_new||pi) = delta.
+//    klInit (1 thread) puts nCand candidates on a log grid of beta; klCand (one thread per (c, s))
+//    writes d(s) KL_s(beta_c); candReduce sums them; klBracket (1 thread) keeps the bracket where the
+//    decreasing f(beta) crosses delta and spreads the next candidates geometrically inside it; after a
+//    few rounds klApply (one thread per s) tilts the policy with beta* = sqrt(lo hi). When even the
+//    greedy limit (beta -> 0) keeps f0 <= delta the limit is taken: greedy on the support of pi.
+//  Both copy the old row into piOld first (the metrics' KL and the next step need it).
+
+@compute @workgroup_size(WG)
+fn npgUpdate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = linearIndex(gid, nwg);
+  if (s >= P.S) { return; }
+  let o = s * P.N;
+  let a = P.alpha;
+  var m = NEG_BIG;
+  for (var j = 0u; j < P.N; j++) {
+    let p = pi[o + j];
+    work[P.wPiOld + o + j] = p;
+    var l = NEG_BIG;
+    if (p > 0.0 || a >= 1.0) {
+      let lp = select(0.0, log(max(p, 1e-38)), a < 1.0);
+      l = (1.0 - a) * lp + a * (log(mu(j)) + work[P.wQ + o + j] / P.tau);
+    }
+    work[P.wScratch + o + j] = l;
+    m = max(m, l);
+  }
+  var z = 0.0;
+  for (var j = 0u; j < P.N; j++) {
+    let l = work[P.wScratch + o + j];
+    let w = select(0.0, exp(l - m), l > NEG_BIG);
+    pi[o + j] = w;
+    z += w;
+  }
+  for (var j = 0u; j < P.N; j++) { pi[o + j] = pi[o + j] / z; }
+  work[P.wStCost + s] = 0.0;
+}
+
+fn advantage(s: u32, j: u32) -> f32 {
+  return work[P.wQ + s * P.N + j] - work[P.wV + s];
+}
+
+/** KL(pi_beta || pi) of state s, pi_beta ∝ pi exp(A/beta); beta <= 0 means the greedy-on-support limit. */
+fn klTilt(s: u32, beta: f32, tol: f32) -> f32 {
+  let o = s * P.N;
+  var mx = NEG_BIG;
+  for (var j = 0u; j < P.N; j++) {
+    if (pi[o + j] > 0.0) { mx = max(mx, advantage(s, j)); }
+  }
+  if (beta <= 0.0) {
+    var m = 0.0;
+    for (var j = 0u; j < P.N; j++) {
+      if (pi[o + j] > 0.0 && advantage(s, j) >= mx - tol) { m += pi[o + j]; }
+    }
+    return -log(m);
+  }
+  var z = 0.0;
+  var num = 0.0;
+  for (var j = 0u; j < P.N; j++) {
+    let p = pi[o + j];
+    if (p > 0.0) {
+      let x = (advantage(s, j) - mx) / beta;
+      let w = p * exp(x);
+      z += w;
+      num += w * x;
+    }
+  }
+  return max(num / z - log(z), 0.0);
+}
+
+fn klTieTol() -> f32 {
+  return 4e-6 * P.vScale;
+}
+
+@compute @workgroup_size(1)
+fn klInit() {
+  atomicStore(&ctrl[SEARCH_DONE], 0u);
+  let L = P.nCand;
+  // candidate 0 is the greedy limit (beta = 0), then a log grid over [1e-7, 1e3] * vScale
+  work[P.wCand] = 0.0;
+  for (var c = 1u; c < L; c++) {
+    let u = -7.0 + 10.0 * f32(c - 1u) / f32(L - 2u);
+    work[P.wCand + c] = P.vScale * pow(10.0, u);
+  }
+  setScal(SC_LO, 0.0);
+  setScal(SC_HI, 0.0);
+  setScal(SC_EXTRA, 0.0);
+}
+
+@compute @workgroup_size(WG)
+fn klCand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = linearIndex(gid, nwg);
+  if (i >= P.S * P.nCand || atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
+  let c = i / P.S;
+  let s = i % P.S;
+  let d = work[P.wD + s];
+  var v = 0.0;
+  if (d > 0.0) { v = d * klTilt(s, work[P.wCand + c], klTieTol()); }
+  work[P.wScratch + c * P.S + s] = v;
+}
+
+@compute @workgroup_size(1)
+fn klBracket() {
+  if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
+  let L = P.nCand;
+  let first = work[P.wCand] == 0.0;
+  // f(beta_c) is decreasing in c
+  if (first && work[P.wCand + L] <= P.delta) {
+    setScal(SC_LO, 0.0);
+    setScal(SC_HI, 0.0);
+    atomicStore(&ctrl[SEARCH_DONE], 1u);
+    return;
+  }
+  var cs = 0u;
+  for (var c = 0u; c < L; c++) {
+    if (work[P.wCand + L + c] > P.delta) { cs = c; }
+  }
+  cs = min(cs, L - 2u);
+  let lo = work[P.wCand + cs];
+  let hi = work[P.wCand + cs + 1u];
+  setScal(SC_LO, lo);
+  setScal(SC_HI, hi);
+  if (lo <= 0.0) {
+    // bracket [0, beta_1]: continue on a log grid below beta_1
+    for (var c = 0u; c < L; c++) {
+      work[P.wCand + c] = hi * pow(10.0, -12.0 * f32(L - 1u - c) / f32(L - 1u));
+    }
+    return;
+  }
+  let r = hi / lo;
+  for (var c = 0u; c < L; c++) {
+    work[P.wCand + c] = lo * pow(r, f32(c) / f32(L - 1u));
+  }
+  if (r <= 1.0 + 2e-6) { atomicStore(&ctrl[SEARCH_DONE], 1u); }
+}
+
+@compute @workgroup_size(WG)
+fn klApply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = linearIndex(gid, nwg);
+  if (s >= P.S) { return; }
+  let o = s * P.N;
+  let lo = scal(SC_LO);
+  let hi = scal(SC_HI);
+  var beta = 0.0;
+  if (hi > 0.0) { beta = sqrt(max(lo, 0.0) * hi); if (lo <= 0.0) { beta = hi; } }
+  if (s == 0u) { setScal(SC_LAMBDA, beta); setScal(SC_EXTRA, beta); }
+  var mx = NEG_BIG;
+  for (var j = 0u; j < P.N; j++) {
+    let p = pi[o + j];
+    work[P.wPiOld + o + j] = p;
+    if (p > 0.0) { mx = max(mx, advantage(s, j)); }
+  }
+  var z = 0.0;
+  let tol = klTieTol();
+  for (var j = 0u; j < P.N; j++) {
+    let p = pi[o + j];
+    var w = 0.0;
+    if (p > 0.0) {
+      if (beta > 0.0) { w = p * exp((advantage(s, j) - mx) / beta); }
+      else if (advantage(s, j) >= mx - tol) { w = p; }
+    }
+    pi[o + j] = w;
+    z += w;
+  }
+  for (var j = 0u; j < P.N; j++) { pi[o + j] = pi[o + j] / z; }
+  work[P.wStCost + s] = 0.0;
+}

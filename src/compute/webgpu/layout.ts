@@ -1,0 +1,165 @@
+/**
+ * The session's single bind-group layout (see common.wgsl), the Params uniform packing, and the
+ * small recording helpers every pass uses (1-D dispatches split over two grid dimensions, single
+ * workgroups, pipelines from the cache).
+ */
+import commonWgsl from './common.wgsl?raw';
+import type { GpuContext } from './context';
+
+/** Params fields in WGSL order; 'f' = f32, 'u' = u32. Checked against common.wgsl by a test. */
+export const PARAM_FIELDS = [
+  ['S', 'u'], ['N', 'u'], ['SN', 'u'], ['nCand', 'u'],
+  ['gamma', 'f'], ['tau', 'f'], ['evalTol', 'f'], ['occTol', 'f'],
+  ['oReward', 'u'], ['oMu', 'u'], ['oRho0', 'u'], ['oCost', 'u'],
+  ['oDStar', 'u'], ['oPiStar', 'u'], ['gRowPtr', 'u'], ['gNext', 'u'],
+  ['gProb', 'u'], ['gTPtr', 'u'], ['gTSrc', 'u'], ['gTProb', 'u'],
+  ['gNbr', 'u'], ['gNbrEdge', 'u'], ['wV', 'u'], ['wQ', 'u'],
+  ['wDA', 'u'], ['wDB', 'u'], ['wD', 'u'], ['wDOld', 'u'],
+  ['wPiOld', 'u'], ['wPhi', 'u'], ['wStat', 'u'], ['wStCost', 'u'],
+  ['wScratch', 'u'], ['wCand', 'u'], ['wScal', 'u'], ['aTlo', 'u'],
+  ['aThi', 'u'], ['aFirst', 'u'], ['method', 'u'], ['weighting', 'u'],
+  ['eps', 'f'], ['eta', 'f'], ['alpha', 'f'], ['cfl', 'f'],
+  ['dtFixed', 'f'], ['tieTol', 'f'], ['sinkTol', 'f'], ['maxInner', 'u'],
+  ['gOrder', 'u'], ['oPos', 'u'], ['cminPos', 'f'], ['cmax', 'f'],
+  ['delta', 'f'], ['vScale', 'f'], ['metricRow', 'u'], ['rowStride', 'u'],
+  ['M', 'u'], ['key0', 'u'], ['key1', 'u'], ['gridN', 'u'],
+  ['gridDim', 'u'], ['aX', 'u'], ['lgDt', 'f'], ['lgNoise', 'f'],
+  ['lo0', 'f'], ['lo1', 'f'], ['hi0', 'f'], ['hi1', 'f'],
+  ['h0', 'f'], ['h1', 'f'], ['maxSweeps', 'u'], ['pad1', 'u'],
+] as const;
+
+/** Bytes of the packed Params uniform. */
+export const PARAMS_BYTES = Math.ceil((PARAM_FIELDS.length * 4) / 256) * 256;
+
+export type ParamName = (typeof PARAM_FIELDS)[number][0];
+export type Params = Record<ParamName, number>;
+
+export const COMMON_WGSL = commonWgsl;
+
+/** Pack Params into the uniform's bytes (256-byte multiple). */
+export function packParams(p: Partial<Params>): ArrayBuffer {
+  const buf = new ArrayBuffer(PARAMS_BYTES);
+  const u = new Uint32Array(buf);
+  const f = new Float32Array(buf);
+  PARAM_FIELDS.forEach(([name, kind], i) => {
+    const v = p[name] ?? 0;
+    if (kind === 'u') u[i] = v >>> 0;
+    else f[i] = v;
+  });
+  return buf;
+}
+
+/** Binding kinds of the session layout, by binding number. */
+export const SESSION_BINDINGS: GPUBufferBindingType[] = [
+  'uniform',
+  'read-only-storage',
+  'read-only-storage',
+  'storage',
+  'storage',
+  'storage',
+  'storage',
+  'storage',
+];
+
+export interface SessionLayout {
+  bindGroupLayout: GPUBindGroupLayout;
+  pipelineLayout: GPUPipelineLayout;
+  key: string;
+}
+
+const layouts = new WeakMap<GPUDevice, SessionLayout>();
+
+export function sessionLayout(ctx: GpuContext): SessionLayout {
+  let l = layouts.get(ctx.device);
+  if (!l) {
+    const bindGroupLayout = ctx.device.createBindGroupLayout({
+      label: 'wwb-session-layout',
+      entries: SESSION_BINDINGS.map((type, binding) => ({
+        binding,
+        visibility: GPUShaderStage.COMPUTE,
+        buffer: { type },
+      })),
+    });
+    const pipelineLayout = ctx.device.createPipelineLayout({
+      label: 'wwb-session-pipeline-layout',
+      bindGroupLayouts: [bindGroupLayout],
+    });
+    l = { bindGroupLayout, pipelineLayout, key: 'session-v1' };
+    layouts.set(ctx.device, l);
+  }
+  return l;
+}
+
+/** A WGSL module of the session (common prelude + its own code) and its entry points' pipelines. */
+export class SessionShader {
+  readonly code: string;
+  constructor(
+    private readonly ctx: GpuContext,
+    readonly name: string,
+    source: string,
+    private readonly constants: Record<string, number> = {},
+  ) {
+    this.code = `${COMMON_WGSL}\n${source}`;
+  }
+
+  pipeline(entryPoint: string, extra: Record<string, number> = {}): GPUComputePipeline {
+    const layout = sessionLayout(this.ctx);
+    return this.ctx.pipelines.get({
+      code: this.code,
+      name: this.name,
+      entryPoint,
+      layout: layout.pipelineLayout,
+      layoutKey: layout.key,
+      constants: { ...this.constants, ...extra },
+    });
+  }
+}
+
+export const WG = 64;
+
+/** Counts dispatches as they are recorded (benchmarks report dispatches per iteration). */
+export class Recorder {
+  dispatches = 0;
+  constructor(
+    readonly pass: GPUComputePassEncoder,
+    readonly maxPerDim: number,
+  ) {}
+
+  /** One invocation per item, WG per workgroup, split over x and y when needed. */
+  items(p: GPUComputePipeline, count: number): void {
+    if (count <= 0) return;
+    this.workgroups(p, Math.ceil(count / WG));
+  }
+
+  /** `n` workgroups (the kernel reconstructs the linear workgroup id from x and y). */
+  workgroups(p: GPUComputePipeline, n: number): void {
+    if (n <= 0) return;
+    this.pass.setPipeline(p);
+    if (n <= this.maxPerDim) this.pass.dispatchWorkgroups(n, 1, 1);
+    else {
+      const x = this.maxPerDim;
+      this.pass.dispatchWorkgroups(x, Math.ceil(n / x), 1);
+    }
+    this.dispatches++;
+  }
+
+  /** A single workgroup. */
+  single(p: GPUComputePipeline): void {
+    this.workgroups(p, 1);
+  }
+}
+
+/** Candidates evaluated per dispatch by the bracket searches (OT lambda*, KL beta). */
+export const N_CAND = 32;
+/** Bracket-refinement rounds per search (round 0: log grid, then nCand-fold refinements). */
+export const SEARCH_ROUNDS = 6;
+
+/** Record a GPU bracket search: init, then rounds of (candidates, per-candidate sums, bracket). */
+export function recordSearch(r: Recorder, sh: SessionShader, S: number, init: string, cand: string, bracket: string): void {
+  r.single(sh.pipeline(init));
+  for (let k = 0; k < SEARCH_ROUNDS; k++) {
+    r.items(sh.pipeline(cand), S * N_CAND);
+    r.workgroups(sh.pipeline('candReduce'), N_CAND);
+    r.single(sh.pipeline(bracket));
+  }
+}

@@ -1,0 +1,20 @@
+/**
+ * The §8 metric row of the current policy (metrics.wgsl): per-state terms in parallel, then one
+ * workgroup sums them into row ctrl[ROW] of the metrics block (16 f32, layout ROW in session.ts).
+ */
+import type { GpuContext } from './context';
+import { SessionShader, type Recorder } from './layout';
+import wgsl from './metrics.wgsl?raw';
+
+export class MetricsPass {
+  readonly shader: SessionShader;
+
+  constructor(ctx: GpuContext) {
+    this.shader = new SessionShader(ctx, 'metrics', wgsl);
+  }
+
+  record(r: Recorder, S: number): void {
+    r.items(this.shader.pipeline('stateStats'), S);
+    r.single(this.shader.pipeline('reduceMetrics'));
+  }
+}

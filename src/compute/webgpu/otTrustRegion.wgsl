@@ -1,0 +1,208 @@
+// OT trust region (paper 004) and WPO without mass splitting, ALGORITHMS.md §5, batched over states.
+//
+//   G(lambda) = lambda eps + sum_s rho(s) sum_j pi(j|s) max_k [A(s,k) - lambda c(j,k)]
+//
+// lambda* is found on the GPU without readbacks: clo(lambda) (the average cost of the CLOSEST maximiser,
+// i.e. eps minus G's right derivative) is non-increasing, so nCand values of lambda are evaluated per
+// dispatch (otCand: one thread per (candidate, state)), summed (candReduce) and otBracket keeps the
+// bracket [lo, hi] where clo crosses eps: round 0 tests lambda = 0 and a log grid up to
+// lambda_up = 2 (max A - min A) / (smallest positive cost) + 1, later rounds a linear grid inside the
+// bracket, until hi - lo is at f32 resolution. At a kink lambda* the closest maximisers are those at
+// lambda = hi and the farthest those at lambda = lo (the bracket holds the one breakpoint), so
+// otTies takes Tlo at hi (1 + 2e-5), Thi at lo (1 - 2e-5) and WPO's lowest-index maximiser over both: kinks
+// closer than that to lambda* are one kink in f32 (symmetric problems have exactly equal ones); otSplit forms clo, chi and
+// t* = (chi - eps) / (chi - clo) (weight of Tlo; 1 when lambda* = 0 or chi = clo), and otApply moves
+// the mass. Ties: values within tieTol + 5e-7 (vScale + lambda cmax) of the maximum (f32 rounding).
+
+fn adv(s: u32, k: u32) -> f32 {
+  return work[P.wQ + s * P.N + k] - work[P.wV + s];
+}
+
+fn tieTolAt(lam: f32) -> f32 {
+  return P.tieTol + 5e-7 * (P.vScale + lam * P.cmax);
+}
+
+/** Target of (s, j) at lam: mode 0 = closest maximiser, 1 = farthest, 2 = lowest index. */
+fn targetOf(s: u32, j: u32, lam: f32, mode: u32) -> u32 {
+  var best = NEG_BIG;
+  for (var k = 0u; k < P.N; k++) {
+    best = max(best, adv(s, k) - lam * cost(j, k));
+  }
+  let thr = best - tieTolAt(lam);
+  var t = 0xffffffffu;
+  for (var k = 0u; k < P.N; k++) {
+    if (adv(s, k) - lam * cost(j, k) < thr) { continue; }
+    if (t == 0xffffffffu) { t = k; if (mode == 2u) { break; } continue; }
+    if (mode == 0u && cost(j, k) < cost(j, t)) { t = k; }
+    if (mode == 1u && cost(j, k) > cost(j, t)) { t = k; }
+  }
+  return t;
+}
+
+var<workgroup> red: array<f32, WG>;
+
+const KINK_REL: f32 = 2e-5;
+
+/** lambda_up from the spread of A, and the round-0 candidates. One workgroup. */
+@compute @workgroup_size(WG)
+fn otInit(@builtin(local_invocation_id) lid: vec3<u32>) {
+  var spread = 0.0;
+  for (var s = lid.x; s < P.S; s += WG) {
+    var mn = 3.0e38;
+    var mx = NEG_BIG;
+    for (var k = 0u; k < P.N; k++) {
+      let q = work[P.wQ + s * P.N + k];
+      mn = min(mn, q);
+      mx = max(mx, q);
+    }
+    spread = max(spread, mx - mn);
+  }
+  red[lid.x] = spread;
+  workgroupBarrier();
+  for (var w = WG / 2u; w > 0u; w = w / 2u) {
+    if (lid.x < w) { red[lid.x] = max(red[lid.x], red[lid.x + w]); }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) {
+    atomicStore(&ctrl[SEARCH_DONE], 0u);
+    let up = 2.0 * red[0] / P.cminPos + 1.0;
+    setScal(SC_UP, up);
+    let L = P.nCand;
+    work[P.wCand] = 0.0;
+    for (var c = 1u; c < L; c++) {
+      work[P.wCand + c] = up * pow(10.0, -9.0 * f32(L - 1u - c) / f32(L - 2u));
+    }
+    setScal(SC_LO, 0.0);
+    setScal(SC_HI, up);
+  }
+}
+
+@compute @workgroup_size(WG)
+fn otCand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let i = linearIndex(gid, nwg);
+  if (i >= P.S * P.nCand || atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
+  let c = i / P.S;
+  let s = i % P.S;
+  let lam = work[P.wCand + c];
+  let d = work[P.wD + s];
+  var acc = 0.0;
+  if (d > 0.0) {
+    for (var j = 0u; j < P.N; j++) {
+      let p = pi[s * P.N + j];
+      if (p > 0.0) { acc += p * cost(j, targetOf(s, j, lam, 0u)); }
+    }
+  }
+  work[P.wScratch + c * P.S + s] = d * acc;
+}
+
+@compute @workgroup_size(1)
+fn otBracket() {
+  if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
+  let L = P.nCand;
+  let first = work[P.wCand] == 0.0;
+  if (first && work[P.wCand + L] <= P.eps) {
+    setScal(SC_LO, 0.0);
+    setScal(SC_HI, 0.0);
+    atomicStore(&ctrl[SEARCH_DONE], 1u);
+    return;
+  }
+  var cs = 0u;
+  for (var c = 0u; c < L; c++) {
+    if (work[P.wCand + L + c] > P.eps) { cs = c; }
+  }
+  cs = min(cs, L - 2u);
+  let lo = work[P.wCand + cs];
+  let hi = work[P.wCand + cs + 1u];
+  setScal(SC_LO, lo);
+  setScal(SC_HI, hi);
+  for (var c = 0u; c < L; c++) {
+    work[P.wCand + c] = lo + (hi - lo) * f32(c) / f32(L - 1u);
+  }
+  if (hi - lo <= 1.2e-7 * hi) { atomicStore(&ctrl[SEARCH_DONE], 1u); }
+}
+
+@compute @workgroup_size(WG)
+fn otTies(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let sj = linearIndex(gid, nwg);
+  if (sj >= P.SN) { return; }
+  let s = sj / P.N;
+  let j = sj % P.N;
+  // breakpoints within KINK_REL of lambda* count as one kink (f32 cannot order them reliably)
+  let lo = scal(SC_LO) * (1.0 - KINK_REL);
+  let hi = scal(SC_HI) * (1.0 + KINK_REL);
+  aux[P.aTlo + sj] = targetOf(s, j, hi, 0u);
+  aux[P.aThi + sj] = targetOf(s, j, lo, 1u);
+  // WPO: the lowest index of D(lambda*) = D(lo') ∪ D(hi') (both sides of a kink)
+  aux[P.aFirst + sj] = min(targetOf(s, j, hi, 2u), targetOf(s, j, lo, 2u));
+}
+
+var<workgroup> red2: array<f32, WG>;
+
+/** clo, chi and t* (one workgroup). */
+@compute @workgroup_size(WG)
+fn otSplit(@builtin(local_invocation_id) lid: vec3<u32>) {
+  var a = 0.0;
+  var b = 0.0;
+  for (var s = lid.x; s < P.S; s += WG) {
+    var slo = 0.0;
+    var shi = 0.0;
+    for (var j = 0u; j < P.N; j++) {
+      let p = pi[s * P.N + j];
+      if (p > 0.0) {
+        slo += p * cost(j, aux[P.aTlo + s * P.N + j]);
+        shi += p * cost(j, aux[P.aThi + s * P.N + j]);
+      }
+    }
+    a += work[P.wD + s] * slo;
+    b += work[P.wD + s] * shi;
+  }
+  red[lid.x] = a;
+  red2[lid.x] = b;
+  workgroupBarrier();
+  for (var w = WG / 2u; w > 0u; w = w / 2u) {
+    if (lid.x < w) { red[lid.x] += red[lid.x + w]; red2[lid.x] += red2[lid.x + w]; }
+    workgroupBarrier();
+  }
+  if (lid.x == 0u) {
+    let clo = red[0];
+    let chi = red2[0];
+    let hi = scal(SC_HI);
+    var t = 1.0;
+    if (hi > 0.0 && chi - clo > 0.0) { t = clamp((chi - P.eps) / (chi - clo), 0.0, 1.0); }
+    setScal(SC_CLO, clo);
+    setScal(SC_CHI, chi);
+    setScal(SC_T, t);
+    setScal(SC_LAMBDA, hi);
+    setScal(SC_EXTRA, t);
+  }
+}
+
+/** Move the mass (one thread per state); method 1 = WPO (lowest-index maximiser, no split). */
+@compute @workgroup_size(WG)
+fn otApply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = linearIndex(gid, nwg);
+  if (s >= P.S) { return; }
+  let o = s * P.N;
+  let t = scal(SC_T);
+  for (var j = 0u; j < P.N; j++) {
+    work[P.wPiOld + o + j] = pi[o + j];
+    pi[o + j] = 0.0;
+  }
+  var sc = 0.0;
+  for (var j = 0u; j < P.N; j++) {
+    let p = work[P.wPiOld + o + j];
+    if (p <= 0.0) { continue; }
+    if (P.method == 1u) {
+      let k = aux[P.aFirst + o + j];
+      pi[o + k] += p;
+      sc += p * cost(j, k);
+    } else {
+      let a = aux[P.aTlo + o + j];
+      let b = aux[P.aThi + o + j];
+      pi[o + a] += t * p;
+      pi[o + b] += (1.0 - t) * p;
+      sc += p * (t * cost(j, a) + (1.0 - t) * cost(j, b));
+    }
+  }
+  work[P.wStCost + s] = sc;
+}

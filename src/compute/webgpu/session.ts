@@ -1,0 +1,741 @@
+/**
+ * The WebGPU compute session: one method (ALGORITHMS.md §§1–7) on one MDP in f32 on the GPU, with the
+ * same definitions and the same metric rows (§8, metrics.ts of the reference) as the f64 reference.
+ *
+ * Protocol (as the reference's IterativeMethod): the first row is iteration 0, the metrics of the initial
+ * policy; every later row is one update followed by the evaluation of the new policy. A batch of k
+ * iterations is recorded into one command buffer (one compute pass per iteration) and ONE small block
+ * of metric rows (16 f32 per iteration) is read back. Policy evaluation and occupancy are warm-started
+ * Jacobi sweeps whose stopping test runs on the GPU: for S N <= 2^16 all sweeps of a solve run inside
+ * one workgroup ('fused', one dispatch per solve); larger problems record sweeps over the whole device
+ * ('sweeps'; finished solves turn the remaining recorded sweeps into no-ops, and the number recorded per
+ * iteration adapts to what the previous batch used). Each pass (evaluation, metrics, the method's
+ * update) is a class beside its .wgsl; all share one bind-group layout (layout.ts, common.wgsl).
+ *
+ * f32 tolerances: the evaluation stops at |V_{n+1} - V_n|_inf <= 1e-8 vScale (vScale = (max|r| +
+ * tau (max|log mu| + log N)) / (1 - gamma)) or when the residual stops decreasing at the f32 rounding
+ * floor; the Sinkhorn tolerance is at least 2e-6; OT ties are within tieTol + 5e-7 (vScale + lambda
+ * cmax), and kinks within 2e-5 relative of lambda* are one kink; a trust-region move counts as violated
+ * above eps (1 + 1e-5).
+ * Searches for lambda* (OT trust region) and beta (KL trust region) evaluate nCand candidates per
+ * dispatch and refine the bracket on the GPU, so nothing is read back inside an iteration.
+ *
+ * The optimum (J*, pi*, d*) for the gap and the TV metric is the f64 reference's `solveOptimum` unless
+ * given. NaN/Inf anywhere in pi, V, Q or J sets the row's flag, reported as DivergenceError(iteration).
+ */
+import type { TabularMdp } from '../../shared/mdp/types';
+import type { IterationMetrics, MethodId } from '../../shared/methods';
+import { DivergenceError, MethodInputError, type ComputeSession, type Diagnostics, type Policy, type RunSpec } from '../types';
+import { occupancyWithMass } from '../reference/evaluation';
+import { checkInitialPolicy, numberOption, resolveProblem, stringOption } from '../reference/method';
+import { fitLinearRate } from '../reference/metrics';
+import { solveOptimum } from '../reference/solvers';
+import { buildActionGraph } from '../reference/wassersteinFlow';
+import { sortedOrder } from '../reference/sinkhorn';
+import { gridCellIndex } from '../reference/langevin';
+import { seedKey } from '../reference/rng';
+
+import type { GpuContext } from './context';
+import { alignTo } from './context';
+import { N_CAND, PARAMS_BYTES, packParams, Recorder, sessionLayout, type Params } from './layout';
+import { PolicyEvaluationPass } from './policyEvaluation';
+import { MetricsPass } from './metrics';
+import { KlUpdatesPass } from './klUpdates';
+import { OtTrustRegionPass } from './otTrustRegion';
+import { FokkerPlanckPass } from './fokkerPlanck';
+import { SinkhornJkoPass, sinkhornWorkgroupBytes } from './sinkhorn';
+import { LangevinPass } from './langevin';
+import { ValueIterationPass } from './valueIteration';
+
+export const WEBGPU_METHODS: readonly MethodId[] = [
+  'soft-value-iteration',
+  'value-iteration',
+  'wasserstein-flow',
+  'langevin',
+  'jko-sinkhorn',
+  'ot-trpo',
+  'wpo-song',
+  'npg',
+  'kl-trpo',
+];
+
+/** Row layout of the metrics block (metrics.wgsl). */
+export const ROW = {
+  J: 0, Jplain: 1, tv: 2, entropy: 3, cost: 4, kl: 5, lambda: 6, evalRes: 7,
+  dt: 8, bad: 9, evalSweeps: 10, occSweeps: 11, extra: 12, mass: 13, extra2: 14, extra3: 15,
+} as const;
+export const ROW_STRIDE = 16;
+const MAX_ROWS = 256;
+/** largest S * N evaluated inside one workgroup */
+const FUSED_MAX_SN = 1 << 16;
+/** hard cap on the sweeps of one fused evaluation */
+const FUSED_MAX_SWEEPS = 100_000;
+
+export interface WebGpuSessionOptions {
+  /** iterations recorded per submit when nextBatch asks for more (default 64) */
+  batch?: number;
+  /** the optimum of the same problem (gamma, tau); solved in f64 by the reference when absent */
+  optimum?: { V: ArrayLike<number>; policy: ArrayLike<number>; J: number };
+  /** clock for wallMs */
+  now?: () => number;
+  /**
+   * 'fused': every evaluation sweep inside one workgroup (one dispatch per evaluation; the default for
+   * S * N <= 2^16), 'sweeps': three dispatches per sweep over the whole device (large problems)
+   */
+  evalMode?: 'auto' | 'fused' | 'sweeps';
+  /** split dispatches above this many workgroups per dimension (default: the device limit; tests force splits) */
+  maxWorkgroupsPerDimension?: number;
+}
+
+interface Layout {
+  model: { reward: number; mu: number; rho0: number; cost: number; dStar: number; piStar: number; pos: number; size: number };
+  graph: { rowPtr: number; next: number; prob: number; tPtr: number; tSrc: number; tProb: number; nbr: number; nbrEdge: number; order: number; size: number };
+  work: { V: number; Q: number; dA: number; dB: number; d: number; dOld: number; piOld: number; phi: number; stat: number; stCost: number; scratch: number; cand: number; scal: number; size: number };
+  aux: { tlo: number; thi: number; first: number; X: number; size: number };
+}
+
+function regions<T extends string>(sizes: [T, number][]): Record<T, number> & { size: number } {
+  const out = {} as Record<T, number> & { size: number };
+  let off = 0;
+  for (const [k, n] of sizes) {
+    (out as Record<string, number>)[k] = off;
+    off += alignTo(Math.max(n, 1), 4);
+  }
+  out.size = off;
+  return out;
+}
+
+const defaultNow = (): number =>
+  typeof performance !== 'undefined' && typeof performance.now === 'function' ? performance.now() : Date.now();
+
+/**
+ * Start `spec.method` on `mdp` on the GPU of `ctx`. Methods outside WEBGPU_METHODS throw a
+ * MethodInputError ("not on webgpu yet") so the caller can fall back to the reference.
+ */
+export async function createWebGpuSession(
+  ctx: GpuContext,
+  mdp: TabularMdp,
+  spec: RunSpec,
+  opts: WebGpuSessionOptions = {},
+): Promise<ComputeSession> {
+  if (!WEBGPU_METHODS.includes(spec.method))
+    throw new MethodInputError(`method '${spec.method}' is not on webgpu yet (use the reference backend)`);
+  const s = new WebGpuSession(ctx, mdp, spec, opts);
+  ctx.assertHealthy();
+  return s;
+}
+
+export class WebGpuSession implements ComputeSession {
+  readonly backend = 'webgpu' as const;
+  readonly method: MethodId;
+  readonly gamma: number;
+  readonly tau: number;
+  readonly Jstar: number;
+  private finished = false;
+  private disposed = false;
+  private iteration = 0;
+  private started = false;
+  private t = 0;
+  private readonly layout: Layout;
+  private readonly buffers: GPUBuffer[] = [];
+  private readonly bufModel: GPUBuffer;
+  private readonly bufGraph: GPUBuffer;
+  private readonly bufPi: GPUBuffer;
+  private readonly bufWork: GPUBuffer;
+  private readonly bufCtrl: GPUBuffer;
+  private readonly bufRows: GPUBuffer;
+  private readonly bufAux: GPUBuffer;
+  private readonly bufParams: GPUBuffer;
+  private readonly bindGroup: GPUBindGroup;
+  private readonly passes: {
+    evaluation: PolicyEvaluationPass;
+    metrics: MetricsPass;
+    kl?: KlUpdatesPass;
+    ot?: OtTrustRegionPass;
+    fp?: FokkerPlanckPass;
+    sinkhorn?: SinkhornJkoPass;
+    langevin?: LangevinPass;
+    vi?: ValueIterationPass;
+  };
+  private readonly params: Partial<Params>;
+  private readonly batch: number;
+  private readonly now: () => number;
+  private readonly t0: number;
+  private evalSweeps: number;
+  private occPairs: number;
+  private readonly evalCap: number;
+  readonly evalMode: 'fused' | 'sweeps';
+  private readonly maxDim: number;
+  private readonly rateX: number[] = [];
+  private readonly rateGap: number[] = [];
+  private readonly diag: Diagnostics = {};
+  private readonly eps: number;
+  private readonly qEvery: number;
+  private readonly flow1d: boolean;
+  private readonly lgDt: number;
+  private readonly lg1d: boolean;
+  private readonly viTol: number;
+  private updates = 0;
+  private exceeded = 0;
+  private maxInner = 0;
+  dispatchesLastBatch = 0;
+  iterationsLastBatch = 0;
+
+  constructor(
+    private readonly ctx: GpuContext,
+    readonly mdp: TabularMdp,
+    readonly spec: RunSpec,
+    opts: WebGpuSessionOptions,
+  ) {
+    const { S, N } = mdp;
+    const SN = S * N;
+    this.method = spec.method;
+    const problem = resolveProblem(mdp, spec.options);
+    const gamma = problem.gamma;
+    const tau = spec.method === 'value-iteration' ? 0 : problem.tau;
+    this.gamma = gamma;
+    this.tau = tau;
+    this.batch = Math.max(1, Math.min(MAX_ROWS, opts.batch ?? 64));
+    this.now = opts.now ?? defaultNow;
+    this.t0 = this.now();
+    const o = spec.options;
+    const m = this.method;
+    let alpha = 0;
+    let eta = 0;
+    let methodCode = 0;
+    let graph: ReturnType<typeof buildActionGraph> | null = null;
+    this.eps = 0;
+    this.qEvery = 1;
+    this.viTol = 0;
+    let maxN = 0;
+    let M = 0;
+    let lgKey: [number, number] = [0, 0];
+    let cellOf: Int32Array | null = null;
+    let centres: Float64Array | null = null;
+    this.lgDt = 0;
+    if (m === 'npg') {
+      eta = numberOption(o, 'eta', 1);
+      if (!(tau > 0)) throw new MethodInputError(`npg needs tau > 0 (the entropy-regularised NPG), got tau = ${tau}`);
+      alpha = (eta * tau) / (1 - gamma);
+      if (!(alpha > 0 && alpha <= 1 + 1e-12)) throw new MethodInputError(`npg: alpha = eta tau / (1 - gamma) = ${alpha} must lie in (0, 1]`);
+      alpha = Math.min(alpha, 1);
+    } else if (m === 'ot-trpo' || m === 'wpo-song') {
+      this.eps = numberOption(o, 'eps', 0.1);
+      if (!(this.eps > 0)) throw new MethodInputError(`eps must be > 0, got ${this.eps}`);
+      methodCode = m === 'wpo-song' ? 1 : 0;
+    } else if (m === 'kl-trpo') {
+      const delta = numberOption(o, 'delta', 0.05);
+      if (!(delta > 0)) throw new MethodInputError(`delta must be > 0, got ${delta}`);
+    } else if (m === 'wasserstein-flow') {
+      if (!(tau > 0)) throw new MethodInputError('the Wasserstein flow needs tau > 0 (the diffusion is tau times the entropy)');
+      graph = buildActionGraph(mdp, 'The Wasserstein flow');
+      const w = stringOption(o, 'weighting', 'uniform');
+      if (w !== 'uniform' && w !== 'occupancy') throw new MethodInputError(`weighting must be 'uniform' or 'occupancy', got '${w}'`);
+      this.qEvery = Math.max(1, Math.round(numberOption(o, 'qEvery', 1)));
+    } else if (m === 'langevin') {
+      if (!mdp.grid) throw new MethodInputError('Langevin particles need a continuous action box (a grid); this MDP has discrete actions');
+      if (!(tau > 0)) throw new MethodInputError('Langevin particles need tau > 0 (the noise is sqrt(2 tau dt))');
+      M = Math.round(numberOption(o, 'particles', 2048));
+      this.lgDt = numberOption(o, 'dt', 1e-3);
+      if (!(M >= 1)) throw new MethodInputError(`particles must be >= 1, got ${M}`);
+      if (!(this.lgDt > 0)) throw new MethodInputError(`dt must be > 0, got ${this.lgDt}`);
+      lgKey = seedKey(numberOption(o, 'seed', spec.seed));
+      this.qEvery = Math.max(1, Math.round(numberOption(o, 'qEvery', 1)));
+      cellOf = gridCellIndex(mdp);
+      if (mdp.grid.dim === 1) {
+        centres = new Float64Array(N);
+        for (let i = 0; i < N; i++) centres[cellOf[i]] = mdp.grid.lo[0] + (i + 0.5) * mdp.grid.h[0];
+      }
+    } else if (m === 'jko-sinkhorn') {
+      eta = numberOption(o, 'eta', 0.05);
+      maxN = N;
+      const lim = ctx.limits.maxComputeWorkgroupStorageSize;
+      if (sinkhornWorkgroupBytes(N) > lim) throw new MethodInputError(`jko-sinkhorn on webgpu holds 3 N floats per workgroup: N = ${N} exceeds ${lim} bytes`);
+    } else if (m === 'soft-value-iteration' || m === 'value-iteration') {
+      if (m === 'soft-value-iteration' && !(tau > 0)) throw new MethodInputError('soft value iteration needs tau > 0');
+    }
+    this.flow1d = graph !== null && graph.dim === 1;
+    this.lg1d = centres !== null;
+    const dim = mdp.grid ? mdp.grid.dim : 1;
+
+    // ---- the optimum (f64, reference) -------------------------------------------------------------
+    let optimum = opts.optimum;
+    if (!optimum) optimum = solveOptimum(mdp, gamma, this.tau);
+    this.Jstar = optimum.J;
+    const piStar = Float64Array.from(optimum.policy);
+    const dStar = occupancyWithMass(mdp, piStar, gamma).d;
+
+    // ---- host arrays ------------------------------------------------------------------------------
+    let rmax = 0;
+    for (let i = 0; i < SN; i++) rmax = Math.max(rmax, Math.abs(mdp.reward[i]));
+    let logMuMax = 0;
+    for (let j = 0; j < N; j++) logMuMax = Math.max(logMuMax, Math.abs(Math.log(mdp.mu[j])));
+    const vScale = Math.max((rmax + this.tau * (logMuMax + Math.log(N))) / (1 - gamma), 1e-12);
+    let cmax = 0;
+    let cminPos = Infinity;
+    for (let i = 0; i < N * N; i++) {
+      const c = mdp.cost[i];
+      if (c > cmax) cmax = c;
+      if (c > 0 && c < cminPos) cminPos = c;
+    }
+    if (!Number.isFinite(cminPos)) cminPos = 1;
+    const positions = centres ?? (graph ? graph.positions : mdp.positions);
+    const nnz = mdp.rowPtr[SN];
+    const E = graph ? graph.from.length : 0;
+
+    const modelL = regions([
+      ['reward', SN], ['mu', N], ['rho0', S], ['cost', N * N], ['dStar', S], ['piStar', SN], ['pos', positions ? positions.length : 1],
+    ]);
+    const graphL = regions([
+      ['rowPtr', SN + 1], ['next', nnz], ['prob', nnz], ['tPtr', S + 1], ['tSrc', nnz], ['tProb', nnz],
+      ['nbr', N + 1], ['nbrEdge', 4 * E], ['order', N],
+    ]);
+    const workL = regions([
+      ['V', S], ['Q', SN], ['dA', S], ['dB', S], ['d', S], ['dOld', S], ['piOld', SN], ['phi', Math.max(2 * SN, S)],
+      ['stat', 8 * S], ['stCost', S], ['scratch', Math.max(SN, S * N_CAND)], ['cand', 2 * N_CAND], ['scal', 64],
+    ]);
+    const otLike = m === 'ot-trpo' || m === 'wpo-song';
+    const auxL = regions([['tlo', otLike ? SN : 1], ['thi', otLike ? SN : 1], ['first', otLike ? SN : 1], ['X', S * M * dim]]);
+    this.layout = { model: modelL, graph: graphL, work: workL, aux: auxL };
+
+    const model = new Float32Array(modelL.size);
+    model.set(mdp.reward, modelL.reward);
+    model.set(mdp.mu, modelL.mu);
+    model.set(mdp.rho0, modelL.rho0);
+    model.set(mdp.cost, modelL.cost);
+    model.set(dStar, modelL.dStar);
+    model.set(piStar, modelL.piStar);
+    if (positions) model.set(positions, modelL.pos);
+    const g = new Uint32Array(graphL.size);
+    const gf = new Float32Array(g.buffer);
+    g.set(mdp.rowPtr, graphL.rowPtr);
+    g.set(mdp.next, graphL.next);
+    gf.set(mdp.prob, graphL.prob);
+    // transposed CSR: for each s', the (s*N + j, p) entries leading into it
+    const tPtr = new Uint32Array(S + 1);
+    for (let e = 0; e < nnz; e++) tPtr[mdp.next[e] + 1]++;
+    for (let s = 0; s < S; s++) tPtr[s + 1] += tPtr[s];
+    const fill = tPtr.slice(0, S);
+    for (let sj = 0; sj < SN; sj++) {
+      for (let e = mdp.rowPtr[sj]; e < mdp.rowPtr[sj + 1]; e++) {
+        const k = fill[mdp.next[e]]++;
+        g[graphL.tSrc + k] = sj;
+        gf[graphL.tProb + k] = mdp.prob[e];
+      }
+    }
+    g.set(tPtr, graphL.tPtr);
+    if (graph) {
+      // action-graph CSR: (k, 1/h^2) per directed edge
+      const deg = new Uint32Array(N + 1);
+      for (let e = 0; e < E; e++) {
+        deg[graph.from[e] + 1]++;
+        deg[graph.to[e] + 1]++;
+      }
+      for (let j = 0; j < N; j++) deg[j + 1] += deg[j];
+      const f2 = deg.slice(0, N);
+      for (let e = 0; e < E; e++) {
+        const ih2 = 1 / (graph.length[e] * graph.length[e]);
+        const a = graph.from[e];
+        const b = graph.to[e];
+        let q = f2[a]++;
+        g[graphL.nbrEdge + 2 * q] = b;
+        gf[graphL.nbrEdge + 2 * q + 1] = ih2;
+        q = f2[b]++;
+        g[graphL.nbrEdge + 2 * q] = a;
+        gf[graphL.nbrEdge + 2 * q + 1] = ih2;
+      }
+      g.set(deg, graphL.nbr);
+      if (graph.dim === 1) g.set(sortedOrder(graph.positions), graphL.order);
+    }
+    // Langevin: cellOf (linear cell -> action); in 1-D it is also the sorted order of the centres
+    if (cellOf) g.set(cellOf, graphL.order);
+    const pi0 = spec.init ? checkInitialPolicy(mdp, spec.init) : new Float64Array(SN).fill(1 / N);
+
+    // ---- GPU buffers --------------------------------------------------------------------------------
+    const maxBind = ctx.limits.maxStorageBufferBindingSize;
+    const check = (name: string, bytes: number): number => {
+      if (bytes > maxBind)
+        throw new MethodInputError(`webgpu: the ${name} buffer needs ${bytes} bytes, above this device's binding limit ${maxBind}`);
+      return bytes;
+    };
+    const pool = ctx.pool;
+    const ST = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST | GPUBufferUsage.COPY_SRC;
+    const acquire = (bytes: number, usage: number, label: string): GPUBuffer => {
+      const b = pool.acquire(bytes, usage, `${m}:${label}`);
+      this.buffers.push(b);
+      return b;
+    };
+    this.bufModel = acquire(check('model', model.byteLength), ST, 'model');
+    this.bufGraph = acquire(check('graph', g.byteLength), ST, 'graph');
+    this.bufPi = acquire(check('policy', SN * 4), ST, 'policy');
+    this.bufWork = acquire(check('work', workL.size * 4), ST, 'work');
+    this.bufCtrl = acquire(64 * 4, ST, 'ctrl');
+    this.bufRows = acquire(MAX_ROWS * ROW_STRIDE * 4, ST, 'metrics');
+    this.bufAux = acquire(check('aux', auxL.size * 4), ST, 'aux');
+    this.bufParams = acquire(PARAMS_BYTES, GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST, 'params');
+    const q = ctx.device.queue;
+    q.writeBuffer(this.bufModel, 0, model);
+    q.writeBuffer(this.bufGraph, 0, g);
+    q.writeBuffer(this.bufPi, 0, new Float32Array(pi0));
+    // pooled buffers may hold old data: zero the work, control and aux words
+    const enc = ctx.device.createCommandEncoder({ label: `${m}:clear` });
+    enc.clearBuffer(this.bufWork);
+    enc.clearBuffer(this.bufCtrl);
+    enc.clearBuffer(this.bufAux);
+    enc.clearBuffer(this.bufRows);
+    q.submit([enc.finish()]);
+
+    // ---- params -------------------------------------------------------------------------------------
+    const evalTol = 1e-8 * vScale;
+    this.params = {
+      S, N, SN, nCand: N_CAND, gamma, tau: this.tau, evalTol, occTol: 1e-8,
+      oReward: modelL.reward, oMu: modelL.mu, oRho0: modelL.rho0, oCost: modelL.cost, oDStar: modelL.dStar, oPiStar: modelL.piStar,
+      gRowPtr: graphL.rowPtr, gNext: graphL.next, gProb: graphL.prob, gTPtr: graphL.tPtr, gTSrc: graphL.tSrc, gTProb: graphL.tProb,
+      gNbr: graphL.nbr, gNbrEdge: graphL.nbrEdge,
+      wV: workL.V, wQ: workL.Q, wDA: workL.dA, wDB: workL.dB, wD: workL.d, wDOld: workL.dOld, wPiOld: workL.piOld, wPhi: workL.phi,
+      wStat: workL.stat, wStCost: workL.stCost, wScratch: workL.scratch, wCand: workL.cand, wScal: workL.scal,
+      aTlo: auxL.tlo, aThi: auxL.thi, aFirst: auxL.first, method: methodCode,
+      weighting: stringOption(o, 'weighting', 'uniform') === 'occupancy' ? 1 : 0,
+      eps: m === 'jko-sinkhorn' ? numberOption(o, 'eps', 0.01) : this.eps,
+      eta, alpha,
+      cfl: numberOption(o, 'cfl', 0.9),
+      dtFixed: m === 'wasserstein-flow' ? numberOption(o, 'dt', 0) : 0,
+      tieTol: numberOption(o, 'tieTol', 1e-9),
+      // f32: the marginal error cannot go far below N ulps
+      sinkTol: Math.max(numberOption(o, 'tol', 1e-9), 2e-6),
+      maxInner: Math.round(numberOption(o, 'maxInner', 5000)),
+      gOrder: graphL.order, oPos: modelL.pos, cminPos, cmax,
+      delta: m === 'kl-trpo' ? numberOption(o, 'delta', 0.05) : 0,
+      vScale, metricRow: 0, rowStride: ROW_STRIDE,
+      M, key0: lgKey[0], key1: lgKey[1], gridN: mdp.grid ? mdp.grid.n : 0, gridDim: dim, aX: auxL.X,
+      lgDt: this.lgDt, lgNoise: Math.sqrt(2 * tau * this.lgDt),
+      lo0: mdp.grid?.lo[0] ?? 0, lo1: mdp.grid?.lo[1] ?? 0, hi0: mdp.grid?.hi[0] ?? 0, hi1: mdp.grid?.hi[1] ?? 0,
+      h0: mdp.grid?.h[0] ?? 1, h1: mdp.grid?.h[1] ?? 1,
+      maxSweeps: 0,
+    };
+    if (m === 'soft-value-iteration' || m === 'value-iteration') this.viTol = Math.max(numberOption(o, 'tol', 1e-10), 4e-7 * vScale);
+    q.writeBuffer(this.bufParams, 0, packParams(this.params));
+
+    const layout = sessionLayout(ctx);
+    const entry = (binding: number, buffer: GPUBuffer) => ({ binding, resource: { buffer } });
+    this.bindGroup = ctx.device.createBindGroup({
+      label: `${m}:bind-group`,
+      layout: layout.bindGroupLayout,
+      entries: [
+        entry(0, this.bufParams), entry(1, this.bufModel), entry(2, this.bufGraph), entry(3, this.bufPi),
+        entry(4, this.bufWork), entry(5, this.bufCtrl), entry(6, this.bufRows), entry(7, this.bufAux),
+      ],
+    });
+    // the passes this method records (pipelines come from the context's cache)
+    const isVi = m === 'soft-value-iteration' || m === 'value-iteration';
+    this.passes = {
+      evaluation: new PolicyEvaluationPass(ctx),
+      metrics: new MetricsPass(ctx),
+      kl: m === 'npg' || m === 'kl-trpo' ? new KlUpdatesPass(ctx) : undefined,
+      ot: otLike ? new OtTrustRegionPass(ctx) : undefined,
+      fp: m === 'wasserstein-flow' || m === 'langevin' ? new FokkerPlanckPass(ctx) : undefined,
+      sinkhorn: m === 'jko-sinkhorn' ? new SinkhornJkoPass(ctx, maxN) : undefined,
+      langevin: m === 'langevin' ? new LangevinPass(ctx) : undefined,
+      vi: isVi ? new ValueIterationPass(ctx) : undefined,
+    };
+    // sweeps: enough for a cold start, then adapted to what warm starts use
+    const cold = gamma > 0 ? Math.ceil(Math.log(1e-9) / Math.log(gamma)) + 10 : 2;
+    this.evalCap = Math.min(Math.max(cold, 8), 4000);
+    this.evalSweeps = this.evalCap;
+    // fused evaluations stop at 4x the cold-start sweep count at the latest
+    this.params.maxSweeps = Math.min(FUSED_MAX_SWEEPS, 4 * this.evalCap);
+    ctx.device.queue.writeBuffer(this.bufParams, 0, packParams(this.params));
+    this.maxDim = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity);
+    const mode = opts.evalMode ?? 'auto';
+    this.evalMode = mode === 'auto' ? (SN <= FUSED_MAX_SN && nnz <= 4 * FUSED_MAX_SN ? 'fused' : 'sweeps') : mode;
+    this.diag.evalMode = this.evalMode;
+    this.occPairs = Math.ceil(this.evalCap / 2);
+    this.diag.vScale = vScale;
+    this.diag.evalTol = evalTol;
+  }
+
+  get done(): boolean {
+    return this.finished;
+  }
+
+  /** Evaluate pi: V, Q, occupancy d (normalised, mass in scal), then the metric row. */
+  private recordEvaluation(r: Recorder, sweeps: number, pairs: number): void {
+    const { S, N } = this.mdp;
+    this.passes.evaluation.record(r, S, N, this.evalMode, sweeps, pairs);
+    this.passes.metrics.record(r, S);
+  }
+
+  /** One update of pi (the method's own step), recorded. */
+  private recordUpdate(r: Recorder, u: number): void {
+    const { S, N } = this.mdp;
+    const ps = this.passes;
+    switch (this.method) {
+      case 'npg':
+        ps.kl!.recordNpg(r, S);
+        break;
+      case 'kl-trpo':
+        ps.kl!.recordTrustRegion(r, S);
+        break;
+      case 'ot-trpo':
+      case 'wpo-song':
+        ps.ot!.record(r, S, N);
+        break;
+      case 'wasserstein-flow':
+        ps.fp!.record(r, S, N, u % this.qEvery === 0, this.flow1d);
+        break;
+      case 'jko-sinkhorn':
+        ps.sinkhorn!.record(r, S);
+        break;
+      case 'langevin':
+        ps.langevin!.recordStep(r, S, N, this.params.M!, u % this.qEvery === 0);
+        if (this.lg1d) ps.fp!.recordW2(r, S);
+        break;
+      case 'soft-value-iteration':
+      case 'value-iteration':
+        ps.vi!.recordSweep(r, S, N);
+        ps.evaluation.recordGreedyPolicy(r, S);
+        break;
+    }
+  }
+
+  async nextBatch(maxIterations: number): Promise<IterationMetrics[]> {
+    if (this.disposed) throw new Error('webgpu session: nextBatch after dispose()');
+    const out: IterationMetrics[] = [];
+    let left = Math.max(0, Math.floor(maxIterations));
+    while (left > 0 && !this.finished) {
+      const k = Math.min(left, this.batch, MAX_ROWS);
+      const rows = await this.runBatch(k);
+      out.push(...rows);
+      left -= rows.length;
+    }
+    return out;
+  }
+
+  private async runBatch(k: number): Promise<IterationMetrics[]> {
+    const ctx = this.ctx;
+    const dev = ctx.device;
+    dev.queue.writeBuffer(this.bufCtrl, 10 * 4, new Uint32Array([0]));
+    const enc = dev.createCommandEncoder({ label: `${this.method}:batch` });
+    let dispatches = 0;
+    const maxDim = this.maxDim;
+    const iters: number[] = [];
+    for (let i = 0; i < k; i++) {
+      const pass = enc.beginComputePass({ label: `${this.method}:iteration` });
+      pass.setBindGroup(0, this.bindGroup);
+      const r = new Recorder(pass, maxDim);
+      if (!this.started) {
+        this.started = true;
+        if (this.passes.vi) {
+          // the iterate W = 0 and its soft-greedy policy (Q = r)
+          this.passes.vi.recordQ(r, this.mdp.S, this.mdp.N);
+          this.passes.evaluation.recordGreedyPolicy(r, this.mdp.S);
+        }
+        // Langevin: the initial policy is the histogram of the placed particles
+        this.passes.langevin?.recordPlace(r, this.mdp.S, this.params.M!);
+        this.recordEvaluation(r, this.evalCap, Math.ceil(this.evalCap / 2));
+        iters.push(0);
+      } else {
+        this.recordUpdate(r, this.updates);
+        this.updates++;
+        this.iteration++;
+        this.recordEvaluation(r, this.evalSweeps, this.occPairs);
+        iters.push(this.iteration);
+      }
+      pass.end();
+      dispatches += r.dispatches;
+    }
+    const bytes = k * ROW_STRIDE * 4;
+    const staging = ctx.pool.acquire(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, `${this.method}:rows-readback`);
+    let data: Float32Array;
+    try {
+      enc.copyBufferToBuffer(this.bufRows, 0, staging, 0, alignTo(bytes, 4));
+      dev.queue.submit([enc.finish()]);
+      await staging.mapAsync(GPUMapMode.READ, 0, bytes);
+      data = new Float32Array(staging.getMappedRange(0, bytes).slice(0));
+      staging.unmap();
+    } finally {
+      ctx.pool.release(staging);
+    }
+    ctx.assertHealthy();
+    this.dispatchesLastBatch = dispatches;
+    this.iterationsLastBatch = k;
+    const wall = this.now() - this.t0;
+    const out: IterationMetrics[] = [];
+    let maxSweeps = 0;
+    let maxPairs = 0;
+    for (let i = 0; i < k; i++) {
+      const row = data.subarray(i * ROW_STRIDE, (i + 1) * ROW_STRIDE);
+      const it = iters[i];
+      const m = this.toMetrics(it, row, wall);
+      out.push(m);
+      maxSweeps = Math.max(maxSweeps, row[ROW.evalSweeps]);
+      maxPairs = Math.max(maxPairs, row[ROW.occSweeps] / 2);
+      if (this.finished) {
+        this.iteration = it;
+        break;
+      }
+    }
+    // adapt the recorded sweeps: double when an evaluation hit the cap, shrink when far below it
+    if (maxSweeps >= this.evalSweeps) this.evalSweeps = Math.min(this.evalCap, this.evalSweeps * 2);
+    else this.evalSweeps = Math.min(this.evalCap, Math.max(8, Math.ceil(maxSweeps * 1.5) + 2));
+    if (maxPairs >= this.occPairs) this.occPairs = Math.min(Math.ceil(this.evalCap / 2), this.occPairs * 2);
+    else this.occPairs = Math.min(Math.ceil(this.evalCap / 2), Math.max(4, Math.ceil(maxPairs * 1.5) + 2));
+    this.diag.evalSweepsRecorded = this.evalSweeps;
+    this.diag.dispatchesPerIteration = dispatches / k;
+    return out;
+  }
+
+  private toMetrics(iteration: number, row: Float32Array, wall: number): IterationMetrics {
+    if (row[ROW.bad] === 1) throw new DivergenceError(iteration, 'policy, V or Q', 'has a NaN/Inf on the GPU');
+    if (row[ROW.bad] === 2)
+      throw new DivergenceError(iteration, 'policy', 'has a negative mass or a row that does not sum to 1 (mass not conserved)');
+    const J = row[ROW.J];
+    if (!Number.isFinite(J)) throw new DivergenceError(iteration, 'J', `is ${J}`);
+    if (Math.abs(J) > 1e12) throw new DivergenceError(iteration, 'J', `blew up: |J| = ${Math.abs(J)}`);
+    const m: IterationMetrics = {
+      iteration,
+      J,
+      Jplain: this.tau === 0 ? J : row[ROW.Jplain],
+      gap: this.Jstar - J,
+      tv: row[ROW.tv],
+      entropy: row[ROW.entropy],
+      transportCost: null,
+      kl: iteration > 0 ? row[ROW.kl] : null,
+      trustSlack: null,
+      trustViolated: null,
+      lambda: null,
+      evalResidual: row[ROW.evalRes],
+      t: null,
+      wallMs: wall,
+    };
+    if (iteration > 0) {
+      // fixed point of the update (the reference's rule: an update that leaves pi unchanged)
+      const change = row[ROW.extra2];
+      this.diag.lastPolicyChange = change;
+      if (change === 0 && (this.method === 'ot-trpo' || this.method === 'wpo-song' || this.method === 'kl-trpo' || this.method === 'npg'))
+        this.finished = true;
+      switch (this.method) {
+        case 'ot-trpo':
+        case 'wpo-song': {
+          const c = row[ROW.cost];
+          m.transportCost = c;
+          m.trustSlack = this.eps - c;
+          // f32: a realised cost within 1e-5 relative of eps is on the boundary
+          m.trustViolated = c > this.eps * (1 + 1e-5);
+          m.lambda = row[ROW.lambda];
+          if (m.trustViolated) this.exceeded++;
+          this.diag.lastTStar = row[ROW.extra];
+          this.diag.exceedCount = this.exceeded;
+          this.diag.exceedFraction = this.exceeded / iteration;
+          break;
+        }
+        case 'kl-trpo': {
+          const beta = row[ROW.extra];
+          // the reference reports beta itself (the multiplier of the KL constraint); null when inactive
+          m.lambda = beta > 0 ? beta : null;
+          this.diag.beta = beta > 0 ? beta : 0;
+          break;
+        }
+        case 'wasserstein-flow':
+          this.t += row[ROW.dt];
+          m.t = this.t;
+          m.transportCost = this.flow1d ? row[ROW.cost] : null;
+          this.diag.dt = row[ROW.dt];
+          break;
+        case 'langevin':
+          m.t = iteration * this.lgDt;
+          m.transportCost = this.lg1d ? row[ROW.cost] : null;
+          break;
+        case 'jko-sinkhorn':
+          m.transportCost = row[ROW.cost];
+          m.t = iteration * this.params.eta!;
+          this.maxInner = Math.max(this.maxInner, row[ROW.extra3]);
+          this.diag.sinkhornIterationsMax = this.maxInner;
+          this.diag.sinkhornIterationsLast = row[ROW.extra3];
+          break;
+        case 'soft-value-iteration':
+        case 'value-iteration': {
+          const change = row[ROW.extra];
+          this.diag.lastChange = change;
+          if (change <= this.viTol) this.finished = true;
+          break;
+        }
+      }
+    } else if (this.method === 'wasserstein-flow' || this.method === 'jko-sinkhorn' || this.method === 'langevin') m.t = 0;
+    for (const key of ['Jplain', 'tv', 'entropy'] as const) {
+      if (!Number.isFinite(m[key])) throw new DivergenceError(iteration, key, `is ${m[key]}`);
+    }
+    this.rateX.push(m.t ?? m.iteration);
+    this.rateGap.push(m.gap);
+    return m;
+  }
+
+  /**
+   * Benchmark hook: record `reps` repetitions of one kernel group (no evaluation, no metrics) in one
+   * submit and time it to completion. 'softViSweep' = one Jacobi sweep of the soft Bellman operator
+   * (memory-bound: the bytes it moves are returned), 'update' = the method's own update step.
+   * Call after nextBatch(1) so that Q, V and d are those of the current policy.
+   */
+  async timeKernels(kind: 'softViSweep' | 'update', reps: number): Promise<{ seconds: number; dispatches: number; bytes: number }> {
+    const { S, N } = this.mdp;
+    const SN = S * N;
+    const dev = this.ctx.device;
+    const enc = dev.createCommandEncoder({ label: `${this.method}:bench` });
+    const pass = enc.beginComputePass({ label: `${this.method}:bench` });
+    pass.setBindGroup(0, this.bindGroup);
+    const r = new Recorder(pass, this.maxDim);
+    for (let i = 0; i < reps; i++) {
+      if (kind === 'softViSweep') (this.passes.vi ?? (this.passes.vi = new ValueIterationPass(this.ctx))).recordSweep(r, S, N);
+      else this.recordUpdate(r, i);
+    }
+    pass.end();
+    await dev.queue.onSubmittedWorkDone();
+    const t0 = defaultNow();
+    dev.queue.submit([enc.finish()]);
+    await dev.queue.onSubmittedWorkDone();
+    const seconds = (defaultNow() - t0) / 1000;
+    this.ctx.assertHealthy();
+    const nnz = this.mdp.rowPtr[SN];
+    // rowPtr, next, prob, gathered V, reward, Q written; Q read, mu, V written
+    const bytes = kind === 'softViSweep' ? reps * 4 * (SN + 1 + 3 * nnz + 2 * SN + SN + N + 2 * S) : 0;
+    return { seconds, dispatches: r.dispatches / reps, bytes };
+  }
+
+  async policy(): Promise<Policy> {
+    if (this.disposed) throw new Error('webgpu session: policy() after dispose()');
+    const bytes = this.mdp.S * this.mdp.N * 4;
+    const data = await this.ctx.readBack(this.bufPi, 0, bytes);
+    return Float64Array.from(new Float32Array(data));
+  }
+
+  /** Read a region of the work buffer (tests and diagnostics): 'V', 'Q', 'd', ... */
+  async readWork(region: keyof Layout['work'], length: number): Promise<Float64Array> {
+    const off = this.layout.work[region];
+    const data = await this.ctx.readBack(this.bufWork, off * 4, length * 4);
+    return Float64Array.from(new Float32Array(data));
+  }
+
+  diagnostics(): Diagnostics {
+    const fit = fitLinearRate(this.rateX, this.rateGap);
+    return {
+      backend: 'webgpu',
+      adapter: this.ctx.adapterDescription,
+      Jstar: this.Jstar,
+      gamma: this.gamma,
+      tau: this.tau,
+      iterations: this.iteration,
+      gapRate: fit ? fit.rate : null,
+      gapRateFrom: fit ? fit.range[0] : null,
+      gapRateTo: fit ? fit.range[1] : null,
+      gapRateR2: fit ? fit.r2 : null,
+      ...this.diag,
+    };
+  }
+
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    for (const b of this.buffers) this.ctx.pool.release(b);
+    this.buffers.length = 0;
+  }
+}
