@@ -140,21 +140,8 @@ export function buildActionGraph(mdp: TabularMdp, methodTitle = 'this method'): 
       len.push(h);
     }
   }
-  // connectivity (union-find)
-  const parent = Int32Array.from({ length: N }, (_, j) => j);
-  const find = (x: number): number => {
-    while (parent[x] !== x) {
-      parent[x] = parent[parent[x]];
-      x = parent[x];
-    }
-    return x;
-  };
-  for (let e = 0; e < from.length; e++) parent[find(from[e])] = find(to[e]);
-  const root = find(0);
-  for (let j = 1; j < N; j++) {
-    // not a lattice (e.g. compass moves): use the cost-weighted complete graph instead
-    if (find(j) !== root) return costGraph(mdp, methodTitle, positions, d);
-  }
+  // not a lattice (e.g. compass moves): use the cost-weighted complete graph instead
+  if (firstUnreachable(N, from, to) >= 0) return costGraph(mdp, methodTitle, positions, d);
   return {
     kind: 'lattice',
     N,
@@ -166,12 +153,8 @@ export function buildActionGraph(mdp: TabularMdp, methodTitle = 'this method'): 
   };
 }
 
-/** The complete graph weighted by the transport cost: h^2 = c(j,k) on every pair with 0 < c < Infinity. */
-function costGraph(mdp: TabularMdp, methodTitle: string, positions?: Float64Array, dim?: 1 | 2): ActionGraph {
-  const { N, cost } = mdp;
-  const from: number[] = [];
-  const to: number[] = [];
-  const len: number[] = [];
+/** The first action not connected to action 0 by the edges (union-find), or -1 when all are. */
+function firstUnreachable(N: number, from: ArrayLike<number>, to: ArrayLike<number>): number {
   const parent = Int32Array.from({ length: N }, (_, j) => j);
   const find = (x: number): number => {
     while (parent[x] !== x) {
@@ -180,6 +163,18 @@ function costGraph(mdp: TabularMdp, methodTitle: string, positions?: Float64Arra
     }
     return x;
   };
+  for (let e = 0; e < from.length; e++) parent[find(from[e])] = find(to[e]);
+  const root = find(0);
+  for (let j = 1; j < N; j++) if (find(j) !== root) return j;
+  return -1;
+}
+
+/** The complete graph weighted by the transport cost: h^2 = c(j,k) on every pair with 0 < c < Infinity. */
+function costGraph(mdp: TabularMdp, methodTitle: string, positions?: Float64Array, dim?: 1 | 2): ActionGraph {
+  const { N, cost } = mdp;
+  const from: number[] = [];
+  const to: number[] = [];
+  const len: number[] = [];
   for (let j = 0; j < N; j++) {
     for (let k = j + 1; k < N; k++) {
       const c = Math.min(cost[j * N + k], cost[k * N + j]);
@@ -191,13 +186,10 @@ function costGraph(mdp: TabularMdp, methodTitle: string, positions?: Float64Arra
       from.push(j);
       to.push(k);
       len.push(Math.sqrt(c));
-      parent[find(j)] = find(k);
     }
   }
-  for (let j = 1; j < N; j++) {
-    if (find(j) !== find(0))
-      throw new MethodInputError(`${methodTitle}: action ${j} cannot be reached from action 0 at finite transport cost`);
-  }
+  const unreachable = firstUnreachable(N, from, to);
+  if (unreachable >= 0) throw new MethodInputError(`${methodTitle}: action ${unreachable} cannot be reached from action 0 at finite transport cost`);
   return {
     kind: 'cost',
     N,
