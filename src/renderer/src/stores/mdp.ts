@@ -1,0 +1,387 @@
+/**
+ * The MDP being designed: the document (edited in place, never replaced by a bad value), its live
+ * validation through `compileMdp`, undo history, the saved library, import and export.
+ */
+import { defineStore } from 'pinia';
+import { computed, ref, shallowRef, toRaw, watch } from 'vue';
+import type { MdpSummary } from '../../../shared/api';
+import { compileMdp } from '../../../shared/mdp/compile';
+import { importGymnasium } from '../../../shared/mdp/gymnasium';
+import { MDP_FORMAT, MDP_FORMAT_VERSION, type MdpDocument, type MdpIssue, type TabularMdp } from '../../../shared/mdp/types';
+import { api, describeError } from '../api/workbenchClient';
+import { buildPreset } from '../compute/presetCatalog';
+
+export interface ValidationState {
+  ok: boolean;
+  errors: MdpIssue[];
+  warnings: MdpIssue[];
+  S: number;
+  N: number;
+  transitions: number;
+  ms: number;
+}
+
+export function blankDocument(): MdpDocument {
+  return {
+    format: MDP_FORMAT,
+    version: MDP_FORMAT_VERSION,
+    name: 'Untitled MDP',
+    states: [
+      { label: 's0', x: 120, y: 160 },
+      { label: 's1', x: 360, y: 160 },
+    ],
+    actions: { kind: 'discrete', labels: ['stay', 'move'] },
+    gamma: 0.9,
+    initial: [1, 0],
+    rewards: { kind: 'table', values: [[0, 0], [1, 0]] },
+    transitions: {
+      kind: 'table',
+      entries: [
+        { s: 0, a: 0, next: 0, p: 1 },
+        { s: 0, a: 1, next: 1, p: 1 },
+        { s: 1, a: 0, next: 1, p: 1 },
+        { s: 1, a: 1, next: 0, p: 1 },
+      ],
+    },
+  };
+}
+
+/** Number of actions implied by the action space (n^dim for boxes). */
+export function actionCount(doc: MdpDocument): number {
+  const a = doc.actions;
+  return a.kind === 'discrete' ? a.labels.length : Math.pow(Math.max(0, Math.floor(a.n)), a.dim);
+}
+
+/** Give every state a canvas position: keep the given ones, lay out the rest on a grid. */
+export function ensureLayout(doc: MdpDocument): void {
+  const S = doc.states.length;
+  const cols = Math.max(1, Math.ceil(Math.sqrt(S)));
+  const gap = S > 64 ? 40 : 130;
+  doc.states.forEach((st, i) => {
+    if (typeof st.x !== 'number' || typeof st.y !== 'number' || !Number.isFinite(st.x) || !Number.isFinite(st.y)) {
+      st.x = 80 + (i % cols) * gap;
+      st.y = 80 + Math.floor(i / cols) * gap;
+    }
+  });
+}
+
+function clone<T>(v: T): T {
+  return structuredClone(toRaw(v));
+}
+
+export const useMdpStore = defineStore('mdp', () => {
+  const doc = ref<MdpDocument>(blankDocument());
+  const savedId = ref<number | null>(null);
+  const preset = ref<string | null>(null);
+  const library = ref<MdpSummary[]>([]);
+  const libraryError = ref<string | null>(null);
+  const saveError = ref<string[]>([]);
+  const saving = ref(false);
+  const dirty = ref(false);
+  const selectedState = ref<number | null>(null);
+  /** the last successful compilation (kept while the document has errors, marked stale) */
+  const compiled = shallowRef<TabularMdp | null>(null);
+  const compiledStale = ref(false);
+  const validation = shallowRef<ValidationState>({ ok: true, errors: [], warnings: [], S: 0, N: 0, transitions: 0, ms: 0 });
+
+  // ---- validation (debounced; big documents compile less often) ----
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  function validateNow(): void {
+    const t0 = performance.now();
+    let result: ValidationState;
+    try {
+      const r = compileMdp(toRaw(doc.value));
+      const ms = performance.now() - t0;
+      compiledStale.value = !r.ok;
+      if (r.ok) {
+        compiled.value = r.mdp;
+        result = { ok: true, errors: [], warnings: r.warnings, S: r.mdp.S, N: r.mdp.N, transitions: r.mdp.next.length, ms };
+      } else {
+        result = {
+          ok: false,
+          errors: r.issues.filter((i) => i.severity === 'error'),
+          warnings: r.issues.filter((i) => i.severity !== 'error'),
+          S: doc.value.states.length,
+          N: actionCount(doc.value),
+          transitions: doc.value.transitions.kind === 'table' ? doc.value.transitions.entries.length : 0,
+          ms,
+        };
+      }
+    } catch (err) {
+      result = {
+        ok: false,
+        errors: [{ severity: 'error', code: 'compile-crash', message: `The compiler failed: ${(err as Error).message}` }],
+        warnings: [],
+        S: doc.value.states.length,
+        N: actionCount(doc.value),
+        transitions: 0,
+        ms: performance.now() - t0,
+      };
+    }
+    validation.value = result;
+  }
+  function scheduleValidation(): void {
+    if (timer) clearTimeout(timer);
+    const size = doc.value.states.length * Math.max(1, actionCount(doc.value));
+    timer = setTimeout(validateNow, size > 20_000 ? 400 : 60);
+  }
+
+  // ---- undo history (JSON snapshots of committed edits) ----
+  const history: string[] = [];
+  const future: string[] = [];
+  let lastSnapshot = JSON.stringify(doc.value);
+  let restoring = false;
+  let historyTimer: ReturnType<typeof setTimeout> | null = null;
+  const canUndo = ref(false);
+  const canRedo = ref(false);
+
+  function recordHistory(): void {
+    const now = JSON.stringify(toRaw(doc.value));
+    if (now === lastSnapshot) return;
+    history.push(lastSnapshot);
+    if (history.length > 100) history.shift();
+    future.length = 0;
+    lastSnapshot = now;
+    canUndo.value = true;
+    canRedo.value = false;
+  }
+
+  watch(
+    doc,
+    () => {
+      scheduleValidation();
+      if (restoring) return;
+      dirty.value = true;
+      saveError.value = [];
+      if (historyTimer) clearTimeout(historyTimer);
+      historyTimer = setTimeout(recordHistory, 250);
+    },
+    { deep: true },
+  );
+
+  function restore(json: string): void {
+    restoring = true;
+    doc.value = JSON.parse(json) as MdpDocument;
+    lastSnapshot = json;
+    void Promise.resolve().then(() => (restoring = false));
+    canUndo.value = history.length > 0;
+    canRedo.value = future.length > 0;
+  }
+  function undo(): void {
+    recordHistory();
+    const prev = history.pop();
+    if (prev === undefined) return;
+    future.push(lastSnapshot);
+    restore(prev);
+    dirty.value = true;
+  }
+  function redo(): void {
+    const next = future.pop();
+    if (next === undefined) return;
+    history.push(lastSnapshot);
+    restore(next);
+    dirty.value = true;
+  }
+
+  /** Replace the whole document (preset, open, import): resets history. */
+  function load(next: MdpDocument, opts: { id?: number | null; preset?: string | null } = {}): void {
+    ensureLayout(next);
+    restoring = true;
+    doc.value = next;
+    void Promise.resolve().then(() => (restoring = false));
+    savedId.value = opts.id ?? null;
+    preset.value = opts.preset ?? null;
+    history.length = 0;
+    future.length = 0;
+    canUndo.value = canRedo.value = false;
+    lastSnapshot = JSON.stringify(next);
+    dirty.value = opts.id == null;
+    selectedState.value = null;
+    saveError.value = [];
+    compiled.value = null;
+    validateNow();
+  }
+
+  function loadPreset(id: string): void {
+    load(buildPreset(id), { preset: id });
+  }
+
+  function newBlank(): void {
+    load(blankDocument());
+  }
+
+  async function refreshLibrary(): Promise<void> {
+    try {
+      library.value = await api['mdps:list']({});
+      libraryError.value = null;
+    } catch (err) {
+      libraryError.value = describeError(err);
+    }
+  }
+
+  let subscribed = false;
+  /** keep the library current when another window (or the CLI through the services) changes MDPs */
+  function subscribe(): void {
+    if (subscribed) return;
+    subscribed = true;
+    api.on('onMdpsChanged', () => void refreshLibrary());
+  }
+
+  async function open(id: number): Promise<void> {
+    const rec = await api['mdps:get']({ id });
+    load(rec.document, { id: rec.id, preset: rec.preset });
+  }
+
+  async function save(asNew = false): Promise<number | null> {
+    validateNow();
+    if (!validation.value.ok) {
+      saveError.value = ['Fix the validation errors before saving.'];
+      return null;
+    }
+    saving.value = true;
+    try {
+      const rec = await api['mdps:save']({
+        id: asNew ? undefined : (savedId.value ?? undefined),
+        document: clone(doc.value),
+        preset: preset.value,
+      });
+      savedId.value = rec.id;
+      dirty.value = false;
+      saveError.value = [];
+      await refreshLibrary();
+      return rec.id;
+    } catch (err) {
+      const e = err as { message?: string; details?: string[] };
+      saveError.value = [describeError(err)];
+      if (Array.isArray(e.details) && e.details.length) saveError.value = [String(e.message), ...e.details];
+      return null;
+    } finally {
+      saving.value = false;
+    }
+  }
+
+  async function remove(id: number): Promise<void> {
+    await api['mdps:delete']({ id });
+    if (savedId.value === id) {
+      savedId.value = null;
+      dirty.value = true;
+    }
+    await refreshLibrary();
+  }
+
+  /** Parse a JSON text: the native format, or a Gymnasium-style description when an importer exists. */
+  async function importJson(text: string, fileName = 'imported'): Promise<void> {
+    let data: unknown;
+    try {
+      data = JSON.parse(text);
+    } catch (err) {
+      throw new Error(`${fileName} is not valid JSON: ${(err as Error).message}`);
+    }
+    if (data && typeof data === 'object' && (data as { format?: unknown }).format === MDP_FORMAT) {
+      const d = data as MdpDocument;
+      if (d.version !== MDP_FORMAT_VERSION) throw new Error(`${fileName}: unsupported format version ${String(d.version)}`);
+      if (!Array.isArray(d.states) || !d.actions || !d.rewards || !d.transitions) {
+        throw new Error(`${fileName}: the document lacks states, actions, rewards or transitions`);
+      }
+      load(d);
+      return;
+    }
+    const r = importGymnasium(data, { name: fileName.replace(/\.json$/i, '') });
+    if (r.ok) {
+      load(r.document);
+      return;
+    }
+    const msgs = r.issues.filter((i) => i.severity === 'error').slice(0, 5).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
+    throw new Error(`${fileName} is neither a '${MDP_FORMAT}' document nor a Gymnasium model: ${msgs.join('; ')}`);
+  }
+
+  function exportJson(): { name: string; text: string } {
+    const safe = doc.value.name.replace(/[^\w.-]+/g, '_').slice(0, 80) || 'mdp';
+    return { name: `${safe}.mdp.json`, text: JSON.stringify(toRaw(doc.value), null, 2) };
+  }
+
+  // ---- structural edits ----
+  function addState(x?: number, y?: number): void {
+    const d = doc.value;
+    const S = d.states.length;
+    const N = actionCount(d);
+    d.states.push({ label: `s${S}`, x: x ?? 80 + (S % 6) * 120, y: y ?? 80 + Math.floor(S / 6) * 120 });
+    d.initial.push(0);
+    if (d.rewards.kind === 'table') d.rewards.values.push(new Array(N).fill(0));
+    if (d.transitions.kind === 'table') {
+      for (let a = 0; a < N; a++) d.transitions.entries.push({ s: S, a, next: S, p: 1 });
+    }
+    selectedState.value = S;
+  }
+
+  function removeState(s: number): void {
+    const d = doc.value;
+    if (s < 0 || s >= d.states.length || d.states.length <= 1) return;
+    d.states.splice(s, 1);
+    d.initial.splice(s, 1);
+    if (d.rewards.kind === 'table') d.rewards.values.splice(s, 1);
+    if (d.transitions.kind === 'table') {
+      d.transitions.entries = d.transitions.entries
+        .filter((e) => e.s !== s && e.next !== s)
+        .map((e) => ({ ...e, s: e.s > s ? e.s - 1 : e.s, next: e.next > s ? e.next - 1 : e.next }));
+    }
+    if (d.terminalStates) d.terminalStates = d.terminalStates.filter((t) => t !== s).map((t) => (t > s ? t - 1 : t));
+    selectedState.value = null;
+  }
+
+  function addTransition(s: number, a: number): void {
+    const d = doc.value;
+    if (d.transitions.kind !== 'table') return;
+    d.transitions.entries.push({ s, a, next: s, p: 0 });
+  }
+
+  function removeTransition(index: number): void {
+    const d = doc.value;
+    if (d.transitions.kind !== 'table') return;
+    d.transitions.entries.splice(index, 1);
+  }
+
+  const summary = computed(() => ({
+    S: doc.value.states.length,
+    N: actionCount(doc.value),
+    kind: doc.value.actions.kind,
+  }));
+
+  validateNow();
+
+  return {
+    doc,
+    savedId,
+    preset,
+    library,
+    libraryError,
+    saveError,
+    saving,
+    dirty,
+    selectedState,
+    validation,
+    compiled,
+    compiledStale,
+    summary,
+    canUndo,
+    canRedo,
+    undo,
+    redo,
+    load,
+    loadPreset,
+    newBlank,
+    refreshLibrary,
+    subscribe,
+    open,
+    save,
+    remove,
+    importJson,
+    exportJson,
+    addState,
+    removeState,
+    addTransition,
+    removeTransition,
+    validateNow,
+  };
+});
+
