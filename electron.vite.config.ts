@@ -38,6 +38,7 @@ export default defineConfig({
     worker: { format: 'es' },
     build: {
       target: 'es2023',
+      minify: true,
       rollupOptions: { input: { index: resolve(__dirname, 'src/renderer/index.html') } },
     },
   },

@@ -30,7 +30,6 @@ function wrap(channel: string) {
   return async (payload: unknown): Promise<unknown> => {
     const outcome = (await ipcRenderer.invoke(channel, payload ?? {})) as Outcome;
     if (outcome.ok) return outcome.result;
-    // eslint-disable-next-line @typescript-eslint/only-throw-error
     throw { name: 'WorkbenchApiError', code: outcome.error.code, message: outcome.error.message, details: outcome.error.details ?? [] };
   };
 }
