@@ -27,7 +27,7 @@ export type MethodId = (typeof METHOD_IDS)[number];
 export type MethodFamily = 'wasserstein' | 'kl' | 'exact';
 
 /** What a method needs of the action space. */
-export type ActionRequirement = 'any' | 'grid' | 'box' | 'positions-or-cost';
+export type ActionRequirement = 'any' | 'grid' | 'box';
 
 export interface NumberOption {
   key: string;
@@ -102,7 +102,7 @@ export const METHODS: readonly MethodInfo[] = [
     family: 'wasserstein',
     section: '§2',
     summary: 'Per-state Fokker–Planck flow driven by the soft Q-function; fixed point is the soft optimum.',
-    actions: 'positions-or-cost',
+    actions: 'any',
     needsTau: true,
     iterations: 400,
     options: [
@@ -138,7 +138,7 @@ export const METHODS: readonly MethodInfo[] = [
     family: 'wasserstein',
     section: '§4',
     summary: 'Proximal steps in entropic W2 with Q frozen per step, solved by log-domain generalised Sinkhorn.',
-    actions: 'positions-or-cost',
+    actions: 'any',
     needsTau: false,
     iterations: 100,
     options: [
@@ -246,7 +246,7 @@ export const METHODS: readonly MethodInfo[] = [
     options: [
       tauOpt(0.1),
       gammaOverride,
-      num('eta', 'eta (step)', 1, 'Step size; alpha = eta tau / (1 - gamma) must lie in (0, 1].', { min: 0, minExclusive: true }),
+      num('eta', 'eta (step)', 0.05, 'Step size; alpha = eta tau / (1 - gamma) must lie in (0, 1] (0.05: alpha = 0.5 at gamma = 0.99, tau = 0.1).', { min: 0, minExclusive: true }),
     ],
   },
   {
