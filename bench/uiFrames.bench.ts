@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * Frame times of the UI thread (requestAnimationFrame intervals) while a long run computes in the
  * worker, per backend: the UI must stay responsive (the budget we hold ourselves to is 20 ms frames).
