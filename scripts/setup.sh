@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
-ldconfig -p 2>/dev/null | grep -q 'libvulkan.so.1' || need_apt+=(libvulkan1)
+ldconfig -p 2>/dev/null | grep 'libvulkan.so.1' >/dev/null || need_apt+=(libvulkan1)  # no grep -q: SIGPIPE under pipefail
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${need_apt[*]}"
   SUDO=""
