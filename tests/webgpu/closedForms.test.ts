@@ -9,7 +9,7 @@ import { DivergenceError } from '../../src/compute/types';
 import { bandit1d, randomMdp, specFor } from '../../src/compute/reference/testing';
 import { solveOptimum } from '../../src/compute/reference/solvers';
 import { createWebGpuSession, type WebGpuSession } from '../../src/compute/webgpu/session';
-import { gpuContext, maxRowTv, relDiff } from './gpu';
+import { expectPoolDrained, gpuContext, maxRowTv, relDiff } from './gpu';
 
 function gibbs(r: ArrayLike<number>, mu: ArrayLike<number>, tau: number): Float64Array {
   const n = r.length;
@@ -23,13 +23,7 @@ function gibbs(r: ArrayLike<number>, mu: ArrayLike<number>, tau: number): Float6
 }
 
 describe('closed forms on WebGPU', () => {
-  afterEach(async () => {
-    const ctx = await gpuContext();
-    expect(ctx.pool.bytesInUse).toBe(0);
-    ctx.pool.trim();
-    expect(ctx.pool.bytesPooled).toBe(0);
-    expect(ctx.errors).toEqual([]);
-  });
+  afterEach(expectPoolDrained);
   afterAll(async () => (await gpuContext()).destroy());
 
   it('flow on a 1-D bandit: mass conserved to 1e-5 per step, stationary state = Gibbs', async () => {

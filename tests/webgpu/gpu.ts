@@ -1,4 +1,5 @@
 /** Shared set-up of the WebGPU tests: one Dawn context per test file (real adapter, no mocks). */
+import { expect } from 'vitest';
 import { createNodeGpu } from '../../src/cli/nodeGpu';
 import { GpuContext } from '../../src/compute/webgpu/context';
 
@@ -12,6 +13,15 @@ export function gpuContext(): Promise<GpuContext> {
     })();
   }
   return ctxPromise;
+}
+
+/** afterEach of the session suites: no buffer left acquired, none left pooled after trim, no device errors. */
+export async function expectPoolDrained(): Promise<void> {
+  const ctx = await gpuContext();
+  expect(ctx.pool.bytesInUse).toBe(0);
+  ctx.pool.trim();
+  expect(ctx.pool.bytesPooled).toBe(0);
+  expect(ctx.errors).toEqual([]);
 }
 
 /** Relative difference |a - b| / max(|a|, |b|, floor). */

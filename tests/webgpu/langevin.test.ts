@@ -9,16 +9,10 @@ import { langevin } from '../../src/compute/reference/langevin';
 import { bandit1d, bandit2d, specFor } from '../../src/compute/reference/testing';
 import { PhiloxPass } from '../../src/compute/webgpu/philox';
 import { createWebGpuSession } from '../../src/compute/webgpu/session';
-import { gpuContext, maxRowTv } from './gpu';
+import { expectPoolDrained, gpuContext, maxRowTv } from './gpu';
 
 describe('Philox and Langevin on WebGPU', () => {
-  afterEach(async () => {
-    const ctx = await gpuContext();
-    expect(ctx.pool.bytesInUse).toBe(0);
-    ctx.pool.trim();
-    expect(ctx.pool.bytesPooled).toBe(0);
-    expect(ctx.errors).toEqual([]);
-  });
+  afterEach(expectPoolDrained);
   afterAll(async () => (await gpuContext()).destroy());
 
   it('Philox4x32-10 integer stream is bit-exact with the reference', async () => {

@@ -15,7 +15,7 @@ import { jkoSinkhorn } from '../../src/compute/reference/jkoSinkhorn';
 import { bandit1d, bandit2d, chainMdp, randomMdp, specFor, tabularFromArrays, testRandom } from '../../src/compute/reference/testing';
 import { solveOptimum } from '../../src/compute/reference/solvers';
 import { createWebGpuSession } from '../../src/compute/webgpu/session';
-import { gpuContext, policyTv, relDiff } from './gpu';
+import { expectPoolDrained, gpuContext, policyTv, relDiff } from './gpu';
 
 interface Case {
   name: string;
@@ -155,13 +155,7 @@ function runReference(c: Case, mdp: TabularMdp, optimum: ReturnType<typeof solve
 export const measured: Record<string, { maxJRel: number; tv: number }> = {};
 
 describe('methods on WebGPU vs the f64 reference', () => {
-  afterEach(async () => {
-    const ctx = await gpuContext();
-    expect(ctx.pool.bytesInUse).toBe(0);
-    ctx.pool.trim();
-    expect(ctx.pool.bytesPooled).toBe(0);
-    expect(ctx.errors).toEqual([]);
-  });
+  afterEach(expectPoolDrained);
   afterAll(async () => {
     console.log('measured', JSON.stringify(measured, null, 1));
     (await gpuContext()).destroy();

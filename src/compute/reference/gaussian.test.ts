@@ -1,39 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { TabularMdp } from '../../shared/mdp/types';
 import { MethodInputError } from '../types';
 import { GaussianGrid, gaussianObjective, normalUpperTail, type GaussianParams } from './gaussian';
-import { bandit1d, bandit2d, cellCentres, chainMdp, tabularFromArrays, testRandom } from './testing';
-
-/** S states, a 1-D box of n cells on [lo, hi]; random transitions (some termination), smooth rewards */
-function boxMdp(S: number, n: number, seed: number, gamma: number, terminate = 0.05): TabularMdp {
-  const r = testRandom(seed);
-  const x = cellCentres(n, -1, 1);
-  const P: [number, number][][][] = [];
-  const R: number[][] = [];
-  for (let s = 0; s < S; s++) {
-    const c = r() * 1.4 - 0.7;
-    P.push([]);
-    R.push([]);
-    for (let j = 0; j < n; j++) {
-      // next state drifts with the action: a smooth dependence on x_j
-      const w = Array.from({ length: S }, (_, t) => Math.exp(-((t - (S - 1) * (0.5 + 0.5 * x[j])) ** 2)) + 0.05 * r());
-      const z = w.reduce((a, b) => a + b, 0) / (1 - terminate);
-      P[s].push(w.map((v, t) => [t, v / z] as [number, number]));
-      R[s].push(-((x[j] - c) ** 2) + 0.3 * Math.sin(3 * x[j] + s));
-    }
-  }
-  return tabularFromArrays({
-    S,
-    N: n,
-    gamma,
-    P,
-    r: R,
-    rho0: Array.from({ length: S }, () => 1 / S),
-    positions: x.map((v) => [v]),
-    grid: { dim: 1, n, lo: [-1], hi: [1], h: [2 / n] },
-    name: `box-${S}x${n}`,
-  });
-}
+import { bandit1d, bandit2d, boxMdp, chainMdp } from './testing';
 
 describe('normal tails', () => {
   it('Q(x) = erfc(x/sqrt 2)/2 to 1e-13 relative (values from libm erfc)', () => {
@@ -96,7 +64,7 @@ describe('Gaussian on the grid', () => {
   });
 
   it('grad J in (m, sigma) equals central finite differences of J to 1e-6 (MDP, termination, tau 0 and 0.1)', () => {
-    const mdp = boxMdp(4, 24, 3, 0.8);
+    const mdp = boxMdp(4, 24, 3, 0.8, { terminate: 0.05, jitter: true });
     const grid = new GaussianGrid(mdp, 'test');
     for (const tau of [0, 0.1]) {
       const p: GaussianParams = { m: Float64Array.of(-0.4, 0.1, 0.5, 0.8), sigma: Float64Array.of(0.3, 0.2, 0.6, 0.15) };

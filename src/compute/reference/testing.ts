@@ -4,7 +4,7 @@
  */
 import type { ActionGrid, TabularMdp } from '../../shared/mdp/types';
 import { resolveMethodOptions, type MethodId } from '../../shared/methods';
-import type { RunSpec } from '../types';
+import type { MethodIterator, RunSpec } from '../types';
 
 export interface TabularArrays {
   S: number;
@@ -190,9 +190,70 @@ export function chainMdp(S: number, gamma = 0.9, slip = 0.1): TabularMdp {
   return tabularFromArrays({ S, N: 3, gamma, P, r, positions: [[-1], [0], [1]], name: `chain-${S}` });
 }
 
+/**
+ * S states, actions on a 1-D box of n cells on [-1, 1]: the next state drifts with the action (a smooth
+ * dependence on x_j), smooth rewards. Each transition weight gets 0.05 added (0.05 times a random draw
+ * with `jitter`); `terminate` is the fraction of each row's mass that is terminated.
+ */
+export function boxMdp(S: number, n: number, seed: number, gamma: number, opts: { terminate?: number; jitter?: boolean } = {}): TabularMdp {
+  const r = testRandom(seed);
+  const x = cellCentres(n, -1, 1);
+  const terminate = opts.terminate ?? 0;
+  const P: [number, number][][][] = [];
+  const R: number[][] = [];
+  for (let s = 0; s < S; s++) {
+    const c = r() * 1.4 - 0.7;
+    P.push([]);
+    R.push([]);
+    for (let j = 0; j < n; j++) {
+      const w = Array.from({ length: S }, (_, t) => Math.exp(-((t - (S - 1) * (0.5 + 0.5 * x[j])) ** 2)) + (opts.jitter ? 0.05 * r() : 0.05));
+      const z = w.reduce((a, b) => a + b, 0) / (1 - terminate);
+      P[s].push(w.map((v, t) => [t, v / z] as [number, number]));
+      R[s].push(-((x[j] - c) ** 2) + 0.3 * Math.sin(3 * x[j] + s));
+    }
+  }
+  return tabularFromArrays({
+    S,
+    N: n,
+    gamma,
+    P,
+    r: R,
+    rho0: Array.from({ length: S }, () => 1 / S),
+    positions: x.map((v) => [v]),
+    grid: { dim: 1, n, lo: [-1], hi: [1], h: [2 / n] },
+    name: `box-${S}x${n}`,
+  });
+}
+
 /** A RunSpec with resolved options (defaults filled); throws on invalid options. */
 export function specFor(method: MethodId, options: Record<string, unknown> = {}, init: Float64Array | null = null): RunSpec {
   const r = resolveMethodOptions(method, options);
   if (!r.ok) throw new Error(r.errors.join('; '));
   return { method, options: r.options, init, seed: 1 };
+}
+
+/** Mean action of state 0's policy on the n cells of [-1, 1] (the 1-D box bandits of the Gaussian tests). */
+export function policyMean(it: MethodIterator, n: number): number {
+  const pi = it.policy();
+  let m = 0;
+  for (let j = 0; j < n; j++) m += pi[j] * (-1 + (j + 0.5) * (2 / n));
+  return m;
+}
+
+/**
+ * Steps `it` (first row, then up to `iters` more until done), calling `afterStep` after each of the
+ * later steps: the last row, the smallest per-step change of J, the first J and the steps taken.
+ */
+export function runMonotone(it: MethodIterator, iters: number, afterStep: (it: MethodIterator) => void) {
+  let m = it.step();
+  const J0 = m.J;
+  let minDJ = Infinity;
+  let k = 0;
+  for (; k < iters && !it.done; k++) {
+    const J = m.J;
+    m = it.step();
+    minDJ = Math.min(minDJ, m.J - J);
+    afterStep(it);
+  }
+  return { m, minDJ, J0, k };
 }

@@ -93,6 +93,17 @@ fn cost(j: u32, k: u32) -> f32 { return model[P.oCost + j * P.N + k]; }
 fn reward(sj: u32) -> f32 { return model[P.oReward + sj]; }
 fn probAt(e: u32) -> f32 { return bitcast<f32>(graph[P.gProb + e]); }
 
+/** Q(s,j) = r(s,j) + gamma sum_e p_e W(next_e) over row sj of the CSR of P, with W at work[wW]; into wQ. */
+fn qRow(sj: u32, wW: u32) {
+  let e0 = graph[P.gRowPtr + sj];
+  let e1 = graph[P.gRowPtr + sj + 1u];
+  var acc = 0.0;
+  for (var e = e0; e < e1; e++) {
+    acc += probAt(e) * work[wW + graph[P.gNext + e]];
+  }
+  work[P.wQ + sj] = reward(sj) + P.gamma * acc;
+}
+
 /** x log(x / m) with 0 log 0 = 0. */
 fn xlogx(x: f32, m: f32) -> f32 {
   if (x <= 0.0) { return 0.0; }
@@ -114,4 +125,30 @@ fn candReduce(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
     workgroupBarrier();
   }
   if (lid.x == 0u) { work[P.wCand + P.nCand + c] = candRed[0]; }
+}
+
+/**
+ * The shared step of the GPU bracket searches (klBracket, otBracket): work[wCand + c] holds the nCand
+ * candidates in increasing order and work[wCand + nCand + c] a decreasing f at each (candReduce). If
+ * candidate 0 is 0 and f(0) <= goal, the search ends with SC_LO = SC_HI = 0 and this returns false;
+ * otherwise SC_LO and SC_HI are set to the adjacent candidates where f crosses goal and this returns
+ * true (the caller then lays the next round's candidates inside [SC_LO, SC_HI]).
+ */
+fn bracketCrossing(goal: f32) -> bool {
+  let L = P.nCand;
+  let first = work[P.wCand] == 0.0;
+  if (first && work[P.wCand + L] <= goal) {
+    setScal(SC_LO, 0.0);
+    setScal(SC_HI, 0.0);
+    atomicStore(&ctrl[SEARCH_DONE], 1u);
+    return false;
+  }
+  var cs = 0u;
+  for (var c = 0u; c < L; c++) {
+    if (work[P.wCand + L + c] > goal) { cs = c; }
+  }
+  cs = min(cs, L - 2u);
+  setScal(SC_LO, work[P.wCand + cs]);
+  setScal(SC_HI, work[P.wCand + cs + 1u]);
+  return true;
 }

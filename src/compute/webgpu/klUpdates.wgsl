@@ -103,24 +103,11 @@ fn klCand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 @compute @workgroup_size(1)
 fn klBracket() {
   if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
-  let L = P.nCand;
-  let first = work[P.wCand] == 0.0;
   // f(beta_c) is decreasing in c
-  if (first && work[P.wCand + L] <= P.delta) {
-    setScal(SC_LO, 0.0);
-    setScal(SC_HI, 0.0);
-    atomicStore(&ctrl[SEARCH_DONE], 1u);
-    return;
-  }
-  var cs = 0u;
-  for (var c = 0u; c < L; c++) {
-    if (work[P.wCand + L + c] > P.delta) { cs = c; }
-  }
-  cs = min(cs, L - 2u);
-  let lo = work[P.wCand + cs];
-  let hi = work[P.wCand + cs + 1u];
-  setScal(SC_LO, lo);
-  setScal(SC_HI, hi);
+  if (!bracketCrossing(P.delta)) { return; }
+  let L = P.nCand;
+  let lo = scal(SC_LO);
+  let hi = scal(SC_HI);
   if (lo <= 0.0) {
     // bracket [0, beta_1]: continue on a log grid below beta_1
     for (var c = 0u; c < L; c++) {

@@ -98,23 +98,10 @@ fn otCand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 @compute @workgroup_size(1)
 fn otBracket() {
   if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
+  if (!bracketCrossing(P.eps)) { return; }
   let L = P.nCand;
-  let first = work[P.wCand] == 0.0;
-  if (first && work[P.wCand + L] <= P.eps) {
-    setScal(SC_LO, 0.0);
-    setScal(SC_HI, 0.0);
-    atomicStore(&ctrl[SEARCH_DONE], 1u);
-    return;
-  }
-  var cs = 0u;
-  for (var c = 0u; c < L; c++) {
-    if (work[P.wCand + L + c] > P.eps) { cs = c; }
-  }
-  cs = min(cs, L - 2u);
-  let lo = work[P.wCand + cs];
-  let hi = work[P.wCand + cs + 1u];
-  setScal(SC_LO, lo);
-  setScal(SC_HI, hi);
+  let lo = scal(SC_LO);
+  let hi = scal(SC_HI);
   for (var c = 0u; c < L; c++) {
     work[P.wCand + c] = lo + (hi - lo) * f32(c) / f32(L - 1u);
   }

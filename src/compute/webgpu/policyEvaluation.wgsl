@@ -21,28 +21,18 @@ fn evalBegin(@builtin(global_invocation_id) gid: vec3<u32>) {
   }
 }
 
-fn qRow(sj: u32) {
-  let e0 = graph[P.gRowPtr + sj];
-  let e1 = graph[P.gRowPtr + sj + 1u];
-  var acc = 0.0;
-  for (var e = e0; e < e1; e++) {
-    acc += probAt(e) * work[P.wV + graph[P.gNext + e]];
-  }
-  work[P.wQ + sj] = reward(sj) + P.gamma * acc;
-}
-
 @compute @workgroup_size(WG)
 fn qFromV(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let sj = linearIndex(gid, nwg);
   if (sj >= P.SN || atomicLoad(&ctrl[EV_DONE]) != 0u) { return; }
-  qRow(sj);
+  qRow(sj, P.wV);
 }
 
 @compute @workgroup_size(WG)
 fn qFromVFinal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let sj = linearIndex(gid, nwg);
   if (sj >= P.SN) { return; }
-  qRow(sj);
+  qRow(sj, P.wV);
 }
 
 @compute @workgroup_size(WG)
@@ -223,7 +213,7 @@ fn evalFused(@builtin(local_invocation_id) lidv: vec3<u32>) {
   var n = 0u;
   var prev = 3.0e38;
   loop {
-    for (var sj = lid; sj < P.SN; sj += WG) { qRow(sj); }
+    for (var sj = lid; sj < P.SN; sj += WG) { qRow(sj, P.wV); }
     storageBarrier();
     var r = 0.0;
     var vm = 0.0;
@@ -252,7 +242,7 @@ fn evalFused(@builtin(local_invocation_id) lidv: vec3<u32>) {
     storageBarrier();
     if (workgroupUniformLoad(&eflag) != 0u) { break; }
   }
-  for (var sj = lid; sj < P.SN; sj += WG) { qRow(sj); }
+  for (var sj = lid; sj < P.SN; sj += WG) { qRow(sj, P.wV); }
 }
 
 fn occValue(s: u32, src: u32) -> f32 {

@@ -7,13 +7,7 @@
 fn viSweepQ(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let sj = linearIndex(gid, nwg);
   if (sj >= P.SN) { return; }
-  let e0 = graph[P.gRowPtr + sj];
-  let e1 = graph[P.gRowPtr + sj + 1u];
-  var acc = 0.0;
-  for (var e = e0; e < e1; e++) {
-    acc += probAt(e) * work[P.wPhi + graph[P.gNext + e]];
-  }
-  work[P.wQ + sj] = reward(sj) + P.gamma * acc;
+  qRow(sj, P.wPhi);
 }
 
 @compute @workgroup_size(WG)
