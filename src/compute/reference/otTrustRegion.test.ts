@@ -13,17 +13,7 @@ import {
   type LineCost,
 } from './otTrustRegion';
 import { cellCentres, chainMdp, randomMdp, tabularFromArrays, testRandom } from './testing';
-/** small deterministic PRNG (mulberry32) */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const rng = testRandom;
 
 function lineCost(x: Float64Array, p: 1 | 2): Float64Array {
   const N = x.length;
