@@ -296,6 +296,7 @@ const iterationMetrics = object({
   trustViolated: optional(nullable(boolean())),
   lambda: optional(metric),
   evalResidual: requiredMetric,
+  policyChange: optional(metric),
   t: optional(metric),
   wallMs: requiredMetric,
 });

@@ -385,6 +385,8 @@ export interface IterationMetrics {
   lambda: number | null;
   /** policy-evaluation residual reached */
   evalResidual: number;
+  /** the step's largest change of one policy entry, max_{s,j} |pi_new - pi_old| (null for row 0); the stall detector reads it */
+  policyChange: number | null;
   /** continuous time of flows */
   t: number | null;
   /** wall time since the run started, ms */
@@ -403,6 +405,7 @@ export const METRIC_KEYS = [
   'trustViolated',
   'lambda',
   'evalResidual',
+  'policyChange',
   't',
   'wallMs',
 ] as const;

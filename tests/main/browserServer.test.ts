@@ -93,7 +93,7 @@ describe('browser-mode server', () => {
     const info = await call('app:info', {});
     expect(info.status).toBe(200);
     expect(info.headers['content-type']).toMatch(/application\/json/);
-    expect(JSON.parse(info.body)).toMatchObject({ version: '1.2.3', transport: 'browser', schemaVersion: 1 });
+    expect(JSON.parse(info.body)).toMatchObject({ version: '1.2.3', transport: 'browser', schemaVersion: 2 });
     const saved = await call('mdps:save', { document: twoStateMdp() });
     expect(saved.status).toBe(200);
     expect(JSON.parse(saved.body)).toMatchObject({ name: 'two-state', states: 2 });

@@ -47,6 +47,7 @@ export function point(iteration: number, over: Partial<IterationMetrics> = {}): 
     trustViolated: null,
     lambda: null,
     evalResidual: 1e-12,
+    policyChange: iteration === 0 ? null : 1 / (1 + iteration),
     t: null,
     wallMs: iteration * 2,
     ...over,

@@ -48,7 +48,7 @@ function newRun(mdpId: number, over: Record<string, unknown> = {}) {
 describe('workbench service', () => {
   it('app:info reports the database and schema', () => {
     const info = service.call('app:info', {});
-    expect(info).toMatchObject({ version: '9.9.9', transport: 'browser', dbPath: join(dir, 'wb.sqlite'), schemaVersion: 1 });
+    expect(info).toMatchObject({ version: '9.9.9', transport: 'browser', dbPath: join(dir, 'wb.sqlite'), schemaVersion: 2 });
   });
 
   it('saves, lists, updates and deletes MDPs, with events', () => {

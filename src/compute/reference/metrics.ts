@@ -142,7 +142,13 @@ export class MetricsRecorder {
     const Jplain = tau === 0 ? J : J + (tau / (1 - gamma)) * mass * klMu;
 
     let kl: number | null = null;
+    let policyChange: number | null = null;
     if (previous) {
+      policyChange = 0;
+      for (let i = 0; i < policy.length; i++) {
+        const c = Math.abs(policy[i] - previous[i]);
+        if (c > policyChange) policyChange = c;
+      }
       let dOld = this.lastD;
       if (!dOld || !this.lastPolicy || !sameArray(previous, this.lastPolicy)) dOld = occupancyWithMass(mdp, previous, gamma).d;
       kl = 0;
@@ -167,6 +173,7 @@ export class MetricsRecorder {
       ...NULL_EXTRAS,
       kl,
       evalResidual: evaluation.residual,
+      policyChange,
       wallMs: this.now() - this.startTimeMs,
     };
     for (const key of Object.keys(extra) as (keyof IterationMetrics)[]) {
@@ -178,7 +185,7 @@ export class MetricsRecorder {
     checkScalar(m.tv, iteration, 'tv');
     checkScalar(m.entropy, iteration, 'entropy');
     if (!(m.evalResidual === m.evalResidual)) throw new DivergenceError(iteration, 'evalResidual', 'is NaN');
-    for (const key of ['transportCost', 'trustSlack', 'lambda', 't'] as const) {
+    for (const key of ['transportCost', 'trustSlack', 'lambda', 't', 'policyChange'] as const) {
       const v = m[key];
       if (v !== null && !Number.isFinite(v)) throw new DivergenceError(iteration, key, `is ${v}`);
     }

@@ -605,6 +605,7 @@ export class WebGpuSession implements ComputeSession {
       trustViolated: null,
       lambda: null,
       evalResidual: row[ROW.evalRes],
+      policyChange: iteration > 0 ? row[ROW.extra2] : null,
       t: null,
       wallMs: wall,
     };

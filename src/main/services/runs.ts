@@ -60,6 +60,7 @@ export const METRIC_COLUMNS: { readonly [K in MetricKey]: string } = {
   trustViolated: 'trust_violated',
   lambda: 'lambda',
   evalResidual: 'eval_residual',
+  policyChange: 'policy_change',
   t: 't',
   wallMs: 'wall_ms',
 };
