@@ -45,8 +45,9 @@ describe('KL trust-region step', () => {
         for (let j = 0; j < N; j++) pi[s * N + j] /= t;
       }
       const delta = [1e-4, 1e-2, 0.1][trial % 3];
-      const out = new Float64Array(S * N);
-      const res = klTrustRegionStep(S, N, rho, pi, A, delta, out);
+      const outLog = new Float64Array(S * N);
+      const res = klTrustRegionStep(S, N, rho, pi.map(Math.log), A, delta, outLog);
+      const out = outLog.map(Math.exp);
       // independent KL
       let kl = 0;
       for (let s = 0; s < S; s++)

@@ -9,9 +9,13 @@
  * be active and that limit is returned (beta = 0). Otherwise beta is found by bisection in u = log beta:
  * a bracket [u_lo, u_hi] with f(e^u_lo) > delta > f(e^u_hi) is found by doubling steps from
  * u = log(max advantage spread), then bisected until |f - delta| <= 1e-12 delta or the bracket is at
- * floating resolution. Rows are evaluated in log space (max-shifted log-sum-exp), so no overflow for
- * tiny beta. Where pi(j|s) = 0 the new policy is exactly 0: the KL step cannot create support (the
- * CliffWalking example of paper 004).
+ * floating resolution.
+ *
+ * Everything is computed on log-policies (l = log pi): log pi_new = l + A/beta - logsumexp_j(l + A/beta),
+ * max-shifted, so no overflow for tiny beta, and a probability that underflows to 0 in f64 keeps a finite
+ * log and can come back when the advantages change. The support of pi is {j : l(s,j) > -Infinity}; where
+ * l = -Infinity (pi exactly 0 in the initial policy, or dropped by an inactive greedy step) the new policy
+ * is exactly 0 too: the KL step cannot create support (the CliffWalking example of paper 004).
  *
  * The method 'kl-trpo' applies this step to the exact evaluation of the current policy: A = Q - V (with
  * tau > 0 the soft advantage, V entropy-regularised), rho = d^pi (normalised occupancy).
@@ -30,82 +34,98 @@ export interface KlStepResult {
   evaluations: number;
 }
 
-/** fills out with pi exp(A/beta)/Z per state (beta > 0) and returns sum_s rho(s) KL(out || pi). */
+/**
+ * Fills `outLog` with log(pi exp(A/beta)/Z) per state (beta > 0) from `logPolicy` and returns
+ * sum_s rho(s) KL(pi_new || pi).
+ */
 export function klTilt(
   S: number,
   N: number,
   rho: Float64Array,
-  policy: Float64Array,
+  logPolicy: Float64Array,
   adv: Float64Array,
   beta: number,
-  out: Float64Array,
+  outLog: Float64Array,
 ): number {
   let total = 0;
   const inv = 1 / beta;
   for (let s = 0; s < S; s++) {
     const off = s * N;
-    let mx = -Infinity;
-    for (let j = 0; j < N; j++) if (policy[off + j] > 0 && adv[off + j] > mx) mx = adv[off + j];
-    let z = 0;
+    // v_j = l_j + (A_j - amax)/beta, amax = max of A on the support; log z = logsumexp_j v_j
+    let amax = -Infinity;
+    for (let j = 0; j < N; j++) if (logPolicy[off + j] > -Infinity && adv[off + j] > amax) amax = adv[off + j];
+    let vmax = -Infinity;
     for (let j = 0; j < N; j++) {
-      const p = policy[off + j];
-      if (p > 0) {
-        const w = p * Math.exp((adv[off + j] - mx) * inv);
-        out[off + j] = w;
-        z += w;
-      } else out[off + j] = 0;
+      const l = logPolicy[off + j];
+      const v = l === -Infinity ? -Infinity : l + (adv[off + j] - amax) * inv;
+      outLog[off + j] = v;
+      if (v > vmax) vmax = v;
     }
-    const logz = Math.log(z);
-    // KL = sum_j q_j ((A_j - mx)/beta - log z)
+    let z = 0;
+    for (let j = 0; j < N; j++) if (outLog[off + j] > -Infinity) z += Math.exp(outLog[off + j] - vmax);
+    const logz = vmax + Math.log(z);
+    // KL = sum_j q_j (log q_j - l_j) = sum_j q_j ((A_j - amax)/beta - log z)
     let kl = 0;
-    const iz = 1 / z;
     for (let j = 0; j < N; j++) {
-      const q = out[off + j] * iz;
-      out[off + j] = q;
-      if (q > 0) kl += q * ((adv[off + j] - mx) * inv - logz);
+      if (outLog[off + j] === -Infinity) continue;
+      const lq = outLog[off + j] - logz;
+      outLog[off + j] = lq;
+      const q = Math.exp(lq);
+      if (q > 0) kl += q * ((adv[off + j] - amax) * inv - logz);
     }
     total += rho[s] * Math.max(kl, 0);
   }
   return total;
 }
 
-/** The beta -> 0 limit: greedy on the support (pi's proportions among maximisers within tol). */
+/** The beta -> 0 limit on log-policies: greedy on the support (pi's proportions among maximisers within tol). */
 function greedyOnSupport(
   S: number,
   N: number,
   rho: Float64Array,
-  policy: Float64Array,
+  logPolicy: Float64Array,
   adv: Float64Array,
-  out: Float64Array,
+  outLog: Float64Array,
   tol: number,
 ): number {
   let total = 0;
   for (let s = 0; s < S; s++) {
     const off = s * N;
     let mx = -Infinity;
-    for (let j = 0; j < N; j++) if (policy[off + j] > 0 && adv[off + j] > mx) mx = adv[off + j];
-    let m = 0;
+    for (let j = 0; j < N; j++) if (logPolicy[off + j] > -Infinity && adv[off + j] > mx) mx = adv[off + j];
+    // log of the mass m on the maximisers, as a log-sum-exp
+    let lmax = -Infinity;
     for (let j = 0; j < N; j++) {
-      const p = policy[off + j];
-      if (p > 0 && adv[off + j] >= mx - tol) m += p;
+      const l = logPolicy[off + j];
+      if (l > -Infinity && adv[off + j] >= mx - tol && l > lmax) lmax = l;
     }
+    let z = 0;
     for (let j = 0; j < N; j++) {
-      const p = policy[off + j];
-      out[off + j] = p > 0 && adv[off + j] >= mx - tol ? p / m : 0;
+      const l = logPolicy[off + j];
+      if (l > -Infinity && adv[off + j] >= mx - tol) z += Math.exp(l - lmax);
     }
-    total += rho[s] * -Math.log(m);
+    const logm = lmax + Math.log(z);
+    for (let j = 0; j < N; j++) {
+      const l = logPolicy[off + j];
+      outLog[off + j] = l > -Infinity && adv[off + j] >= mx - tol ? l - logm : -Infinity;
+    }
+    total += rho[s] * -logm;
   }
   return total;
 }
 
+/**
+ * The exact KL trust-region step on log-policies: `logPolicy` in, log pi_new into `outLog` (see the
+ * file comment).
+ */
 export function klTrustRegionStep(
   S: number,
   N: number,
   rho: Float64Array,
-  policy: Float64Array,
+  logPolicy: Float64Array,
   adv: Float64Array,
   delta: number,
-  out: Float64Array,
+  outLog: Float64Array,
 ): KlStepResult {
   let spread = 0;
   let amax = 0;
@@ -114,7 +134,7 @@ export function klTrustRegionStep(
     let mn = Infinity;
     let mx = -Infinity;
     for (let j = 0; j < N; j++) {
-      if (!(policy[off + j] > 0)) continue;
+      if (!(logPolicy[off + j] > -Infinity)) continue;
       const a = adv[off + j];
       if (a < mn) mn = a;
       if (a > mx) mx = a;
@@ -124,21 +144,21 @@ export function klTrustRegionStep(
   }
   const tieTol = 1e-12 * (1 + amax);
   if (spread <= tieTol) {
-    out.set(policy);
+    outLog.set(logPolicy);
     return { beta: Infinity, kl: 0, active: false, evaluations: 0 };
   }
-  const f0 = greedyOnSupport(S, N, rho, policy, adv, out, tieTol);
+  const f0 = greedyOnSupport(S, N, rho, logPolicy, adv, outLog, tieTol);
   if (f0 <= delta) return { beta: 0, kl: f0, active: false, evaluations: 1 };
   let evals = 1;
   let u = Math.log(spread);
-  let f = klTilt(S, N, rho, policy, adv, Math.exp(u), out);
+  let f = klTilt(S, N, rho, logPolicy, adv, Math.exp(u), outLog);
   evals++;
   let uLo: number;
   let uHi: number;
   if (f > delta) {
     uLo = u;
     uHi = u + 1;
-    while (klTilt(S, N, rho, policy, adv, Math.exp(uHi), out) > delta) {
+    while (klTilt(S, N, rho, logPolicy, adv, Math.exp(uHi), outLog) > delta) {
       evals++;
       uLo = uHi;
       uHi += 2;
@@ -148,7 +168,7 @@ export function klTrustRegionStep(
     uHi = u;
     uLo = u - 1;
     for (;;) {
-      const v = klTilt(S, N, rho, policy, adv, Math.exp(uLo), out);
+      const v = klTilt(S, N, rho, logPolicy, adv, Math.exp(uLo), outLog);
       evals++;
       if (v > delta) break;
       uHi = uLo;
@@ -161,13 +181,13 @@ export function klTrustRegionStep(
   for (let it = 0; it < 200; it++) {
     um = 0.5 * (uLo + uHi);
     if (!(um > uLo && um < uHi)) break;
-    fm = klTilt(S, N, rho, policy, adv, Math.exp(um), out);
+    fm = klTilt(S, N, rho, logPolicy, adv, Math.exp(um), outLog);
     evals++;
     if (Math.abs(fm - delta) <= 1e-12 * delta) break;
     if (fm > delta) uLo = um;
     else uHi = um;
   }
-  fm = klTilt(S, N, rho, policy, adv, Math.exp(um), out);
+  fm = klTilt(S, N, rho, logPolicy, adv, Math.exp(um), outLog);
   return { beta: Math.exp(um), kl: fm, active: true, evaluations: evals + 1 };
 }
 
@@ -175,13 +195,17 @@ export function klTrustRegionStep(
  * 'kl-trpo': pi_new = klTrustRegionStep(pi) each iteration. Metrics: kl (the recorder's average KL under
  * d^pi_old, equal to delta when active), lambda = beta (the multiplier of the KL constraint in
  * max E[A] - beta (KL - delta), whose maximiser is pi exp(A/beta)/Z; null when
- * inactive). Done when the update leaves the policy unchanged (to 1e-15): greedy on its own support.
+ * inactive). The iteration's state is log pi (`logPi`); pi = exp(logPi) is what is evaluated. Done when the
+ * update leaves the policy unchanged (to 1e-15) and no logit moved by more than 1e-12 relative: greedy
+ * on its own support (an underflowed entry whose log still moves is not "unchanged").
  * Diagnostics: last beta, last KL reached, |KL - delta| worst over active steps, active step count.
  */
 export class KlTrustRegionIterator extends IterativeMethod {
   readonly delta: number;
   private readonly adv: Float64Array;
   private readonly out: Float64Array;
+  /** log pi, the state of the iteration */
+  private readonly logPi: Float64Array;
   private worstKlError = 0;
   private activeSteps = 0;
   lastStep: KlStepResult | null = null;
@@ -192,18 +216,27 @@ export class KlTrustRegionIterator extends IterativeMethod {
     if (!(this.delta > 0 && Number.isFinite(this.delta))) throw new MethodInputError(`delta must be > 0, got ${this.delta}`);
     this.adv = new Float64Array(mdp.S * mdp.N);
     this.out = new Float64Array(mdp.S * mdp.N);
+    this.logPi = Float64Array.from(this.pi, Math.log);
   }
 
   protected update(): Partial<IterationMetrics> {
     const { S, N } = this.mdp;
     const ev = this.evaluation;
     for (let s = 0; s < S; s++) for (let j = 0; j < N; j++) this.adv[s * N + j] = ev.Q[s * N + j] - ev.V[s];
-    const res = klTrustRegionStep(S, N, ev.d as Float64Array, this.pi, this.adv, this.delta, this.out);
+    const res = klTrustRegionStep(S, N, ev.d as Float64Array, this.logPi, this.adv, this.delta, this.out);
     this.lastStep = res;
     let change = 0;
-    for (let i = 0; i < this.out.length; i++) change = Math.max(change, Math.abs(this.out[i] - this.pi[i]));
-    this.pi.set(this.out);
-    if (change <= 1e-15) this.finished = true;
+    let logChange = 0;
+    for (let i = 0; i < this.out.length; i++) {
+      const p = Math.exp(this.out[i]);
+      change = Math.max(change, Math.abs(p - this.pi[i]));
+      const a = this.out[i];
+      const b = this.logPi[i];
+      if (a !== b) logChange = Math.max(logChange, a === -Infinity || b === -Infinity ? Infinity : Math.abs(a - b) / Math.max(1, Math.abs(b)));
+      this.pi[i] = p;
+    }
+    this.logPi.set(this.out);
+    if (change <= 1e-15 && logChange <= 1e-12) this.finished = true;
     if (res.active) {
       this.activeSteps++;
       this.worstKlError = Math.max(this.worstKlError, Math.abs(res.kl - this.delta));

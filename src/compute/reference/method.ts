@@ -33,7 +33,7 @@ import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics, MethodId, MethodOptions } from '../../shared/methods';
 import { MethodInputError, type Diagnostics, type MethodIterator, type Policy, type RunSpec } from '../types';
 import { evaluatePolicy, uniformPolicy, type Evaluation, type EvaluationOptions } from './evaluation';
-import { fitLinearRate, MetricsRecorder } from './metrics';
+import { MetricsRecorder, rateFitDiagnostics } from './metrics';
 import { solveOptimum, type Optimum } from './solvers';
 
 export interface ReferenceMethod {
@@ -199,11 +199,11 @@ export abstract class IterativeMethod implements MethodIterator {
 
   /**
    * Method diagnostics plus the common ones: Jstar, the optimum's Bellman residual, the evaluation
-   * solver, and the fitted exponential rate of the gap (in t for flows, per iteration otherwise) with
-   * its fit range and r2 (null when too few points lie above round-off).
+   * solver, and the fitted exponential rate of the gap on its steady part (in t for flows, per iteration
+   * otherwise) with its unit, window, r2 and fitted line, or the reason there is no fit
+   * (rateFitDiagnostics in metrics.ts).
    */
   diagnostics(): Diagnostics {
-    const fit = fitLinearRate(this.rateX, this.rateGap);
     const rateIn = this.last && this.last.t !== null ? 't' : 'iteration';
     return {
       Jstar: this.optimum.J,
@@ -212,11 +212,7 @@ export abstract class IterativeMethod implements MethodIterator {
       gamma: this.gamma,
       tau: this.tau,
       iterations: this.iteration,
-      gapRate: fit ? fit.rate : null,
-      gapRateIn: rateIn,
-      gapRateFrom: fit ? fit.range[0] : null,
-      gapRateTo: fit ? fit.range[1] : null,
-      gapRateR2: fit ? fit.r2 : null,
+      ...rateFitDiagnostics(this.rateX, this.rateGap, rateIn),
       ...this.diag,
     };
   }

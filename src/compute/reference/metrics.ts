@@ -206,10 +206,10 @@ function sameArray(a: Float64Array, b: Float64Array): boolean {
 }
 
 export interface RateFitOptions {
-  /** gaps at or below this count as round-off and end the fit range (default 1e-11 * max(1, max gap)) */
+  /** gaps at or below this count as round-off and end the fit range (default: estimated, see fitGapRate) */
   floor?: number;
-  /** fraction of the above-floor range dropped at the start as transient (default 0.1) */
-  skipFraction?: number;
+  /** relative tolerance within which a window's rate must agree with the late-time rate (default 0.02) */
+  steadyTol?: number;
   /** fewest points to fit (default 4) */
   minPoints?: number;
 }
@@ -219,52 +219,199 @@ export interface RateFit {
   rate: number;
   /** [x_first, x_last] of the points fitted */
   range: [number, number];
+  /** indices [first, last] of the points fitted */
+  indices: [number, number];
+  /** the fitted gap at x_first, exp(c - rate * x_first): with `rate` it draws the fitted line */
+  gapAtStart: number;
   /** coefficient of determination of the fit of log gap */
+  r2: number;
+  /** the round-off floor used (gaps at or below it were not fitted) */
+  floor: number;
+}
+
+/** No fit, with the reason in words. */
+export interface RateNoFit {
+  rate: null;
+  reason: string;
+  floor: number;
+}
+
+/** A least-squares line y = intercept + slope (x - x_a) with its r2. */
+interface LineFit {
+  slope: number;
+  intercept: number;
   r2: number;
 }
 
+/** Prefix sums of (x, y) over [a, b), for O(1) least-squares fits on any sub-window. */
+class PrefixSums {
+  readonly sx: Float64Array;
+  readonly sy: Float64Array;
+  readonly sxx: Float64Array;
+  readonly sxy: Float64Array;
+  readonly syy: Float64Array;
+  constructor(xs: ArrayLike<number>, ys: ArrayLike<number>, a: number, b: number) {
+    const n = b - a;
+    this.sx = new Float64Array(n + 1);
+    this.sy = new Float64Array(n + 1);
+    this.sxx = new Float64Array(n + 1);
+    this.sxy = new Float64Array(n + 1);
+    this.syy = new Float64Array(n + 1);
+    // x centred on xs[a] so the sums do not cancel catastrophically for long traces
+    const x0 = xs[a];
+    for (let i = 0; i < n; i++) {
+      const x = xs[a + i] - x0;
+      const y = ys[a + i];
+      this.sx[i + 1] = this.sx[i] + x;
+      this.sy[i + 1] = this.sy[i] + y;
+      this.sxx[i + 1] = this.sxx[i] + x * x;
+      this.sxy[i + 1] = this.sxy[i] + x * y;
+      this.syy[i + 1] = this.syy[i] + y * y;
+    }
+  }
+
+  /** fit over local indices [i, j) (offsets from a); intercept is at x = xs[a] */
+  fit(i: number, j: number): LineFit | null {
+    const n = j - i;
+    const sx = this.sx[j] - this.sx[i];
+    const sy = this.sy[j] - this.sy[i];
+    const sxx = this.sxx[j] - this.sxx[i] - (sx * sx) / n;
+    const sxy = this.sxy[j] - this.sxy[i] - (sx * sy) / n;
+    const syy = this.syy[j] - this.syy[i] - (sy * sy) / n;
+    if (!(sxx > 0)) return null;
+    const slope = sxy / sxx;
+    const r2 = syy <= 0 ? 1 : Math.min(1, (sxy * sxy) / (sxx * syy));
+    return { slope, intercept: sy / n - (slope * sx) / n, r2 };
+  }
+}
+
 /**
- * Least-squares fit of log(gap) against x (iteration or time t): gap ≈ C exp(-rate x). The fit range is
- * the first run of points with gap above the round-off floor (the trace stops being exponential once it
- * reaches round-off), minus a leading transient (`skipFraction`). Returns null when fewer than
- * `minPoints` points qualify.
+ * The round-off floor of a gap trace. Default 1e-11 max(1, max gap); raised to 100x the level of the
+ * trace's tail when the trace ends flat at a small level (the last five gaps within a factor 3 of one
+ * another, or any gap <= 0 once the decay has started: J* - J cannot be negative except by round-off).
  */
-export function fitLinearRate(xs: ArrayLike<number>, gaps: ArrayLike<number>, opts: RateFitOptions = {}): RateFit | null {
-  const n = Math.min(xs.length, gaps.length);
-  if (n === 0) return null;
+export function gapFloor(gaps: ArrayLike<number>, floor?: number): number {
+  const n = gaps.length;
   let maxGap = 0;
   for (let i = 0; i < n; i++) if (Number.isFinite(gaps[i]) && gaps[i] > maxGap) maxGap = gaps[i];
-  const floor = opts.floor ?? 1e-11 * Math.max(1, maxGap);
-  const minPoints = opts.minPoints ?? 4;
-  let i0 = 0;
-  while (i0 < n && !(gaps[i0] > floor && Number.isFinite(gaps[i0]) && Number.isFinite(xs[i0]))) i0++;
-  let i1 = i0;
-  while (i1 < n && gaps[i1] > floor && Number.isFinite(gaps[i1]) && Number.isFinite(xs[i1])) i1++;
-  // [i0, i1) above the floor
-  const skip = Math.floor((i1 - i0) * (opts.skipFraction ?? 0.1));
-  const a = i0 + skip;
-  const count = i1 - a;
-  if (count < minPoints) return null;
-  let sx = 0;
-  let sy = 0;
-  for (let i = a; i < i1; i++) {
-    sx += xs[i];
-    sy += Math.log(gaps[i]);
+  let f = floor ?? 1e-11 * Math.max(1, maxGap);
+  if (floor !== undefined) return f;
+  // round-off seen as non-positive gaps: everything after the first one is noise
+  let first = -1;
+  for (let i = 0; i < n; i++) {
+    if (Number.isFinite(gaps[i]) && gaps[i] <= 0) {
+      first = i;
+      break;
+    }
   }
-  const mx = sx / count;
-  const my = sy / count;
-  let sxx = 0;
-  let sxy = 0;
-  let syy = 0;
-  for (let i = a; i < i1; i++) {
-    const dx = xs[i] - mx;
-    const dy = Math.log(gaps[i]) - my;
-    sxx += dx * dx;
-    sxy += dx * dy;
-    syy += dy * dy;
+  if (first >= 0) {
+    let noise = 0;
+    for (let i = first; i < n; i++) if (Number.isFinite(gaps[i])) noise = Math.max(noise, Math.abs(gaps[i]));
+    if (noise < 1e-6 * Math.max(1, maxGap)) f = Math.max(f, 100 * noise);
   }
-  if (sxx === 0) return null;
-  const slope = sxy / sxx;
-  const r2 = syy === 0 ? 1 : (sxy * sxy) / (sxx * syy);
-  return { rate: -slope, range: [xs[a], xs[i1 - 1]], r2 };
+  // a flat positive tail at a small level (round-off of J* - J, or f32 resolution on the GPU)
+  if (n >= 8) {
+    let lo = Infinity;
+    let hi = 0;
+    for (let i = n - 5; i < n; i++) {
+      const g = Math.abs(gaps[i]);
+      if (!Number.isFinite(g)) return f;
+      lo = Math.min(lo, g);
+      hi = Math.max(hi, g);
+    }
+    if (hi <= 3 * lo && hi < 1e-6 * Math.max(1, maxGap)) f = Math.max(f, 100 * hi);
+  }
+  return f;
+}
+
+/**
+ * The linear (exponential) rate of a gap trace, fitted on its steady part:
+ *
+ *  1. round-off: only the first contiguous run of points with gap above the floor (gapFloor) is used;
+ *  2. the late-time rate r_late is the least-squares slope of log gap over the last quarter of that run
+ *     (at least `minPoints` points);
+ *  3. the fit window is extended backwards from there while the local rate (least squares over a block
+ *     of max(minPoints, count/40) points starting at the candidate) stays within `steadyTol` (relative)
+ *     of r_late: the transient before it decays at a different rate and is left out.
+ *
+ * "No fit" (rate null, with the reason) when too few points lie above the floor, or when the gap does
+ * not decay: the late rate is not positive, or the fitted line falls by less than a factor 2 over its
+ * window (a run that stalls or never moves must not report a rate such as 1e-20).
+ */
+export function fitGapRate(xs: ArrayLike<number>, gaps: ArrayLike<number>, opts: RateFitOptions = {}): RateFit | RateNoFit {
+  const n = Math.min(xs.length, gaps.length);
+  const floor = gapFloor(Array.prototype.slice.call(gaps, 0, n) as number[], opts.floor);
+  const minPoints = Math.max(2, opts.minPoints ?? 4);
+  const tol = opts.steadyTol ?? 0.02;
+  const ok = (i: number): boolean => gaps[i] > floor && Number.isFinite(gaps[i]) && Number.isFinite(xs[i]);
+  let a = 0;
+  while (a < n && !ok(a)) a++;
+  if (a === n) return { rate: null, reason: n === 0 ? 'no points' : 'the gap is at the round-off floor from the start', floor };
+  let b = a;
+  while (b < n && ok(b)) b++;
+  const count = b - a;
+  if (count < minPoints) return { rate: null, reason: `only ${count} point(s) above the round-off floor ${floor.toExponential(1)}`, floor };
+  const ys = new Float64Array(n);
+  for (let i = a; i < b; i++) ys[i] = Math.log(gaps[i]);
+  const sums = new PrefixSums(xs, ys, a, b);
+  const lateCount = Math.max(minPoints, Math.ceil(count / 4));
+  const late = sums.fit(count - lateCount, count);
+  if (!late) return { rate: null, reason: 'the x values of the trace do not advance', floor };
+  const rLate = -late.slope;
+  if (!(rLate > 0)) return { rate: null, reason: 'the gap does not decay (its late slope is not negative)', floor };
+  // extend the window backwards while the local rate (least squares over a block of points) stays
+  // within tol of the late rate
+  const blk = Math.max(minPoints, Math.ceil(count / 40));
+  let best = count - lateCount;
+  while (best > 0) {
+    const i = best - 1;
+    const f = sums.fit(i, Math.min(count, i + blk));
+    if (!f || !(Math.abs(-f.slope - rLate) <= tol * rLate)) break;
+    best = i;
+  }
+  const fit = sums.fit(best, count) as LineFit;
+  const rate = -fit.slope;
+  const x0 = xs[a + best];
+  const x1 = xs[b - 1];
+  if (!(rate > 0) || rate * (x1 - x0) < Math.LN2)
+    return { rate: null, reason: `the gap does not decay (it falls by less than a factor 2 over ${x0}..${x1})`, floor };
+  const gapAtStart = Math.exp(fit.intercept + fit.slope * (x0 - xs[a]));
+  return { rate, range: [x0, x1], indices: [a + best, b - 1], gapAtStart, r2: fit.r2, floor };
+}
+
+/**
+ * fitGapRate, or null when there is no fit (for callers that only want the number; the reason is in
+ * `fitGapRate`).
+ */
+export function fitLinearRate(xs: ArrayLike<number>, gaps: ArrayLike<number>, opts: RateFitOptions = {}): RateFit | null {
+  const f = fitGapRate(xs, gaps, opts);
+  return f.rate === null ? null : f;
+}
+
+/**
+ * The rate fit as diagnostics fields (the same on every backend):
+ *   gapRate (per unit of x, null = no fit), gapRateUnit ('per iteration' | 'per unit t'), gapRateIn
+ *   ('iteration' | 't'), gapRateFrom/gapRateTo (the window, in x), gapRateR2, gapRateStartGap (the fitted
+ *   gap at gapRateFrom: the line is gapRateStartGap exp(-gapRate (x - gapRateFrom))), gapRateFactor
+ *   (exp(-gapRate): the per-iteration / per-unit-t factor), gapRateNoFit (the reason, or null).
+ */
+export function rateFitDiagnostics(
+  xs: ArrayLike<number>,
+  gaps: ArrayLike<number>,
+  rateIn: 'iteration' | 't',
+  opts: RateFitOptions = {},
+): Record<string, number | string | null> {
+  const f = fitGapRate(xs, gaps, opts);
+  const fitted = f.rate !== null;
+  return {
+    gapRate: fitted ? f.rate : null,
+    gapRateIn: rateIn,
+    gapRateUnit: rateIn === 't' ? 'per unit t' : 'per iteration',
+    gapRateFrom: fitted ? f.range[0] : null,
+    gapRateTo: fitted ? f.range[1] : null,
+    gapRateR2: fitted ? f.r2 : null,
+    gapRateStartGap: fitted ? f.gapAtStart : null,
+    gapRateFactor: fitted ? Math.exp(-f.rate) : null,
+    gapRateNoFit: fitted ? null : f.reason,
+  };
 }

@@ -10,6 +10,11 @@
  * UNNORMALISED occupancy (1 - gamma) rho0^T (I - gamma P_pi)^{-1}; it is the normalised d^pi of §1 unless
  * transitions terminate, and only then makes the gradient exact.
  *
+ * The logits are the state of the iteration; after each step they are shifted by their log-sum-exp, so
+ * theta(s,.) = log pi(.|s) exactly, the entropy term log(pi/mu) is read from the logit (finite even where
+ * pi underflows to 0 in f64), and an action whose probability underflows keeps its logit. Its gradient
+ * d pi A is then below the smallest double, as it is in exact arithmetic up to 1e-308: the slow escape
+ * from near-deterministic policies is the method's own behaviour (Mei et al. 2020), not a lost entry.
  * The logits start at log pi_init (actions with pi = 0 get -Infinity and stay at 0: their gradient is 0).
  * Done when the largest gradient entry is exactly 0 (a stationary point on the support).
  */
@@ -18,7 +23,10 @@ import type { IterationMetrics } from '../../shared/methods';
 import { MethodInputError, type RunSpec } from '../types';
 import { IterativeMethod, numberOption, type MethodContext, type ReferenceMethod } from './method';
 
-/** dJ/dtheta into `grad` (see the file comment). dRaw = unnormalised occupancy. */
+/**
+ * dJ/dtheta into `grad` (see the file comment). dRaw = unnormalised occupancy. `logPolicy` (log pi, same
+ * layout), when given, supplies log pi for the entropy term; otherwise it is log(policy).
+ */
 export function softmaxGradient(
   S: number,
   N: number,
@@ -30,6 +38,7 @@ export function softmaxGradient(
   gamma: number,
   tau: number,
   grad: Float64Array,
+  logPolicy?: Float64Array,
 ): number {
   let gmax = 0;
   const c = 1 / (1 - gamma);
@@ -43,7 +52,7 @@ export function softmaxGradient(
         continue;
       }
       let a = Q[off + j] - V[s];
-      if (tau > 0) a -= tau * Math.log(p / mu[j]);
+      if (tau > 0) a -= tau * ((logPolicy ? logPolicy[off + j] : Math.log(p)) - Math.log(mu[j]));
       const g = w * p * a;
       grad[off + j] = g;
       if (Math.abs(g) > gmax) gmax = Math.abs(g);
@@ -62,8 +71,7 @@ export class SoftmaxPgIterator extends IterativeMethod {
     super('softmax-pg', mdp, spec, ctx);
     this.eta = numberOption(spec.options, 'eta', 1);
     if (!(this.eta > 0 && Number.isFinite(this.eta))) throw new MethodInputError(`eta must be > 0, got ${this.eta}`);
-    this.theta = new Float64Array(this.pi.length);
-    for (let i = 0; i < this.pi.length; i++) this.theta[i] = this.pi[i] > 0 ? Math.log(this.pi[i]) : -Infinity;
+    this.theta = Float64Array.from(this.pi, Math.log);
     this.grad = new Float64Array(this.pi.length);
     this.dRaw = new Float64Array(mdp.S);
   }
@@ -74,7 +82,7 @@ export class SoftmaxPgIterator extends IterativeMethod {
     const d = ev.d as Float64Array;
     const mass = ev.occupancyMass ?? 1;
     for (let s = 0; s < S; s++) this.dRaw[s] = d[s] * mass;
-    const gmax = softmaxGradient(S, N, this.pi, ev.Q, ev.V, this.dRaw, mu, this.gamma, this.tau, this.grad);
+    const gmax = softmaxGradient(S, N, this.pi, ev.Q, ev.V, this.dRaw, mu, this.gamma, this.tau, this.grad, this.theta);
     const th = this.theta;
     for (let s = 0; s < S; s++) {
       const off = s * N;
@@ -84,14 +92,13 @@ export class SoftmaxPgIterator extends IterativeMethod {
         if (th[off + j] > mx) mx = th[off + j];
       }
       let z = 0;
+      for (let j = 0; j < N; j++) if (th[off + j] !== -Infinity) z += Math.exp(th[off + j] - mx);
+      // normalise the logits to log pi (softmax is shift invariant), so they stay bounded
+      const lz = mx + Math.log(z);
       for (let j = 0; j < N; j++) {
-        // re-centre the logits (softmax is shift invariant) so they stay bounded
-        if (th[off + j] !== -Infinity) th[off + j] -= mx;
-        const e = th[off + j] === -Infinity ? 0 : Math.exp(th[off + j]);
-        this.pi[off + j] = e;
-        z += e;
+        if (th[off + j] !== -Infinity) th[off + j] -= lz;
+        this.pi[off + j] = Math.exp(th[off + j]);
       }
-      for (let j = 0; j < N; j++) this.pi[off + j] /= z;
     }
     this.diag.gradientMax = gmax;
     if (gmax === 0) this.finished = true;
