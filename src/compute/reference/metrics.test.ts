@@ -1,9 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DivergenceError } from '../types';
 import { evaluatePolicy, uniformPolicy } from './evaluation';
-import { fitLinearRate, MetricsRecorder } from './metrics';
+import { fitGapRate, fitLinearRate, gapFloor, MetricsRecorder, type RateFit } from './metrics';
 import { solveOptimum } from './solvers';
 import { randomMdp } from './testing';
+import { WassersteinFlow } from './wassersteinFlow';
+import { compileMdp } from '../../shared/mdp/compile';
+import { presetById } from '../presets';
 
 describe('MetricsRecorder', () => {
   const mdp = randomMdp(12, 4, 5, { gamma: 0.85, terminate: 0.1 });
@@ -95,5 +98,87 @@ describe('fitLinearRate', () => {
     expect(fit.range[1]).toBeLessThan(36.5);
     expect(fit.range[1]).toBeGreaterThan(35.5);
     expect(fitLinearRate([0, 1], [1, 0.5])).toBeNull();
+  });
+});
+
+describe('fitGapRate: the steady part of the decay', () => {
+  it('leaves out a transient at a different rate and the round-off floor', () => {
+    // gap = e^{-3x} + e^{-1.2x}: fast transient, then steady rate 1.2; round-off noise of 1e-16 below
+    const xs = Array.from({ length: 120 }, (_, i) => i * 0.25);
+    const noise = (i: number) => 1e-16 * Math.sin(7.3 * i);
+    const gaps = xs.map((x, i) => Math.exp(-3 * x) + Math.exp(-1.2 * x) + noise(i));
+    const fit = fitGapRate(xs, gaps) as RateFit;
+    expect(fit.rate).not.toBeNull();
+    console.log(`synthetic: rate ${fit.rate.toFixed(5)} on x in [${fit.range[0]}, ${fit.range[1]}], floor ${fit.floor.toExponential(1)}, r2 ${fit.r2}`);
+    expect(Math.abs(fit.rate - 1.2) / 1.2).toBeLessThan(0.01);
+    // e^{-1.8x} < 2% of the steady term from x ~ 2.2 on: the window starts after the transient
+    expect(fit.range[0]).toBeGreaterThan(1.5);
+    // and stops above the noise: the floor was raised from the non-positive tail
+    expect(fit.floor).toBeGreaterThan(1e-15);
+    expect(Math.min(...gaps.slice(fit.indices[0], fit.indices[1] + 1))).toBeGreaterThan(fit.floor);
+    // the fitted line passes through the data in its window
+    const mid = Math.floor((fit.indices[0] + fit.indices[1]) / 2);
+    const line = fit.gapAtStart * Math.exp(-fit.rate * (xs[mid] - fit.range[0]));
+    expect(Math.abs(Math.log(line / gaps[mid]))).toBeLessThan(0.01);
+  });
+
+  it('says "no fit" with a reason when the gap does not decay, instead of a rate such as 1e-20', () => {
+    const xs = Array.from({ length: 400 }, (_, i) => i);
+    const flat = xs.map(() => 9.0e-3);
+    const f1 = fitGapRate(xs, flat);
+    expect(f1.rate).toBeNull();
+    expect((f1 as { reason: string }).reason).toMatch(/does not decay/);
+    // decays to a plateau far above round-off, then nothing: the late part does not decay
+    const stall = xs.map((x) => 9e-3 + Math.exp(-0.5 * x));
+    const f2 = fitGapRate(xs, stall);
+    expect(f2.rate).toBeNull();
+    // at round-off from the start
+    const f3 = fitGapRate(xs, xs.map(() => 1e-17));
+    expect(f3.rate).toBeNull();
+    expect((f3 as { reason: string }).reason).toMatch(/round-off/);
+    expect(fitLinearRate(xs, flat)).toBeNull();
+  });
+
+  it('gapFloor: a flat small tail or non-positive gaps raise the floor to 100x their level', () => {
+    // (the default floor is 1e-11 max(1, max gap); f32 traces end on plateaus far above it)
+    const g = [1, 1e-2, 1e-4, 1e-6, 1e-8, 3e-9, 2e-9, 4e-9, 3e-9, 2e-9];
+    expect(gapFloor(g)).toBeCloseTo(4e-7, 18);
+    expect(gapFloor([1, 1e-4, 1e-8, -2e-10, 1e-10, 3e-10])).toBeCloseTo(3e-8, 18);
+    expect(gapFloor(g, 1e-3)).toBe(1e-3);
+    // a plateau far above round-off is not round-off
+    expect(gapFloor([1, 0.1, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01, 0.01])).toBe(1e-11);
+  });
+
+  it('FrozenLake 4x4 flow (gamma 0.99, tau 1): the fitted rate is within 5% of the steady rate from late successive ratios', () => {
+    const r = compileMdp(presetById('frozenlake-4x4')!.build({ gamma: 0.99 }));
+    if (!r.ok) throw new Error('frozenlake-4x4 did not compile');
+    for (const cfl of [0.9, 0.1]) {
+      const flow = new WassersteinFlow(r.mdp, { method: 'wasserstein-flow', options: { tau: 1, cfl }, init: null, seed: 1 });
+      const t: number[] = [];
+      const gap: number[] = [];
+      for (let k = 0; k < 400 && !flow.done; k++) {
+        const m = flow.step();
+        t.push(m.t as number);
+        gap.push(m.gap);
+      }
+      const d = flow.diagnostics();
+      // independent steady rate: median of -log(g_{k+1}/g_k)/(t_{k+1}-t_k) over gaps in [1e-12, 1e-6]
+      // (past the transient, far above the 1e-16 round-off of J ~ 1e-2)
+      const local: number[] = [];
+      for (let k = 0; k + 1 < gap.length; k++) {
+        if (gap[k + 1] >= 1e-12 && gap[k + 1] <= 1e-6 && gap[k] > 0) local.push(-Math.log(gap[k + 1] / gap[k]) / (t[k + 1] - t[k]));
+      }
+      local.sort((a, b) => a - b);
+      const steady = local[Math.floor(local.length / 2)];
+      const all = fitGapRate(t, gap, { steadyTol: Infinity }) as RateFit;
+      console.log(
+        `FrozenLake flow cfl ${cfl}: fitted ${(d.gapRate as number).toFixed(4)} ${d.gapRateUnit} on t in [${(d.gapRateFrom as number).toFixed(2)}, ${(d.gapRateTo as number).toFixed(2)}] ` +
+          `(r2 ${(d.gapRateR2 as number).toFixed(6)}); steady rate from ${local.length} late ratios ${steady.toFixed(4)}; whole above-floor range ${all.rate.toFixed(4)}`,
+      );
+      expect(d.gapRateUnit).toBe('per unit t');
+      expect(d.gapRateNoFit).toBeNull();
+      expect(local.length).toBeGreaterThanOrEqual(3);
+      expect(Math.abs((d.gapRate as number) - steady) / steady).toBeLessThan(0.05);
+    }
   });
 });
