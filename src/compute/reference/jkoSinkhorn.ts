@@ -18,14 +18,45 @@
  * moderate (the tests use 0.05) or refine the grid; the blur itself is then O(eps/eta).
  * Sinkhorn slows down like exp(max C / eps): watch sinkhornMaxIterations / sinkhornUnconverged.
  *
+ * Default step and blur (options `eta` / `eps` absent): derived from the problem's scales so that the
+ * first step moves mass on every preset (ALGORITHMS.md §4). Moving a unit of mass from j to k costs about
+ * c(j,k)/(2 eta) against a gain of Q(s,k) - Q(s,j); with costs of order 1 and advantages of order 1e-2 a
+ * fixed eta = 0.05 moved nothing on FrozenLake. With cmax = max_jk c(j,k) and spread = the d^pi0-weighted
+ * lower decile over states of max_j Q(s,j) - min_j Q(s,j) at the initial policy (weightedQSpread),
+ *
+ *     eta = max( 2 cmax / spread, cmin / (4 tau_e BLUR) ),   eps = 4 eta tau_e BLUR,
+ *     tau_e = tau (tau > 0) or spread / 100 (tau = 0),  BLUR = 0.01,  cmin = the smallest positive c(j,k).
+ *
+ * The first term makes every move whose gain exceeds c(j,k) spread / (4 cmax) <= spread / 4 pay, so the
+ * first step moves mass. The second keeps eps >= cmin: with eps << cmin the entropic plan cannot reach a
+ * neighbour (exp(-cmin/eps) underflows) and, once the advantages have shrunk below cmin / (2 eta) near
+ * the optimum, the step stops moving ("pinning": CliffWalking stalled at gap 4 with eps = 8e-4). eta = 1
+ * when the spread is 0 (nothing to gain anywhere). A large eta is safe: eta -> infinity is the proximal
+ * step's limit argmin F = the Gibbs state of the frozen Q, i.e. soft policy iteration.
+
+ * Entropic blur. At a fixed point p with frozen Q the step's optimality condition gives
+ *     log p = log mu + Q/tau - (eps / (2 eta tau)) log v + const,
+ * v the symmetric Sinkhorn scaling of the self-transport of p. Where the kernel is close to the identity
+ * (eps << h^2) or p is smooth on the scale sqrt(eps), log v ≈ (1/2) log p, so the stationary state is
+ * the Gibbs state at the raised temperature tau + eps/(4 eta): `blurTemperature` = eps/(4 eta) (relative
+ * blur eps/(4 eta tau) = BLUR for the derived eps). `blurTv` = sum_s d^pi(s) TV(Gibbs_{tau + eps/(4 eta)}(Q_s),
+ * Gibbs_tau(Q_s)) is the estimated stationary error at the current Q (for a bandit, Q = r: the distance
+ * between the fixed point and the exact Gibbs state; the tests measure it against the run). With the old
+ * defaults (eta 0.05, eps 0.01) on the quadratic bandit at tau = 0.05 the temperature doubled (variance
+ * 0.050 instead of 0.025).
+ *
  * Row metrics: transportCost = sum_s d^pi_old(s) <C, P_s> (cost of the entropic plans), t = k eta.
- * Diagnostics: Sinkhorn iterations (last step: total over states and maximum), number of states whose
- * inner loop hit maxInner (unconverged), and the largest marginal error of the last step.
+ * Diagnostics: eta, eps and whether each was derived (etaDerived, epsDerived) with the scales used
+ * (costMax, qSpread), the mass moved per step (massMovedLast, massMovedMean: sum_s d^pi_old(s) TV(pi_{k+1}(.|s),
+ * pi_k(.|s))), blurTemperature and blurTv, Sinkhorn iterations (last step: total over states and maximum),
+ * number of states whose inner loop hit maxInner (unconverged), and the largest marginal error of the last
+ * step.
  */
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics } from '../../shared/methods';
 import { MethodInputError, type Diagnostics, type RunSpec } from '../types';
 import { IterativeMethod, numberOption, type MethodContext, type ReferenceMethod } from './method';
+import type { Evaluation } from './evaluation';
 import { entropicJkoStep, jkoKernel, type JkoKernel } from './sinkhorn';
 
 export class JkoSinkhorn extends IterativeMethod {
@@ -44,11 +75,33 @@ export class JkoSinkhorn extends IterativeMethod {
   private lastMarginalError = 0;
   private totalIterations = 0;
   private unconvergedSteps = 0;
+  /** whether eta / eps were derived from the problem's scales (absent from the options) */
+  readonly etaDerived: boolean;
+  readonly epsDerived: boolean;
+  /** the scales the defaults are derived from: max transport cost, weighted spread of Q at pi_0 */
+  readonly costMax: number;
+  readonly costMin: number;
+  readonly qSpread: number | null;
+  private massMovedLast: number | null = null;
+  private massMovedSum = 0;
 
   constructor(mdp: TabularMdp, spec: RunSpec, ctx: MethodContext = {}) {
     super('jko-sinkhorn', mdp, spec, ctx);
-    this.eta = numberOption(spec.options, 'eta', 0.05);
-    this.eps = numberOption(spec.options, 'eps', 0.01);
+    this.etaDerived = spec.options.eta === undefined;
+    this.epsDerived = spec.options.eps === undefined;
+    let cmax = 0;
+    let cmin = Infinity;
+    for (let i = 0; i < mdp.N * mdp.N; i++) {
+      const c = mdp.cost[i];
+      if (c > cmax) cmax = c;
+      if (c > 0 && c < cmin) cmin = c;
+    }
+    this.costMax = cmax;
+    this.costMin = cmin === Infinity ? 0 : cmin;
+    this.qSpread = this.etaDerived || this.epsDerived ? weightedQSpread(mdp.S, mdp.N, this.evaluate(this.pi, null)) : null;
+    const spread = this.qSpread ?? 0;
+    this.eta = this.etaDerived ? jkoDefaults(cmax, this.costMin, spread, this.tau).eta : numberOption(spec.options, 'eta');
+    this.eps = this.epsDerived ? jkoDefaults(cmax, this.costMin, spread, this.tau, this.eta).eps : numberOption(spec.options, 'eps');
     this.innerTol = numberOption(spec.options, 'tol', 1e-9);
     this.maxInner = Math.round(numberOption(spec.options, 'maxInner', 5000));
     if (!(this.eta > 0)) throw new MethodInputError(`eta must be > 0, got ${this.eta}`);
@@ -79,6 +132,7 @@ export class JkoSinkhorn extends IterativeMethod {
     let unconverged = 0;
     let maxErr = 0;
     let cost = 0;
+    let moved = 0;
     for (let s = 0; s < S; s++) {
       const o = s * N;
       const r = entropicJkoStep(
@@ -100,8 +154,13 @@ export class JkoSinkhorn extends IterativeMethod {
       if (!r.converged) unconverged++;
       if (r.marginalError > maxErr || r.marginalError !== r.marginalError) maxErr = r.marginalError;
       cost += dOld[s] * r.cost;
+      let tv = 0;
+      for (let j = 0; j < N; j++) tv += Math.abs(this.next[o + j] - this.pi[o + j]);
+      moved += dOld[s] * 0.5 * tv;
     }
     this.pi.set(this.next);
+    this.massMovedLast = moved;
+    this.massMovedSum += moved;
     this.lastIterations = total;
     this.lastMaxIterations = maxIt;
     this.lastUnconverged = unconverged;
@@ -112,10 +171,21 @@ export class JkoSinkhorn extends IterativeMethod {
   }
 
   override diagnostics(): Diagnostics {
+    const blurT = this.eps / (4 * this.eta);
     return {
       ...super.diagnostics(),
       eta: this.eta,
       eps: this.eps,
+      etaDerived: this.etaDerived,
+      epsDerived: this.epsDerived,
+      costMax: this.costMax,
+      costMin: this.costMin,
+      qSpread: this.qSpread,
+      massMovedLast: this.massMovedLast,
+      massMovedMean: this.iteration > 0 ? this.massMovedSum / this.iteration : null,
+      blurTemperature: blurT,
+      blurRelative: this.tau > 0 ? blurT / this.tau : null,
+      blurTv: this.tau > 0 && this.evaluation ? gibbsBlurTv(this.mdp.S, this.mdp.N, this.evaluation, this.mdp.mu, this.tau, blurT) : null,
       sinkhornTol: this.innerTol,
       sinkhornIterations: this.lastIterations,
       sinkhornMaxIterations: this.lastMaxIterations,
@@ -125,6 +195,86 @@ export class JkoSinkhorn extends IterativeMethod {
       stepsWithUnconvergedSinkhorn: this.unconvergedSteps,
     };
   }
+}
+
+/** Relative entropic blur of the derived eps: the stationary temperature is tau (1 + JKO_BLUR). */
+export const JKO_BLUR = 0.01;
+
+/**
+ * The derived defaults of the file comment: eta = max(2 cmax / spread, cmin / (4 tau_e JKO_BLUR)) (1 when
+ * spread = 0), eps = 4 eta tau_e JKO_BLUR with tau_e = tau, or spread / 100 when tau = 0 (`eta` given:
+ * eps for the user's eta).
+ */
+export function jkoDefaults(costMax: number, costMin: number, spread: number, tau: number, eta?: number): { eta: number; eps: number } {
+  const tauE = tau > 0 ? tau : spread > 0 ? spread / 100 : 1;
+  const e = eta ?? (spread > 0 && costMax > 0 ? Math.max((2 * costMax) / spread, costMin / (4 * tauE * JKO_BLUR)) : 1);
+  return { eta: e, eps: 4 * e * tauE * JKO_BLUR };
+}
+
+/**
+ * The spread of Q that the derived step is sized for: the d-weighted lower decile of the per-state
+ * spreads max_j Q(s,j) - min_j Q(s,j) over the reachable states with a positive spread (the weighted
+ * mean is dominated by a few states with large spreads, e.g. next to CliffWalking's cliff, and a step
+ * sized for those leaves the rest pinned). 0 when no state has a positive spread.
+ */
+export function weightedQSpread(S: number, N: number, ev: Evaluation, quantile = 0.1): number {
+  const d = ev.d;
+  const items: [number, number][] = [];
+  let den = 0;
+  for (let s = 0; s < S; s++) {
+    let lo = Infinity;
+    let hi = -Infinity;
+    for (let j = 0; j < N; j++) {
+      const q = ev.Q[s * N + j];
+      if (q < lo) lo = q;
+      if (q > hi) hi = q;
+    }
+    const w = d ? d[s] : 1;
+    if (hi - lo > 0 && w > 0) {
+      items.push([hi - lo, w]);
+      den += w;
+    }
+  }
+  if (!items.length) return 0;
+  items.sort((a, b) => a[0] - b[0]);
+  let acc = 0;
+  for (const [spread, w] of items) {
+    acc += w;
+    if (acc >= quantile * den) return spread;
+  }
+  return items[items.length - 1][0];
+}
+
+/** sum_s d(s) TV(Gibbs_{tau + dT}(Q_s), Gibbs_tau(Q_s)), Gibbs_T(q) ∝ mu exp(q / T). */
+export function gibbsBlurTv(S: number, N: number, ev: Evaluation, mu: Float64Array, tau: number, dT: number): number {
+  const d = ev.d;
+  let total = 0;
+  const a = new Float64Array(N);
+  const b = new Float64Array(N);
+  for (let s = 0; s < S; s++) {
+    const w = d ? d[s] : 1 / S;
+    if (!(w > 0)) continue;
+    gibbsRow(ev.Q, s * N, N, mu, tau, a);
+    gibbsRow(ev.Q, s * N, N, mu, tau + dT, b);
+    let tv = 0;
+    for (let j = 0; j < N; j++) tv += Math.abs(a[j] - b[j]);
+    total += w * 0.5 * tv;
+  }
+  return total;
+}
+
+function gibbsRow(Q: Float64Array, o: number, N: number, mu: Float64Array, T: number, out: Float64Array): void {
+  let mx = -Infinity;
+  for (let j = 0; j < N; j++) {
+    out[j] = Math.log(mu[j]) + Q[o + j] / T;
+    if (out[j] > mx) mx = out[j];
+  }
+  let z = 0;
+  for (let j = 0; j < N; j++) {
+    out[j] = Math.exp(out[j] - mx);
+    z += out[j];
+  }
+  for (let j = 0; j < N; j++) out[j] /= z;
 }
 
 export const jkoSinkhorn: ReferenceMethod = {
