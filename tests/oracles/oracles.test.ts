@@ -85,7 +85,7 @@ describe('oracle: OT-TRPO step vs the trust-region LP (scipy linprog)', () => {
     let worst = 0;
     for (const c of cases) {
       const { S, N } = c;
-      let rho = Float64Array.from(c.rho);
+      let rho: Float64Array = Float64Array.from(c.rho);
       let adv = Float64Array.from(c.advantage);
       const policy = Float64Array.from(c.policy);
       if (c.key) {
@@ -102,7 +102,7 @@ describe('oracle: OT-TRPO step vs the trust-region LP (scipy linprog)', () => {
         for (let s = 0; s < S; s++) evErr = Math.max(evErr, Math.abs(ev.d![s] - rho[s]));
         expect(evErr).toBeLessThan(1e-10);
         adv = ownAdv;
-        rho = ev.d!;
+        rho = Float64Array.from(ev.d!);
       }
       const solver = new OtTrustRegionSolver(S, N, Float64Array.from(c.cost), null);
       const out = new Float64Array(S * N);
