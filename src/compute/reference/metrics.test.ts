@@ -128,8 +128,8 @@ describe('fitGapRate: the steady part of the decay', () => {
     const f1 = fitGapRate(xs, flat);
     expect(f1.rate).toBeNull();
     expect((f1 as { reason: string }).reason).toMatch(/does not decay/);
-    // decays to a plateau far above round-off, then nothing: the late part does not decay
-    const stall = xs.map((x) => 9e-3 + Math.exp(-0.5 * x));
+    // decays by less than 100x to a plateau: no fit
+    const stall = xs.map((x) => 0.02 + Math.exp(-0.5 * x));
     const f2 = fitGapRate(xs, stall);
     expect(f2.rate).toBeNull();
     // at round-off from the start
@@ -137,6 +137,18 @@ describe('fitGapRate: the steady part of the decay', () => {
     expect(f3.rate).toBeNull();
     expect((f3 as { reason: string }).reason).toMatch(/round-off/);
     expect(fitLinearRate(xs, flat)).toBeNull();
+  });
+
+  it('a decay that levels off at a plateau above round-off: fitted down to 100x the plateau, which is reported', () => {
+    // e.g. JKO's entropic blur, or a stalled run: gap = 1e-5 + e^{-0.5 x}
+    const xs = Array.from({ length: 400 }, (_, i) => i * 0.1);
+    const gaps = xs.map((x) => 1e-5 + Math.exp(-0.5 * x));
+    const fit = fitGapRate(xs, gaps) as RateFit;
+    expect(Math.abs((fit.plateau as number) - 1e-5) / 1e-5).toBeLessThan(0.05);
+    expect(fit.floor).toBeCloseTo(100 * (fit.plateau as number), 12);
+    // the fitted part lies above 100x the plateau, where the plateau biases the rate by < 1%
+    expect(Math.abs(fit.rate - 0.5) / 0.5).toBeLessThan(0.01);
+    expect(gaps[fit.indices[1]]).toBeGreaterThan(fit.floor);
   });
 
   it('gapFloor: a flat small tail or non-positive gaps raise the floor to 100x their level', () => {

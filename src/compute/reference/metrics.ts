@@ -227,6 +227,8 @@ export interface RateFit {
   r2: number;
   /** the round-off floor used (gaps at or below it were not fitted) */
   floor: number;
+  /** the level the gap settled at when that is above round-off (a plateau of the method), else null */
+  plateau: number | null;
 }
 
 /** No fit, with the reason in words. */
@@ -234,6 +236,7 @@ export interface RateNoFit {
   rate: null;
   reason: string;
   floor: number;
+  plateau: number | null;
 }
 
 /** A least-squares line y = intercept + slope (x - x_a) with its r2. */
@@ -287,16 +290,23 @@ class PrefixSums {
 
 /**
  * The round-off floor of a gap trace. Default 1e-11 max(1, max gap); raised to 100x the level of the
- * trace's tail when the trace ends flat at a small level (the last five gaps within a factor 3 of one
- * another, or any gap <= 0 once the decay has started: J* - J cannot be negative except by round-off).
+ * trace's tail when
+ *  - any gap is <= 0 once the decay has started (J* - J cannot be negative except by round-off), to 100x
+ *    the largest |gap| from there on, if that is below 1e-6 max(1, max gap);
+ *  - the trace ends flat (its last quarter, at least five points, within a factor 3) at a level below
+ *    1e-2 x its largest gap: the gap levelled off there, at round-off of J* - J, at f32 resolution, or at a
+ *    plateau of the method itself (an entropic blur, a stall). Only a level above 1e-6 max(1, max gap)
+ *    counts as a plateau (`plateau`); below it is round-off.
+ * With `floor` given, that floor is used as is.
  */
-export function gapFloor(gaps: ArrayLike<number>, floor?: number): number {
+export function gapFloorInfo(gaps: ArrayLike<number>, floor?: number): { floor: number; plateau: number | null } {
   const n = gaps.length;
   let maxGap = 0;
   for (let i = 0; i < n; i++) if (Number.isFinite(gaps[i]) && gaps[i] > maxGap) maxGap = gaps[i];
-  let f = floor ?? 1e-11 * Math.max(1, maxGap);
-  if (floor !== undefined) return f;
-  // round-off seen as non-positive gaps: everything after the first one is noise
+  if (floor !== undefined) return { floor, plateau: null };
+  const scale = Math.max(1, maxGap);
+  let f = 1e-11 * scale;
+  let plateau: number | null = null;
   let first = -1;
   for (let i = 0; i < n; i++) {
     if (Number.isFinite(gaps[i]) && gaps[i] <= 0) {
@@ -307,21 +317,29 @@ export function gapFloor(gaps: ArrayLike<number>, floor?: number): number {
   if (first >= 0) {
     let noise = 0;
     for (let i = first; i < n; i++) if (Number.isFinite(gaps[i])) noise = Math.max(noise, Math.abs(gaps[i]));
-    if (noise < 1e-6 * Math.max(1, maxGap)) f = Math.max(f, 100 * noise);
+    if (noise < 1e-6 * scale) f = Math.max(f, 100 * noise);
   }
-  // a flat positive tail at a small level (round-off of J* - J, or f32 resolution on the GPU)
-  if (n >= 8) {
+  const tail = Math.max(5, Math.ceil(n / 4));
+  if (n >= 8 && tail < n) {
     let lo = Infinity;
     let hi = 0;
-    for (let i = n - 5; i < n; i++) {
+    for (let i = n - tail; i < n; i++) {
       const g = Math.abs(gaps[i]);
-      if (!Number.isFinite(g)) return f;
+      if (!Number.isFinite(g)) return { floor: f, plateau };
       lo = Math.min(lo, g);
       hi = Math.max(hi, g);
     }
-    if (hi <= 3 * lo && hi < 1e-6 * Math.max(1, maxGap)) f = Math.max(f, 100 * hi);
+    if (hi <= 3 * lo && hi < 1e-2 * maxGap) {
+      f = Math.max(f, 100 * hi);
+      if (hi >= 1e-6 * scale) plateau = hi;
+    }
   }
-  return f;
+  return { floor: f, plateau };
+}
+
+/** The floor of gapFloorInfo. */
+export function gapFloor(gaps: ArrayLike<number>, floor?: number): number {
+  return gapFloorInfo(gaps, floor).floor;
 }
 
 /**
@@ -334,31 +352,43 @@ export function gapFloor(gaps: ArrayLike<number>, floor?: number): number {
  *     of max(minPoints, count/40) points starting at the candidate) stays within `steadyTol` (relative)
  *     of r_late: the transient before it decays at a different rate and is left out.
  *
+ * A trace that levels off at a plateau above round-off (gapFloorInfo) is fitted on its decay down to
+ * 100x the plateau, and the plateau is reported with the fit.
+ *
  * "No fit" (rate null, with the reason) when too few points lie above the floor, or when the gap does
  * not decay: the late rate is not positive, or the fitted line falls by less than a factor 2 over its
  * window (a run that stalls or never moves must not report a rate such as 1e-20).
  */
 export function fitGapRate(xs: ArrayLike<number>, gaps: ArrayLike<number>, opts: RateFitOptions = {}): RateFit | RateNoFit {
   const n = Math.min(xs.length, gaps.length);
-  const floor = gapFloor(Array.prototype.slice.call(gaps, 0, n) as number[], opts.floor);
+  const { floor, plateau } = gapFloorInfo(Array.prototype.slice.call(gaps, 0, n) as number[], opts.floor);
   const minPoints = Math.max(2, opts.minPoints ?? 4);
   const tol = opts.steadyTol ?? 0.02;
   const ok = (i: number): boolean => gaps[i] > floor && Number.isFinite(gaps[i]) && Number.isFinite(xs[i]);
   let a = 0;
   while (a < n && !ok(a)) a++;
-  if (a === n) return { rate: null, reason: n === 0 ? 'no points' : 'the gap is at the round-off floor from the start', floor };
+  if (a === n) return { rate: null, reason: n === 0 ? 'no points' : 'the gap is at the round-off floor from the start', floor, plateau };
   let b = a;
   while (b < n && ok(b)) b++;
   const count = b - a;
-  if (count < minPoints) return { rate: null, reason: `only ${count} point(s) above the round-off floor ${floor.toExponential(1)}`, floor };
+  if (count < minPoints)
+    return {
+      rate: null,
+      reason:
+        plateau !== null
+          ? `only ${count} point(s) above 100x the level ${plateau.toExponential(2)} at which the gap levels off`
+          : `only ${count} point(s) above the round-off floor ${floor.toExponential(1)}`,
+      floor,
+      plateau,
+    };
   const ys = new Float64Array(n);
   for (let i = a; i < b; i++) ys[i] = Math.log(gaps[i]);
   const sums = new PrefixSums(xs, ys, a, b);
   const lateCount = Math.max(minPoints, Math.ceil(count / 4));
   const late = sums.fit(count - lateCount, count);
-  if (!late) return { rate: null, reason: 'the x values of the trace do not advance', floor };
+  if (!late) return { rate: null, reason: 'the x values of the trace do not advance', floor, plateau };
   const rLate = -late.slope;
-  if (!(rLate > 0)) return { rate: null, reason: 'the gap does not decay (its late slope is not negative)', floor };
+  if (!(rLate > 0)) return { rate: null, reason: 'the gap does not decay (its late slope is not negative)', floor, plateau };
   // extend the window backwards while the local rate (least squares over a block of points) stays
   // within tol of the late rate
   const blk = Math.max(minPoints, Math.ceil(count / 40));
@@ -374,9 +404,9 @@ export function fitGapRate(xs: ArrayLike<number>, gaps: ArrayLike<number>, opts:
   const x0 = xs[a + best];
   const x1 = xs[b - 1];
   if (!(rate > 0) || rate * (x1 - x0) < Math.LN2)
-    return { rate: null, reason: `the gap does not decay (it falls by less than a factor 2 over ${x0}..${x1})`, floor };
+    return { rate: null, reason: `the gap does not decay (it falls by less than a factor 2 over ${x0}..${x1})`, floor, plateau };
   const gapAtStart = Math.exp(fit.intercept + fit.slope * (x0 - xs[a]));
-  return { rate, range: [x0, x1], indices: [a + best, b - 1], gapAtStart, r2: fit.r2, floor };
+  return { rate, range: [x0, x1], indices: [a + best, b - 1], gapAtStart, r2: fit.r2, floor, plateau };
 }
 
 /**
@@ -393,7 +423,8 @@ export function fitLinearRate(xs: ArrayLike<number>, gaps: ArrayLike<number>, op
  *   gapRate (per unit of x, null = no fit), gapRateUnit ('per iteration' | 'per unit t'), gapRateIn
  *   ('iteration' | 't'), gapRateFrom/gapRateTo (the window, in x), gapRateR2, gapRateStartGap (the fitted
  *   gap at gapRateFrom: the line is gapRateStartGap exp(-gapRate (x - gapRateFrom))), gapRateFactor
- *   (exp(-gapRate): the per-iteration / per-unit-t factor), gapRateNoFit (the reason, or null).
+ *   (exp(-gapRate): the per-iteration / per-unit-t factor), gapRateNoFit (the reason, or null),
+ *   gapRatePlateau (the level above round-off at which the gap levelled off, or null).
  */
 export function rateFitDiagnostics(
   xs: ArrayLike<number>,
@@ -413,5 +444,6 @@ export function rateFitDiagnostics(
     gapRateStartGap: fitted ? f.gapAtStart : null,
     gapRateFactor: fitted ? Math.exp(-f.rate) : null,
     gapRateNoFit: fitted ? null : f.reason,
+    gapRatePlateau: f.plateau,
   };
 }
