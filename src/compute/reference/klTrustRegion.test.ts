@@ -71,6 +71,23 @@ describe('KL trust-region step', () => {
   });
 });
 
+describe('KL trust-region step in log space', () => {
+  it('an action whose probability underflowed to 0 keeps a finite log and regains mass when it is the best', () => {
+    // one state: log pi = (0, -2000, log 1e-3 ...): pi(1) = 0 in f64; action 1 has the largest advantage
+    const logPi = Float64Array.from([Math.log(1 - 1e-3), -2000, Math.log(1e-3)]);
+    const A = Float64Array.from([0, 1, -1]);
+    const out = new Float64Array(3);
+    let l = logPi;
+    const rho = Float64Array.from([1]);
+    for (let k = 0; k < 40; k++) {
+      klTrustRegionStep(1, 3, rho, l, A, 0.5, out);
+      l = Float64Array.from(out);
+    }
+    expect(Number.isFinite(l[1])).toBe(true);
+    expect(Math.exp(l[1])).toBeGreaterThan(0.5);
+  });
+});
+
 describe('kl-trpo method', () => {
   const spec = (init: Float64Array | null, delta = 0.05): RunSpec => ({
     method: 'kl-trpo',
