@@ -133,4 +133,51 @@ describe.skipIf(skip !== null)('a sweep as a Slurm array job', () => {
     expect(fromCluster.size).toBe(6);
     expectSameRuns(fromCluster, storedRuns(local), expect);
   });
+
+  it('reports a task the scheduler killed as interrupted, merges the rest, and resubmits only that run', async () => {
+    const file = writeSpec(
+      dir,
+      {
+        name: 'preempted',
+        mdps: ['preset:taxi'],
+        methods: [
+          { method: 'softmax-pg', options: { eta: 0.01 }, iterations: 10_000_000 },
+          { method: 'ot-trpo', iterations: 20 },
+        ],
+        seeds: [1],
+      },
+      'preempted.json',
+    );
+    const shards = join(dir, 'preempted-shards');
+    const io = captureIo();
+    expect(await commandSweep([file, '--executor', 'slurm', '--shards', shards], io)).toBe(0);
+    const jobId = io.stdout.trim();
+    const state = async () => {
+      const s = captureIo();
+      await commandSweep(['status', shards, '--json'], s);
+      return Object.fromEntries(JSON.parse(s.stdout).runs.map((r: { key: string; state: string }) => [r.key, r.state]));
+    };
+    await expect.poll(state, { timeout: 120_000, interval: 500 }).toMatchObject({ r0000: 'running' });
+    // the scheduler ends task 0 (as a time limit or a preemption would)
+    execFileSync('scancel', [`${jobId}_0`]);
+    await expect.poll(state, { timeout: 300_000, interval: 500 }).toEqual({ r0000: 'interrupted', r0001: 'done' });
+
+    const status = captureIo();
+    await commandSweep(['status', shards], status);
+    expect(status.stdout).toMatch(/1 done, 0 running, 0 pending, 0 failed, 1 interrupted/);
+    expect(status.stdout).toMatch(/interrupted +r0000 softmax-pg eta=0.01 seed=1 on preset:taxi: task 0 ended CANCELLED/);
+
+    const target = join(dir, 'preempted.sqlite');
+    const merge = captureIo();
+    expect(await commandMerge([shards, '--db', target], merge)).toBe(0);
+    expect(merge.stdout).toMatch(/1 run stored, 0 already merged, 1 not finished, 0 shards refused/);
+    expect(merge.stdout).toMatch(/not merged: r0000 softmax-pg eta=0.01 seed=1 on preset:taxi: interrupted \(task 0 ended CANCELLED/);
+    expect([...storedRuns(target).keys()]).toEqual(['r0001']);
+
+    const again = captureIo();
+    expect(await commandSweep(['resubmit', shards, '--failed', '--dry-run'], again)).toBe(0);
+    expect(again.stdout).toContain('#SBATCH --array=0-0\n');
+    expect(again.stdout).toContain('ATTEMPT=2\n');
+    expect(again.stdout.split('\n').filter((l) => l.trim().startsWith('wwb_run '))).toEqual([expect.stringMatching(/^ +wwb_run r0000 --mdp preset:taxi --algo softmax-pg/)]);
+  });
 });
