@@ -43,7 +43,7 @@ export interface MergeSummary {
   name: string;
   target: string;
   experiment: { id: number; name: string } | null;
-  stored: { key: string; runId: number; status: string }[];
+  stored: { key: string; runId: number; status: string; error: string | null }[];
   replaced: { key: string; oldRunId: number; runId: number }[];
   alreadyMerged: string[];
   mdpsStored: number;
@@ -204,7 +204,7 @@ export function mergeSweep(dir: string, target: string, options: { liveJobs?: bo
               summary.replaced.push({ key: row.run.key, oldRunId: previous.id, runId: id });
             }
             merged.set(row.run.key, { id, attempt });
-            summary.stored.push({ key: row.run.key, runId: id, status: finalStatus });
+            summary.stored.push({ key: row.run.key, runId: id, status: finalStatus, error: run.error });
           }
         });
         try {
@@ -237,6 +237,7 @@ export function formatMergeSummary(s: MergeSummary): string {
     `  MDPs: ${s.mdpsStored} stored, ${s.mdpsReused} found by content hash` + (s.experiment ? `; experiment '${s.experiment.name}' (id ${s.experiment.id})` : ''),
   ];
   if (s.stored.length) lines.push(`  stored: ${s.stored.map((r) => `${r.key}->run ${r.runId}${r.status === 'completed' ? '' : ` (${r.status})`}`).join(', ')}`);
+  for (const r of s.stored) if (r.status !== 'completed' && r.error) lines.push(`  ${r.status}: ${r.key} (run ${r.runId}): ${r.error}`);
   for (const r of s.refusedShards) lines.push(`  refused ${r.shard} (${r.keys.join(', ')}): ${r.reason}`);
   for (const r of s.notMerged) lines.push(`  not merged: ${r.description}: ${r.state}${r.error ? ` (${r.error})` : ''}`);
   return lines.join('\n');
