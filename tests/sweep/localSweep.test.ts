@@ -170,4 +170,37 @@ describe('wwb sweep on the local pool', () => {
     expect(status.rows.map((r) => r.state)).toEqual(['cancelled', 'cancelled', 'cancelled']);
     expect(readdirSync(join(cancelDir, 'results')).filter((f) => f.endsWith('.exit'))).toHaveLength(3);
   });
+
+  it('lists a run whose process died, keeps the shards, and `resubmit --failed` reruns only it', async () => {
+    // a stand-in for the OOM killer: the first attempt of seed 2 dies before it runs; every other call is the real CLI
+    const marker = join(dir, 'killed-once');
+    const wrapper = writeSpec(
+      dir,
+      `import { existsSync, writeFileSync } from 'node:fs';\n` +
+        `const args = process.argv.slice(2);\n` +
+        `if (args.includes('--seed') && args[args.indexOf('--seed') + 1] === '2' && !existsSync(${JSON.stringify(marker)})) {\n` +
+        `  writeFileSync(${JSON.stringify(marker)}, '');\n  process.stderr.write('Killed\\n');\n  process.exit(137);\n}\n` +
+        `process.argv = [process.argv[0], ${JSON.stringify(cli)}, ...args];\nawait import(${JSON.stringify(cli)});\n`,
+      'wrapper.mjs',
+    );
+    const shardsDir = join(dir, 'shards-killed');
+    const target = join(dir, 'killed.sqlite');
+    const file = writeSpec(dir, { ...spec, name: 'killed', methods: [{ method: 'ot-trpo' }] }, 'killed.json');
+    const io = captureIo();
+    expect(await commandSweep([file, '--db', target, '--workers', '1', '--shards', shardsDir, '--cli', wrapper], io)).toBe(1);
+    expect(io.stdout).toMatch(/1 run stored, 0 already merged, 1 not finished/);
+    expect(io.stdout).toMatch(/not merged: r0001 ot-trpo seed=2 on preset:frozenlake-4x4: failed \(exit 137: Killed\)/);
+    expect([...storedRuns(target).keys()]).toEqual(['r0000']);
+
+    const again = captureIo();
+    expect(await commandSweep(['resubmit', shardsDir, '--failed', '--db', target, '--workers', '1'], again)).toBe(0);
+    expect(again.stderr).toMatch(/rerunning 1 runs locally \(attempt 2\)/);
+    expect(again.stdout).toMatch(/1 run stored, 1 already merged, 0 not finished/);
+    const runs = storedRuns(target);
+    expect([...runs.keys()].sort()).toEqual(['r0000', 'r0001']);
+    expect(runs.get('r0001')!.attempt).toBe(2);
+    const status = captureIo();
+    await commandSweep(['status', shardsDir], status);
+    expect(status.stdout).toMatch(/2 runs: 2 done/);
+  });
 });
