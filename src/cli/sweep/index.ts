@@ -79,11 +79,13 @@ function runtime(args: ParsedArgs): { node: string; cli: string } {
   return { node, cli };
 }
 
-/** Which optional `wwb run` flags this build has (read from its usage text once). */
+/**
+ * Which optional `wwb run` flags this build accepts: `wwb run --FLAG x --help` exits 0 where the flag is
+ * known and 2 (unknown option) where it is not, so older builds get runs without them.
+ */
 function runFlags(node: string, cli: string): { label: boolean; experiment: boolean } {
-  const r = spawnSync(node, [cli, '--help'], { encoding: 'utf8', timeout: 60_000 });
-  const usage = r.stdout ?? '';
-  return { label: usage.includes('--label'), experiment: usage.includes('--experiment') };
+  const accepts = (name: string) => spawnSync(node, [cli, 'run', `--${name}`, 'probe', '--help'], { encoding: 'utf8', timeout: 60_000 }).status === 0;
+  return { label: accepts('label'), experiment: accepts('experiment') };
 }
 
 function manifestRun(run: SweepRun, mdpArg: string, name: string, experiment: string, flags: { label: boolean; experiment: boolean }): ManifestRun {
