@@ -15,7 +15,7 @@
 import { spawnSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { openDatabase, DatabaseOpenError } from '../../main/db';
 import { APP_VERSION } from '../../main/version';
@@ -224,7 +224,7 @@ async function sweepFile(file: string, args: ParsedArgs, io: Io): Promise<number
   if (given && existsSync(paths(dir).manifest)) throw new UsageError(`${dir} already holds a sweep: use 'wwb sweep resubmit ${given} --failed' or another folder`);
   ensureLayout(dir);
   const manifest = buildManifest(loaded, dir, args, true);
-  const submission: Submission = { attempt: 1, executor: 'local', jobId: null, tasks: manifest.runs.map((r) => [r.key]), submittedAt: new Date().toISOString() };
+  const submission: Submission = { attempt: 1, executor: 'local', jobId: null, tasks: manifest.runs.map((r) => [r.key]), pool: { pid: process.pid, host: hostname() }, submittedAt: new Date().toISOString() };
   manifest.submissions.push(submission);
   writeManifest(dir, manifest);
   io.err(`wwb sweep: '${manifest.name}': ${count} runs\n`);
@@ -267,7 +267,7 @@ async function resubmit(dirArg: string, args: ParsedArgs, io: Io): Promise<numbe
     io.err(`wwb sweep: resubmitted ${keys.length} runs (${keys.join(', ')}) as array job ${jobId}, attempt ${attempt}\n`);
     return 0;
   }
-  const submission: Submission = { attempt, executor: 'local', jobId: null, tasks: keys.map((k) => [k]), submittedAt: new Date().toISOString() };
+  const submission: Submission = { attempt, executor: 'local', jobId: null, tasks: keys.map((k) => [k]), pool: { pid: process.pid, host: hostname() }, submittedAt: new Date().toISOString() };
   manifest.submissions.push(submission);
   writeManifest(dir, manifest);
   io.err(`wwb sweep: rerunning ${keys.length} runs locally (attempt ${attempt})\n`);

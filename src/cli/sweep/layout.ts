@@ -63,6 +63,8 @@ export interface Submission {
   /** task index -> run keys it runs, in order */
   tasks: string[][];
   slurm?: SlurmSettings;
+  /** the local pool's process and host (a status read from another shell sees it alive) */
+  pool?: { pid: number; host: string };
   submittedAt: string;
 }
 

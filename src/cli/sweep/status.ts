@@ -4,8 +4,20 @@
  * running, pending, interrupted (its task ended before the run did: killed at the time limit,
  * preempted, node failure), missing (never started, and nothing queued will start it).
  */
+import { hostname } from 'node:os';
 import { ACTIVE_STATES, jobView, type JobView, type TaskView } from './scheduler';
-import { attemptsOf, errorOf, readEvidence, type ManifestRun, type RunEvidence, type SweepManifest } from './layout';
+import { attemptsOf, errorOf, readEvidence, type ManifestRun, type RunEvidence, type Submission, type SweepManifest } from './layout';
+
+/** Whether the local pool that ran a submission is still alive (on this host; another host's is assumed gone). */
+function poolAlive(s: Submission): boolean {
+  if (s.executor !== 'local' || !s.pool || s.pool.host !== hostname() || s.pool.pid === process.pid) return false;
+  try {
+    process.kill(s.pool.pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
 
 export type RunState = 'done' | 'failed' | 'cancelled' | 'running' | 'pending' | 'interrupted' | 'missing';
 
@@ -72,7 +84,8 @@ export function sweepStatus(dir: string, manifest: SweepManifest, liveJobs = tru
     const latest = attempts[0];
     const evidence = readEvidence(dir, run.key, latest.attempt, latest.task);
     const view = latest.submission.jobId ? views.get(latest.submission.jobId) : undefined;
-    return { run, ...stateFromEvidence(evidence, view?.tasks.get(latest.task), (view?.sources.length ?? 0) > 0) };
+    const task = liveJobs && poolAlive(latest.submission) ? { state: evidence.started ? 'RUNNING' : 'PENDING' } : view?.tasks.get(latest.task);
+    return { run, ...stateFromEvidence(evidence, task, (view?.sources.length ?? 0) > 0) };
   });
   const counts: Record<RunState, number> = { done: 0, failed: 0, cancelled: 0, running: 0, pending: 0, interrupted: 0, missing: 0 };
   for (const r of rows) counts[r.state]++;
