@@ -8,6 +8,7 @@ cd "$(dirname "$0")/.."
 need_apt=()
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
 ldconfig -p 2>/dev/null | grep 'libvulkan.so.1' >/dev/null || need_apt+=(libvulkan1)  # no grep -q: SIGPIPE under pipefail
+{ command -v slurmctld && command -v munged; } >/dev/null || need_apt+=(slurm-wlm munge)  # the Slurm sweep test (scripts/slurm/start.sh)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${need_apt[*]}"
   SUDO=""
