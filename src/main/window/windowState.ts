@@ -29,15 +29,15 @@ function isRect(v: unknown): v is Rect {
   return ['x', 'y', 'width', 'height'].every((k) => typeof r[k] === 'number' && Number.isFinite(r[k]));
 }
 
-/** Area of the intersection of two rectangles. */
-function overlap(a: Rect, b: Rect): number {
+/** Whether at least `min` × `min` px of `a` lie inside `b` (enough to grab and move the window). */
+function showsEnough(a: Rect, b: Rect, min = 100): boolean {
   const w = Math.min(a.x + a.width, b.x + b.width) - Math.max(a.x, b.x);
   const h = Math.min(a.y + a.height, b.y + b.height) - Math.max(a.y, b.y);
-  return w > 0 && h > 0 ? w * h : 0;
+  return w >= min && h >= min;
 }
 
 /**
- * The saved state if it is well-formed and at least 100 × 100 px of it lies on one of `displays`
+ * The saved state if it is well-formed and at least 100 × 100 px of it lie on one of `displays`
  * (work areas); else null.
  */
 export function usableState(saved: unknown, displays: readonly Rect[]): WindowState | null {
@@ -50,7 +50,7 @@ export function usableState(saved: unknown, displays: readonly Rect[]): WindowSt
     width: Math.max(MIN_SIZE.width, Math.round(s.bounds.width)),
     height: Math.max(MIN_SIZE.height, Math.round(s.bounds.height)),
   };
-  if (!displays.some((d) => overlap(bounds, d) >= 100 * 100)) return null;
+  if (!displays.some((d) => showsEnough(bounds, d))) return null;
   return { bounds, maximized: s.maximized === true };
 }
 
