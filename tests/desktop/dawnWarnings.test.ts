@@ -30,7 +30,7 @@ describe('Dawn driver warnings', () => {
 
   it.skipIf(!SWIFTSHADER_ICDS.some((p) => existsSync(p)))('a CLI WebGPU run prints no unexplained driver warning', () => {
     expect(existsSync(join(ROOT, 'out/main/wwb.js')), 'build first: npx electron-vite build').toBe(true);
-    const env = { ...process.env, XDG_RUNTIME_DIR: tmpdir() };
+    const env: NodeJS.ProcessEnv = { ...process.env, XDG_RUNTIME_DIR: tmpdir() };
     delete env.VK_ICD_FILENAMES;
     const r = spawnSync(process.execPath, [join(ROOT, 'bin/wwb.js'), 'run', '--mdp', 'preset:chain', '--algo', 'npg', '--backend', 'webgpu', '--iterations', '5', '--db', join(dir, 'w.sqlite')], {
       encoding: 'utf8',
