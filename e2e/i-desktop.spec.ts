@@ -155,4 +155,44 @@ test.describe('desktop behaviour', () => {
     await expect(page.getByRole('checkbox', { name: new RegExp(`Compare run \\d+ ${label}$`) })).toBeChecked();
     await expect(app.compare.chart).toBeVisible();
   });
+
+  test('reloading the page while a run computes asks first; dismissing keeps the run going', async ({ app, page, target }) => {
+    test.skip(target === 'electron', 'the desktop app asks in its window close handler instead');
+    const id = uid();
+    const mdpName = `Long taxi ${id}`;
+    const label = `long-${id}`;
+    await app.open('Design');
+    await app.design.loadPreset('Taxi');
+    await app.design.rename(mdpName);
+    await app.design.save();
+    await app.open('Runs');
+    // a slow contraction (alpha = 0.01) on 500 states: runs for minutes
+    await app.runs.configure({ mdp: mdpName, method: 'NPG / policy mirror descent (KL)', label, iterations: 10_000_000, options: { 'eta (step)': '0.001' } });
+    await app.runs.start();
+    await expect(app.runs.activeState()).toHaveAttribute('data-state', 'running');
+
+    const asked = new Promise<string>((resolve) => {
+      page.once('dialog', (d) => {
+        resolve(d.type());
+        void d.dismiss();
+      });
+    });
+    const reload = page.reload({ timeout: 5_000 }).catch(() => 'not reloaded');
+    expect(await asked).toBe('beforeunload');
+    await reload;
+    await expect(app.runs.activeState()).toHaveAttribute('data-state', 'running');
+
+    // with nothing running, a reload goes through without a question
+    await page.keyboard.press('Shift+F5');
+    await expect(app.runs.activeState()).toHaveAttribute('data-state', 'cancelled');
+    let dialogs = 0;
+    page.on('dialog', (d) => {
+      dialogs++;
+      void d.accept();
+    });
+    await page.reload();
+    await app.waitReady();
+    expect(dialogs).toBe(0);
+    await expect(app.tab('Runs')).toHaveAttribute('aria-selected', 'true');
+  });
 });
