@@ -52,13 +52,13 @@ function openWindow(): void {
 if (!app.requestSingleInstanceLock()) {
   app.quit();
 } else {
-  app.on('second-instance', (_event, argv) => {
+  app.on('second-instance', (_event, argv, workingDirectory) => {
     const win = BrowserWindow.getAllWindows()[0];
     if (win) {
       if (win.isMinimized()) win.restore();
       win.focus();
     }
-    for (const path of DesktopShell.filesInArgv(argv)) void desktopShell.openPath(path);
+    for (const path of DesktopShell.filesInArgv(argv, workingDirectory)) void desktopShell.openPath(path);
   });
   app.on('web-contents-created', (_event, contents) => guardWebContents(contents, devServerUrl));
   app.on('window-all-closed', () => app.quit());

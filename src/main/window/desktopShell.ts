@@ -9,7 +9,7 @@
  */
 import { BrowserWindow, Menu, app, dialog, ipcMain, nativeTheme, shell, type IpcMainInvokeEvent, type MenuItemConstructorOptions } from 'electron';
 import { readFile, stat, writeFile } from 'node:fs/promises';
-import { basename, extname } from 'node:path';
+import { basename, extname, resolve } from 'node:path';
 import {
   DESKTOP_CALL_NAMES,
   MAX_OPEN_FILE_BYTES,
@@ -127,8 +127,14 @@ export class DesktopShell {
   }
 
   /** Paths of MDP files on a command line (file association: `wasserstein-workbench model.mdp.json`). */
-  static filesInArgv(argv: readonly string[]): string[] {
-    return argv.slice(1).filter((a) => !a.startsWith('-') && extname(a).toLowerCase() === '.json');
+  static filesInArgv(argv: readonly string[], cwd: string = process.cwd()): string[] {
+    const out: string[] = [];
+    for (let i = 1; i < argv.length; i++) {
+      const a = argv[i];
+      if (a === '--db') i++; // the database file is not a document
+      else if (!a.startsWith('-') && extname(a).toLowerCase() === '.json') out.push(resolve(cwd, a));
+    }
+    return out;
   }
 
   queueFiles(paths: readonly string[]): void {
