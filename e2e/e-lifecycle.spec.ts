@@ -36,6 +36,8 @@ test.describe('run lifecycle', () => {
     await app.runs.configure({ mdp: mdpName, method: 'Softmax policy gradient', label: orphan, iterations: 100000 });
     await app.runs.start();
     await expect.poll(() => app.runs.activeCount()).toBeGreaterThan(2);
+    // leaving with a run active asks first (beforeunload): answer "leave"
+    page.once('dialog', (d) => void d.accept());
     await page.reload();
     await app.waitReady();
     await app.open('Runs');

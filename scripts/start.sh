@@ -8,4 +8,4 @@ if [ -d node_modules/electron/dist ] && [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" 
   exec npx electron-vite preview "$@"
 fi
 echo "Electron is not available here (no binary, or no display): starting browser mode."
-exec node_modules/.bin/node out/main/serve.js "$@"
+exec node_modules/.bin/node bin/serve.js "$@"

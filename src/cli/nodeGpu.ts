@@ -8,9 +8,16 @@
  * XDG_RUNTIME_DIR defaults to the OS temporary folder when unset (Dawn's loader complains otherwise).
  * Verified on the development machine: without the ICD variable the system's lavapipe is rejected by
  * Dawn ("shaderUniform*ArrayDynamicIndexing required"); with SwiftShader an adapter and device start.
+ *
+ * Dawn's warnings: probing a machine without a GPU driver makes Dawn print "vkCreateInstance: Found no
+ * drivers!" and "VK_ERROR_INCOMPATIBLE_DRIVER" straight to the process's stderr (native code, so they
+ * cannot be filtered from JavaScript). They are avoided where possible — on Linux, when no Vulkan ICD
+ * manifest exists at all, the driver probe is skipped and SwiftShader is used directly — and otherwise
+ * explained by one line after them (`explainDriverWarnings`).
  */
-import { existsSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
+import { homedir, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { create, globals } from 'webgpu';
 
 export const SWIFTSHADER_ICDS = [
@@ -47,6 +54,41 @@ export function installWebGpuGlobals(): void {
   globalsInstalled = true;
 }
 
+/** Folders where the Vulkan loader looks for driver (ICD) manifests on Linux. */
+export function vulkanIcdDirectories(env: Record<string, string | undefined> = process.env): string[] {
+  const data = (env.XDG_DATA_DIRS || '/usr/local/share:/usr/share').split(':').filter(Boolean);
+  const config = (env.XDG_CONFIG_DIRS || '/etc/xdg').split(':').filter(Boolean);
+  return [
+    ...config.map((d) => join(d, 'vulkan/icd.d')),
+    '/etc/vulkan/icd.d',
+    ...data.map((d) => join(d, 'vulkan/icd.d')),
+    join(env.XDG_DATA_HOME || join(homedir(), '.local/share'), 'vulkan/icd.d'),
+  ];
+}
+
+/** Whether any Vulkan driver manifest is installed (Linux); elsewhere the OS driver model decides, so true. */
+export function vulkanDriverInstalled(platform: NodeJS.Platform = process.platform, dirs: string[] = vulkanIcdDirectories()): boolean {
+  if (platform !== 'linux') return true;
+  return dirs.some((d) => {
+    try {
+      return readdirSync(d).some((f) => f.endsWith('.json'));
+    } catch {
+      return false;
+    }
+  });
+}
+
+let explained = false;
+/** One line after Dawn's driver-probe warnings saying what they mean (once per process). */
+function explainDriverWarnings(fallback: string): void {
+  if (explained) return;
+  explained = true;
+  process.stderr.write(
+    `note: the Vulkan warnings above come from probing for a GPU driver; none gave a WebGPU adapter, so ${fallback} is used. ` +
+      'They are harmless. For a real GPU install its Vulkan driver (see the README, "What a real GPU needs").\n',
+  );
+}
+
 function findSwiftShader(): string | null {
   for (const p of SWIFTSHADER_ICDS) if (existsSync(p)) return p;
   return null;
@@ -75,11 +117,14 @@ export async function createNodeGpu(opts: NodeGpuOptions = {}): Promise<NodeGpu>
     return { ...r, source: 'env', description: describe(r.adapter) };
   }
   const swift = findSwiftShader();
-  if (opts.prefer !== 'swiftshader') {
+  // no driver manifest at all: probing would only print Dawn's "Found no drivers!" warnings
+  const probe = opts.prefer !== 'swiftshader' && (vulkanDriverInstalled() || !swift);
+  if (probe) {
     const r = await tryAdapter(opts);
     if (r) return { ...r, source: 'driver', description: describe(r.adapter) };
   }
-  if (!swift) throw new Error('WebGPU: no GPU driver gave an adapter and no SwiftShader ICD was found');
+  if (!swift) throw new Error('WebGPU: no GPU driver gave an adapter and no SwiftShader ICD was found (install a Vulkan driver, or Chromium for its SwiftShader)');
+  if (probe) explainDriverWarnings(`SwiftShader (${swift}, a CPU implementation of Vulkan)`);
   process.env.VK_ICD_FILENAMES = swift;
   const r = await tryAdapter(opts);
   if (!r) throw new Error(`WebGPU: SwiftShader (${swift}) gave no adapter`);

@@ -7,8 +7,19 @@
  * (ApiErrorBody fields; plain because contextBridge drops the fields of Error instances).
  */
 import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
-import { CALL_NAMES, EVENT_NAMES, type ApiErrorBody, type EventName, type WorkbenchApi, type WorkbenchEvents } from '../shared/api';
-import { IPC_EVENT_CHANNEL } from '../shared/apiSchemas';
+import {
+  CALL_NAMES,
+  DESKTOP_CALL_NAMES,
+  DESKTOP_EVENT_NAMES,
+  EVENT_NAMES,
+  type ApiErrorBody,
+  type DesktopApi,
+  type DesktopEventName,
+  type EventName,
+  type WorkbenchApi,
+  type WorkbenchEvents,
+} from '../shared/api';
+import { IPC_DESKTOP_EVENT_CHANNEL, IPC_EVENT_CHANNEL } from '../shared/apiSchemas';
 
 type Outcome = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
 
@@ -48,3 +59,27 @@ api.on = <E extends EventName>(event: E, listener: (data: WorkbenchEvents[E]) =>
 api.transport = 'electron';
 
 contextBridge.exposeInMainWorld('workbench', api as unknown as WorkbenchApi);
+
+// Desktop-only calls (native dialogs, menu state, context menu): `window.workbenchDesktop`, one wrapper
+// per DESKTOP_CALL_NAMES entry and `on` for DESKTOP_EVENT_NAMES only. Browser mode has no such object.
+const desktopListeners = new Map<DesktopEventName, Set<(data: unknown) => void>>();
+ipcRenderer.on(IPC_DESKTOP_EVENT_CHANNEL, (_event: IpcRendererEvent, name: unknown, data: unknown) => {
+  for (const l of [...(desktopListeners.get(name as DesktopEventName) ?? [])]) {
+    try {
+      l(data);
+    } catch (e) {
+      console.error('[workbench] desktop event listener failed:', e);
+    }
+  }
+});
+const desktop: Record<string, unknown> = {};
+for (const channel of DESKTOP_CALL_NAMES) desktop[channel] = wrap(channel);
+desktop.on = (event: DesktopEventName, listener: (data: unknown) => void): (() => void) => {
+  if (!(DESKTOP_EVENT_NAMES as readonly string[]).includes(event)) throw new Error(`unknown event '${String(event)}'`);
+  if (typeof listener !== 'function') throw new Error('listener must be a function');
+  let set = desktopListeners.get(event);
+  if (!set) desktopListeners.set(event, (set = new Set()));
+  set.add(listener);
+  return () => void set.delete(listener);
+};
+contextBridge.exposeInMainWorld('workbenchDesktop', desktop as unknown as DesktopApi);

@@ -6,6 +6,7 @@
  */
 import type { MdpDocument } from './mdp/types';
 import type { ComputeBackendId, IterationMetrics, MethodId, MethodOptions } from './methods';
+import type { CommandId } from './commands';
 
 export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
 
@@ -207,3 +208,75 @@ export class WorkbenchApiError extends Error {
 
 /** Largest payload either transport accepts, in bytes of JSON. */
 export const MAX_PAYLOAD_BYTES = 32 * 1024 * 1024;
+
+// ---------------------------------------------------------------------------------------------------
+// Desktop-only calls (Electron). Native dialogs, the menu's state and the context menu exist only in
+// the desktop app: the preload exposes them as `window.workbenchDesktop`, which browser mode lacks
+// (there the renderer keeps the web file pickers). Main validates every payload with
+// DESKTOP_CALL_SCHEMAS (apiSchemas.ts) and checks the sender frame, as for the calls above.
+
+/** A file the user picked (or opened from Recent / the OS): its text, read by main with a size cap. */
+export interface OpenedFile {
+  path: string;
+  name: string;
+  text: string;
+}
+
+export type ThemePreference = 'system' | 'light' | 'dark';
+
+export interface DesktopInfo {
+  versions: { electron: string; chrome: string; node: string; v8: string };
+  logPath: string;
+}
+
+export interface DesktopCalls {
+  /** native open dialog for *.mdp.json / *.json; null when cancelled; the file joins Recent */
+  'desktop:openFile': [{ title: string }, OpenedFile | null];
+  /** native save dialog; writes `text`; null when cancelled */
+  'desktop:saveFile': [{ title: string; suggestedName: string; text: string }, { path: string } | null];
+  /** the renderer's command state mirrored into the menu, the theme, and whether runs are active (close guard) */
+  'desktop:syncState': [
+    { enabled: Partial<Record<CommandId, boolean>>; theme: ThemePreference; activeRuns: number },
+    Record<string, never>,
+  ];
+  /** native context menu: edit roles plus `items`; resolves with the chosen command or null */
+  'desktop:contextMenu': [{ items: { id: CommandId; enabled: boolean }[]; editable: boolean; hasSelection: boolean }, { chosen: CommandId | null }];
+  'desktop:info': [Record<string, never>, DesktopInfo];
+  /** Help → Show Log File */
+  'desktop:showLog': [Record<string, never>, Record<string, never>];
+  /** open the documentation in the system browser: the README, or docs/methods.md (at a method's section) */
+  'desktop:openDocs': [{ page: 'readme' | 'methods'; anchor?: string }, Record<string, never>];
+}
+export type DesktopCallName = keyof DesktopCalls;
+
+export interface DesktopEvents {
+  /** a menu item of a renderer command was clicked */
+  onMenuCommand: { id: CommandId };
+  /** a file arrived from Recent, the OS file association or a second launch */
+  onOpenFile: OpenedFile;
+}
+export type DesktopEventName = keyof DesktopEvents;
+
+export const DESKTOP_CALL_NAMES = [
+  'desktop:openFile',
+  'desktop:saveFile',
+  'desktop:syncState',
+  'desktop:contextMenu',
+  'desktop:info',
+  'desktop:showLog',
+  'desktop:openDocs',
+] as const satisfies readonly DesktopCallName[];
+type _MissingDesktopCalls = Exclude<DesktopCallName, (typeof DESKTOP_CALL_NAMES)[number]>;
+const _allDesktopCallsListed: _MissingDesktopCalls extends never ? true : never = true;
+void _allDesktopCallsListed;
+
+export const DESKTOP_EVENT_NAMES = ['onMenuCommand', 'onOpenFile'] as const satisfies readonly DesktopEventName[];
+
+export type DesktopApi = {
+  readonly [C in DesktopCallName]: (payload: DesktopCalls[C][0]) => Promise<DesktopCalls[C][1]>;
+} & {
+  on<E extends DesktopEventName>(event: E, listener: (data: DesktopEvents[E]) => void): () => void;
+};
+
+/** Largest MDP file the desktop app reads (the MDP format's own limits are far below). */
+export const MAX_OPEN_FILE_BYTES = 16 * 1024 * 1024;

@@ -11,7 +11,16 @@
  *
  * Pure and platform-free (no DOM, no Node).
  */
-import { CALL_NAMES, MAX_PAYLOAD_BYTES, type CallName, type RunStatus } from './api';
+import {
+  CALL_NAMES,
+  DESKTOP_CALL_NAMES,
+  MAX_OPEN_FILE_BYTES,
+  MAX_PAYLOAD_BYTES,
+  type CallName,
+  type DesktopCallName,
+  type RunStatus,
+} from './api';
+import { COMMAND_IDS, isCommandId } from './commands';
 import { METHOD_IDS, METRIC_KEYS } from './methods';
 import { MDP_FORMAT, MDP_FORMAT_VERSION, MDP_LIMITS } from './mdp/types';
 
@@ -444,3 +453,51 @@ export const HTTP_CALL_PATH = '/api/call/';
 export const HTTP_EVENTS_PATH = '/api/events';
 export const WS_EVENTS_PROTOCOL = 'workbench-events';
 export const WS_BEARER_PREFIX = 'bearer.';
+
+// ---------------------------------------------------------------------------------------------------
+// Desktop-only calls (Electron main validates these before its dialog / menu handlers run)
+
+const commandId = literal(...COMMAND_IDS);
+const dialogTitle = string({ min: 1, max: 200 });
+
+export const DESKTOP_CALL_SCHEMAS: { readonly [C in DesktopCallName]: Schema } = {
+  'desktop:openFile': object({ title: dialogTitle }),
+  'desktop:saveFile': object({
+    title: dialogTitle,
+    suggestedName: string({ min: 1, max: 255 }),
+    text: string({ max: MAX_OPEN_FILE_BYTES }),
+  }),
+  'desktop:syncState': object({
+    enabled: record(boolean(), { maxKeys: COMMAND_IDS.length, maxKeyLength: 40 }),
+    theme: literal('system', 'light', 'dark'),
+    activeRuns: number({ integer: true, min: 0, max: 1_000_000 }),
+  }),
+  'desktop:contextMenu': object({
+    items: array(object({ id: commandId, enabled: boolean() }), { max: COMMAND_IDS.length }),
+    editable: boolean(),
+    hasSelection: boolean(),
+  }),
+  'desktop:info': empty,
+  'desktop:showLog': empty,
+  'desktop:openDocs': object({ page: literal('readme', 'methods'), anchor: optional(string({ min: 1, max: 40 })) }),
+};
+
+export function isDesktopCallName(channel: unknown): channel is DesktopCallName {
+  return typeof channel === 'string' && (DESKTOP_CALL_NAMES as readonly string[]).includes(channel);
+}
+
+/** Problems with `payload` as the payload of the desktop call `channel` (empty when valid). */
+export function validateDesktopPayload(channel: string, payload: unknown): string[] {
+  if (!isDesktopCallName(channel)) return [`unknown channel '${String(channel).slice(0, 100)}'`];
+  const problems: string[] = [];
+  DESKTOP_CALL_SCHEMAS[channel](payload, null, problems);
+  if (channel === 'desktop:syncState' && isPlainObject(payload) && isPlainObject(payload.enabled)) {
+    for (const key of Object.keys(payload.enabled)) if (!isCommandId(key)) problems.push(`enabled.${key.slice(0, 40)}: unknown command`);
+  }
+  if (channel === 'desktop:openDocs' && isPlainObject(payload) && typeof payload.anchor === 'string' && !/^[a-z0-9-]+$/.test(payload.anchor))
+    problems.push('anchor: only lower-case letters, digits and hyphens (a method id)');
+  return problems;
+}
+
+/** Electron: main → renderer desktop events travel on this channel as (eventName, data). */
+export const IPC_DESKTOP_EVENT_CHANNEL = 'workbench:desktop-event';

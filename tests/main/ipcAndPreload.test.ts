@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { CALL_NAMES, EVENT_NAMES } from '../../src/shared/api';
+import { CALL_NAMES, DESKTOP_CALL_NAMES, EVENT_NAMES } from '../../src/shared/api';
 import { IPC_EVENT_CHANNEL } from '../../src/shared/apiSchemas';
 import { openDatabase, type WorkbenchDatabase } from '../../src/main/db';
 import { registerIpcHandlers } from '../../src/main/ipc/registerIpc';
@@ -69,7 +69,9 @@ describe('preload', () => {
     const api = mocks.exposed.get('workbench') as Record<string, unknown>;
     expect(Object.keys(api).sort()).toEqual([...CALL_NAMES, 'on', 'transport'].sort());
     expect(api.transport).toBe('electron');
-    expect(mocks.exposed.size).toBe(1);
+    // besides `workbench`, only the desktop-only calls (native dialogs, menu state), closed the same way
+    expect([...mocks.exposed.keys()].sort()).toEqual(['workbench', 'workbenchDesktop']);
+    expect(Object.keys(mocks.exposed.get('workbenchDesktop') as object).sort()).toEqual([...DESKTOP_CALL_NAMES, 'on'].sort());
 
     mocks.invoke.mockResolvedValueOnce({ ok: true, result: { version: '1' } });
     await expect((api['app:info'] as (p: unknown) => Promise<unknown>)({})).resolves.toEqual({ version: '1' });

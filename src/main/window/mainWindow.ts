@@ -1,16 +1,21 @@
 /**
  * The one window: context isolation, sandbox, no Node in the renderer, the CJS preload; navigation
  * and window.open denied; permissions denied by default; CSP on the dev server's responses (the app://
- * protocol sets it on its own).
+ * protocol sets it on its own). Its bounds and maximised state come back from the last session
+ * (windowState.ts); its background follows the theme so that no light flash precedes a dark page.
  */
-import { BrowserWindow, session, type Session } from 'electron';
+import { BrowserWindow, nativeTheme, screen, session, type Session } from 'electron';
 import { contentSecurityPolicy } from '../security/csp';
 import { APP_ORIGIN, isTrustedAppUrl } from '../security/senderFrame';
+import { DEFAULT_SIZE, MIN_SIZE, loadWindowState, saveWindowState } from './windowState';
 
 export interface MainWindowOptions {
   preloadPath: string;
   /** electron-vite dev server (ELECTRON_RENDERER_URL) or undefined in production */
   devServerUrl?: string;
+  /** where window-state.json lives */
+  userDataDir: string;
+  backgroundColor: { light: string; dark: string };
 }
 
 /** Deny every permission request and check (notifications, media, geolocation, ...). */
@@ -29,14 +34,17 @@ export function lockDownSession(ses: Session, devServerUrl?: string): void {
 
 export function createMainWindow(options: MainWindowOptions): BrowserWindow {
   lockDownSession(session.defaultSession, options.devServerUrl);
+  const saved = loadWindowState(
+    options.userDataDir,
+    screen.getAllDisplays().map((d) => d.workArea),
+  );
   const win = new BrowserWindow({
-    width: 1440,
-    height: 900,
-    minWidth: 900,
-    minHeight: 600,
+    ...(saved ? saved.bounds : DEFAULT_SIZE),
+    minWidth: MIN_SIZE.width,
+    minHeight: MIN_SIZE.height,
     show: false,
     title: 'Wasserstein Workbench',
-    backgroundColor: '#1e1f22',
+    backgroundColor: nativeTheme.shouldUseDarkColors ? options.backgroundColor.dark : options.backgroundColor.light,
     webPreferences: {
       preload: options.preloadPath,
       contextIsolation: true,
@@ -49,7 +57,28 @@ export function createMainWindow(options: MainWindowOptions): BrowserWindow {
       spellcheck: false,
     },
   });
-  win.once('ready-to-show', () => win.show());
+  win.once('ready-to-show', () => {
+    if (saved?.maximized) win.maximize();
+    win.show();
+  });
+  // remember the normal (unmaximised) bounds and whether the window was maximised
+  const remember = (): void => {
+    if (win.isDestroyed() || win.isMinimized() || win.isFullScreen()) return;
+    saveWindowState(options.userDataDir, { bounds: win.getNormalBounds(), maximized: win.isMaximized() });
+  };
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const later = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(remember, 500);
+  };
+  win.on('resize', later);
+  win.on('move', later);
+  win.on('maximize', remember);
+  win.on('unmaximize', remember);
+  win.on('close', () => {
+    clearTimeout(timer);
+    remember();
+  });
   const target = options.devServerUrl ?? `${APP_ORIGIN}/index.html`;
   void win.loadURL(target);
   return win;

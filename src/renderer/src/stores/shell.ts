@@ -1,7 +1,11 @@
-/** Shell state: the active tab, app info for the status bar, the WebGPU adapter probe, notices. */
+/**
+ * Shell state: the active tab, app info for the status bar, the WebGPU adapter probe, notices, the
+ * theme (light / dark / follow the system), and the overlays (command palette, About). The tab and the
+ * theme choice survive a reload (localStorage).
+ */
 import { defineStore } from 'pinia';
-import { ref } from 'vue';
-import type { AppInfo } from '../../../shared/api';
+import { computed, ref, watch } from 'vue';
+import type { AppInfo, ThemePreference } from '../../../shared/api';
 import { api, describeError } from '../api/workbenchClient';
 
 export type ShellTab = 'design' | 'runs' | 'compare';
@@ -25,8 +29,45 @@ export interface ConfirmRequest {
   resolve: (ok: boolean) => void;
 }
 
+const TABS: readonly ShellTab[] = ['design', 'runs', 'compare'];
+const THEMES: readonly ThemePreference[] = ['system', 'light', 'dark'];
+export const STORAGE_KEYS = { tab: 'wwb.view', theme: 'wwb.theme', compare: 'wwb.compare.selected' } as const;
+
+/** A stored value if it is one of `allowed`, else `fallback` (storage may be absent or hold junk). */
+export function readStored<T extends string>(key: string, allowed: readonly T[], fallback: T): T {
+  try {
+    const v = localStorage.getItem(key);
+    return v !== null && (allowed as readonly string[]).includes(v) ? (v as T) : fallback;
+  } catch {
+    return fallback;
+  }
+}
+
+export function writeStored(key: string, value: string): void {
+  try {
+    localStorage.setItem(key, value);
+  } catch {
+    /* private mode or quota: the setting just does not persist */
+  }
+}
+
 export const useShellStore = defineStore('shell', () => {
-  const tab = ref<ShellTab>('design');
+  const tab = ref<ShellTab>(readStored(STORAGE_KEYS.tab, TABS, 'design'));
+  watch(tab, (t) => writeStored(STORAGE_KEYS.tab, t));
+
+  // theme: the user's choice, and what the OS prefers (Electron's nativeTheme follows the choice too)
+  const themePreference = ref<ThemePreference>(readStored(STORAGE_KEYS.theme, THEMES, 'system'));
+  const media = typeof matchMedia === 'function' ? matchMedia('(prefers-color-scheme: dark)') : null;
+  const systemDark = ref(media?.matches ?? false);
+  media?.addEventListener('change', (e) => (systemDark.value = e.matches));
+  const theme = computed<'light' | 'dark'>(() => (themePreference.value === 'system' ? (systemDark.value ? 'dark' : 'light') : themePreference.value));
+  function setTheme(t: ThemePreference): void {
+    themePreference.value = t;
+    writeStored(STORAGE_KEYS.theme, t);
+  }
+
+  const paletteOpen = ref(false);
+  const aboutOpen = ref(false);
   const info = ref<AppInfo | null>(null);
   const infoError = ref<string | null>(null);
   const gpu = ref<GpuStatus>({ state: 'checking', name: '' });
@@ -97,5 +138,14 @@ export const useShellStore = defineStore('shell', () => {
     });
   }
 
-  return { confirmation, confirm, tab, info, infoError, gpu, notices, setTab, notify, notifyError, dismiss, loadInfo, probeGpu };
+  return {
+    theme,
+    themePreference,
+    setTheme,
+    paletteOpen,
+    aboutOpen,
+    confirmation,
+    confirm,
+    tab,
+    info, infoError, gpu, notices, setTab, notify, notifyError, dismiss, loadInfo, probeGpu };
 });
