@@ -6,18 +6,21 @@
  * an immutable `MethodResult`.
  */
 import type { TabularMdp } from '../shared/mdp/types';
-import type { ComputeBackendId, IterationMetrics, MethodId, MethodOptions } from '../shared/methods';
+import type { ComputeBackendId, IterationMetrics, MethodId, OptionsById } from '../shared/methods';
 
 /** A policy: rows pi(.|s) on the simplex, index s * N + j. */
 export type Policy = Float64Array;
 
-/** What the run was asked to do. `options` are already resolved (defaults filled, ranges checked). */
-export interface RunSpec {
-  method: MethodId;
-  options: MethodOptions;
+/**
+ * What the run was asked to do. `options` is the method's typed options object from
+ * parseMethodOptions (defaults filled, ranges and cross-checks passed; optional keys may be absent).
+ */
+export interface RunSpec<M extends MethodId = MethodId> {
+  method: M;
+  options: OptionsById[M];
   /** initial policy; null = uniform (or the method's own parametric default) */
   init: Policy | null;
-  /** counter-based RNG seed (Langevin, random inits) */
+  /** the run's one seed: every random source of the run (Langevin's noise, random inits) derives from it */
   seed: number;
 }
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MethodId } from '../../shared/methods';
 import type { MethodIterator, RunSpec } from '../types';
+import { makeRunSpec } from '../run/spec';
 import { GaussianW2Iterator, GaussianW2NewtonIterator } from './gaussianW2';
 import { WpoActorIterator } from './wpoActor';
 import { bandit1d, boxMdp, policyMean, runMonotone } from './testing';
@@ -8,7 +9,7 @@ import { bandit1d, boxMdp, policyMean, runMonotone } from './testing';
 const reward = (x: number) => -((x - 0.3) ** 2);
 
 function specOf(method: MethodId, options: Record<string, number | string>): RunSpec {
-  return { method, options: { gamma: NaN, ...options }, init: null, seed: 1 };
+  return makeRunSpec(method, options);
 }
 
 /** After each step: the policy stays non-negative. */

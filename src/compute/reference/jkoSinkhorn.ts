@@ -25,7 +25,7 @@
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics } from '../../shared/methods';
 import { MethodInputError, type Diagnostics, type RunSpec } from '../types';
-import { IterativeMethod, numberOption, type MethodContext, type ReferenceMethod } from './method';
+import { IterativeMethod, optionsOf, type MethodContext, type ReferenceMethod } from './method';
 import { entropicJkoStep, jkoKernel, type JkoKernel } from './sinkhorn';
 
 export class JkoSinkhorn extends IterativeMethod {
@@ -47,10 +47,13 @@ export class JkoSinkhorn extends IterativeMethod {
 
   constructor(mdp: TabularMdp, spec: RunSpec, ctx: MethodContext = {}) {
     super('jko-sinkhorn', mdp, spec, ctx);
-    this.eta = numberOption(spec.options, 'eta', 0.05);
-    this.eps = numberOption(spec.options, 'eps', 0.01);
-    this.innerTol = numberOption(spec.options, 'tol', 1e-9);
-    this.maxInner = Math.round(numberOption(spec.options, 'maxInner', 5000));
+    const o = optionsOf(spec, 'jko-sinkhorn');
+    // eta and eps absent: derived from the problem's scales (the `numerics` helper owns that derivation;
+    // until it lands these are the former catalogue values)
+    this.eta = o.eta ?? 0.05;
+    this.eps = o.eps ?? 0.01;
+    this.innerTol = o.tol;
+    this.maxInner = o.maxInner;
     if (!(this.eta > 0)) throw new MethodInputError(`eta must be > 0, got ${this.eta}`);
     if (!(this.eps > 0)) throw new MethodInputError(`eps must be > 0, got ${this.eps}`);
     if (!(this.innerTol > 0)) throw new MethodInputError(`tol must be > 0, got ${this.innerTol}`);

@@ -3,7 +3,7 @@ import { MethodInputError, type RunSpec } from '../types';
 import { NpgIterator } from './npg';
 import { chainMdp, randomMdp } from './testing';
 
-const spec = (eta: number, tau: number, gamma = NaN): RunSpec => ({ method: 'npg', options: { tau, gamma, eta }, init: null, seed: 1 });
+const spec = (eta: number, tau: number, gamma?: number): RunSpec => ({ method: 'npg', options: gamma === undefined ? { tau, eta } : { tau, gamma, eta }, init: null, seed: 1 });
 
 /** max |row sum - 1|; throws on a negative entry */
 function rowMassError(pi: Float64Array, S: number, N: number): number {

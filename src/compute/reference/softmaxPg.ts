@@ -16,7 +16,7 @@
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics } from '../../shared/methods';
 import { MethodInputError, type RunSpec } from '../types';
-import { IterativeMethod, numberOption, type MethodContext, type ReferenceMethod } from './method';
+import { IterativeMethod, optionsOf, type MethodContext, type ReferenceMethod } from './method';
 
 /** dJ/dtheta into `grad` (see the file comment). dRaw = unnormalised occupancy. */
 export function softmaxGradient(
@@ -60,7 +60,7 @@ export class SoftmaxPgIterator extends IterativeMethod {
 
   constructor(mdp: TabularMdp, spec: RunSpec, ctx: MethodContext = {}) {
     super('softmax-pg', mdp, spec, ctx);
-    this.eta = numberOption(spec.options, 'eta', 1);
+    this.eta = optionsOf(spec, 'softmax-pg').eta;
     if (!(this.eta > 0 && Number.isFinite(this.eta))) throw new MethodInputError(`eta must be > 0, got ${this.eta}`);
     this.theta = new Float64Array(this.pi.length);
     for (let i = 0; i < this.pi.length; i++) this.theta[i] = this.pi[i] > 0 ? Math.log(this.pi[i]) : -Infinity;
