@@ -43,7 +43,7 @@ export const weightingOption: ChoiceOptionSpec = {
 };
 
 export function requireTau(method: string, tau: number): OptionIssue[] {
-  return tau > 0 ? [] : [{ key: 'tau', message: `${method}: option 'tau' must be > 0 (this method optimises the entropy-regularised objective), got ${tau}` }];
+  return tau > 0 ? [] : [{ key: 'tau', message: `${method} needs tau > 0 (it optimises the entropy-regularised objective): option 'tau' must lie in (0, ∞), got ${tau}` }];
 }
 
 export function refuseTau(method: string, tau: number): OptionIssue[] {

@@ -30,6 +30,6 @@ export const gaussianW2Spec: MethodSpec<GaussianW2Options> = {
     weighting: weightingOption,
     eta: { kind: 'number', label: 'eta (step)', help: 'Step size.', unit: '', default: 0.05, min: 0, minExclusive: true, max: 1e6 },
     sigma0: { kind: 'number', label: 'initial sigma', help: 'Initial standard deviation, in action units.', unit: 'action units', default: 0.5, min: 0, minExclusive: true, max: 1e6 },
-    sigmaMin: { kind: 'number', label: 'minimum sigma', help: 'Floor on sigma; leave it out for half a grid cell.', unit: 'action units', absent: 'half a grid cell', min: 0, max: 1e6 },
+    sigmaMin: { kind: 'number', label: 'minimum sigma', help: 'Floor on sigma; leave it out for half a grid cell.', unit: 'action units', absent: 'half a grid cell', min: 0, minExclusive: true, max: 1e6 },
   },
 };

@@ -28,6 +28,6 @@ export const gaussianW2NewtonSpec: MethodSpec<GaussianW2NewtonOptions> = {
     gamma: gammaOption,
     damping: { kind: 'number', label: 'initial damping lambda', help: 'Levenberg–Marquardt damping, raised until the step ascends.', unit: '', default: 1e-3, min: 0, max: 1e12 },
     sigma0: { kind: 'number', label: 'initial sigma', help: 'Initial standard deviation.', unit: 'action units', default: 0.5, min: 0, minExclusive: true, max: 1e6 },
-    sigmaMin: { kind: 'number', label: 'minimum sigma', help: 'Floor on sigma; leave it out for half a grid cell.', unit: 'action units', absent: 'half a grid cell', min: 0, max: 1e6 },
+    sigmaMin: { kind: 'number', label: 'minimum sigma', help: 'Floor on sigma; leave it out for half a grid cell.', unit: 'action units', absent: 'half a grid cell', min: 0, minExclusive: true, max: 1e6 },
   },
 };
