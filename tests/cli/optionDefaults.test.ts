@@ -2,7 +2,7 @@
  * One source for every method's option defaults: for each method of the catalogue, the defaults the form
  * reads (METHODS, as the launch panel fills its fields), the CLI's (`wwb methods --json` and
  * `wwb run --algo ID --help`, a real process), main's validation (runs:create with no options on a real
- * SQLite file stores the filled options) and the reference implementation (it reads every option from the
+ * SQLite file stores the filled options, and refuses what the CLI refuses) and the reference implementation (it reads every option from the
  * parsed object and no other key) all equal what the method's spec parses from `{}`.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -69,6 +69,16 @@ describe('every method sees the same option defaults everywhere', () => {
         const run = service.call('runs:create', { mdpId: mdpIds[preset], method: info.id, options: {}, backend: 'reference', seed: 1, maxIterations: 3 });
         expect(run.options, info.id).toEqual(defaults(info.id));
       }
+      // the bridge refuses what the form and the CLI refuse, and stores nothing
+      const before = service.call('runs:list', {}).length;
+      for (const [method, options] of [
+        ['ot-trpo', { tau: 0.1 }],
+        ['kl-trpo', { delta: 1e12 }],
+        ['ot-trpo', { eps: 10 }],
+      ] as const) {
+        expect(() => service.call('runs:create', { mdpId: mdpIds['frozenlake-4x4'], method, options, backend: 'reference', seed: 1, maxIterations: 3 })).toThrow(/invalid options/);
+      }
+      expect(service.call('runs:list', {}).length).toBe(before);
     } finally {
       db.close();
     }

@@ -162,6 +162,8 @@ export async function driveRun(o: DriveOptions): Promise<RunOutcome> {
   let detector: StallDetector | null = null;
   let backendNow: ComputeBackendId = o.session.backend;
   const pendingChanges: BackendChange[] = [];
+  /** set once the sink's finish is called: a sink that throws there is not finished twice */
+  let finishing = false;
 
   const finish = async (
     status: RunEndStatus,
@@ -203,6 +205,7 @@ export async function driveRun(o: DriveOptions): Promise<RunOutcome> {
       quantity: err?.quantity ?? null,
       wallMs: now() - t0,
     };
+    finishing = true;
     await sink.finish(outcome);
     return outcome;
   };
@@ -298,6 +301,7 @@ export async function driveRun(o: DriveOptions): Promise<RunOutcome> {
       converged,
     );
   } catch (error) {
+    if (finishing) throw error;
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof DivergenceError)
       return await finish('failed', 'diverged', message, false, { error: message, divergedAt: error.iteration, quantity: error.quantity });
