@@ -131,7 +131,7 @@ const CASES: Case[] = [
     iterations: 12,
   },
   { name: 'npg chain 6 (terminating-free, sparse)', method: 'npg', ref: npgMethod, mdp: () => chainMdp(6), options: { tau: 0.05, eta: 1 }, iterations: 10 },
-  { name: 'kl-trpo terminating MDP', method: 'kl-trpo', ref: klTrpoMethod, mdp: () => randomMdp(6, 4, 19, { terminate: 0.3 }), options: { delta: 0.1, tau: 0.05 }, iterations: 6 },
+  { name: 'kl-trpo terminating MDP', method: 'kl-trpo', ref: klTrpoMethod, mdp: () => randomMdp(6, 4, 19, { terminate: 0.3 }), options: { delta: 0.1 }, iterations: 6 },
   {
     name: 'jko-sinkhorn random 4x6',
     method: 'jko-sinkhorn',
