@@ -2,8 +2,8 @@
  * The shapes every backend shares. A method (ALGORITHMS.md §§2–7) is started on a compiled MDP with
  * resolved options and an initial policy, and then advanced one iteration at a time; each iteration
  * yields the §8 metrics. The f64 reference advances synchronously (`MethodIterator`); the WebGPU backend
- * records many iterations per submit and reads back small metric blocks (`ComputeSession`). Both end in
- * an immutable `MethodResult`.
+ * records many iterations per submit and reads back small metric blocks (`ComputeSession`). A run of
+ * either is driven by src/compute/run/driver.ts, which ends in a `RunOutcome`.
  */
 import type { TabularMdp } from '../shared/mdp/types';
 import type { ComputeBackendId, IterationMetrics, MethodId, OptionsById } from '../shared/methods';
@@ -70,16 +70,4 @@ export interface ComputeSession {
   policy(): Promise<Policy>;
   diagnostics(): Diagnostics;
   dispose(): void;
-}
-
-export interface MethodResult {
-  readonly method: MethodId;
-  readonly backend: ComputeBackendId;
-  readonly status: 'completed' | 'diverged' | 'cancelled';
-  readonly converged: boolean;
-  readonly iterations: number;
-  readonly final: IterationMetrics | null;
-  readonly policy: Policy;
-  readonly diagnostics: Diagnostics;
-  readonly error?: string;
 }

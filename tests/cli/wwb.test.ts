@@ -236,6 +236,23 @@ describe('wwb', () => {
     expect(wwb('export', '--run', '999', '--db', db).code).toBe(2);
   }, 60_000);
 
+  it('SIGTERM during `wwb run --db` finishes the run as cancelled, exit 143', async () => {
+    const db = join(dir, 'sigterm.sqlite');
+    const child = spawn(process.execPath, [cli, 'run', '--mdp', 'preset:bandit-quadratic', '--algo', 'langevin', '--set', 'particles=16', '--iterations', '10000000', '--db', db, '--json'], { cwd: root });
+    let stdout = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    for (let i = 0; i < 200 && !existsSync(db); i++) await new Promise((r) => setTimeout(r, 100));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.kill('SIGTERM');
+    const code = await new Promise<number | null>((r) => child.on('exit', (c) => r(c)));
+    expect(code).toBe(143);
+    const out = JSON.parse(stdout);
+    const sqlite = new Database(db, { readonly: true });
+    expect((sqlite.prepare('SELECT status FROM runs WHERE id = ?').get(out.runId) as any).status).toBe('cancelled');
+    expect((sqlite.prepare('SELECT COUNT(*) AS n FROM trace_points WHERE run_id = ?').get(out.runId) as any).n).toBe(out.iterations + 1);
+    sqlite.close();
+  }, 60_000);
+
   it('refuses bad input with exit code 2 and a located message', () => {
     const bad = join(dir, 'bad.json');
     writeFileSync(
