@@ -26,6 +26,9 @@ import { openRunStore, type RunStore } from './runStore';
 /** A computed quantity left the range of doubles (exit 1, naming the quantity). */
 class OverflowError extends Error {}
 
+/** --backend webgpu --no-fallback without a usable adapter (exit 1, nothing stored). */
+class BackendUnavailableError extends Error {}
+
 const USAGE = `wwb ${APP_VERSION} — Wasserstein Workbench from a terminal
 
   wwb presets [--json]
@@ -345,16 +348,25 @@ async function commandRun(args: ParsedArgs): Promise<number> {
     const init = resolveInit(mdp, flag(args, 'init') ?? 'uniform', seed, store);
     if (!init.ok) throw new UsageError(init.error);
     spec.init = init.policy;
+    let gpu: GPU | null = null;
+    let gpuUnavailable: string | undefined;
+    if (backend === 'webgpu') {
+      try {
+        gpu = await (await import('./nodeGpu')).nodeGpu();
+      } catch (error) {
+        gpuUnavailable = `WebGPU unavailable: ${(error as Error).message}`;
+        if (bool(args, 'no-fallback')) throw new BackendUnavailableError(`${gpuUnavailable} (and --no-fallback was given)`);
+      }
+    }
     const runId = store ? store.begin({ document, preset, method, options: spec.options as unknown as Record<string, number | string>, backend, seed, maxIterations: iterations, label, experiment }) : null;
     const traceWanted = bool(args, 'trace');
     const trace: IterationMetrics[] = [];
     const segments: { from: number; backend: string; reason: string }[] = [];
-    const gpu = backend === 'webgpu' ? await (await import('./nodeGpu')).nodeGpu().catch(() => null) : null;
     const outcome: RunOutcome = await driveRun({
       mdp,
       spec,
       maxIterations: iterations,
-      session: { backend, gpu, allowFallback: !bool(args, 'no-fallback') },
+      session: { backend, gpu, gpuUnavailable, allowFallback: !bool(args, 'no-fallback') },
       control,
       batchMs: 50,
       yieldToEvents: () => new Promise((resolve) => setImmediate(resolve)),
@@ -526,7 +538,7 @@ export async function main(argv: string[]): Promise<number> {
       await writeAll(process.stderr, `wwb: ${message}\n`);
       return 2;
     }
-    if (error instanceof OverflowError) {
+    if (error instanceof OverflowError || error instanceof BackendUnavailableError) {
       await writeAll(process.stderr, `wwb: ${message}\n`);
       return 1;
     }

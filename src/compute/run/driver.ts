@@ -22,7 +22,7 @@ import type { TabularMdp } from '../../shared/mdp/types';
 import { methodInfo, type ComputeBackendId, type IterationMetrics } from '../../shared/methods';
 import { createSession, type SessionOptions } from '../session';
 import { DivergenceError, type ComputeSession, type Diagnostics, type Policy, type RunSpec } from '../types';
-import { F32_GAP_TOLERANCE, F32_POLICY_ROUNDOFF, F64_POLICY_ROUNDOFF, StallDetector } from './stall';
+import { F32_POLICY_ROUNDOFF, F64_POLICY_ROUNDOFF, StallDetector, f32GapTolerance } from './stall';
 
 /** Policies larger than this (S·N entries) are not snapshotted mid-run. */
 export const SNAPSHOT_MAX_ENTRIES = 2_000_000;
@@ -229,7 +229,8 @@ export async function driveRun(o: DriveOptions): Promise<RunOutcome> {
       },
     });
     const f32 = session.backend === 'webgpu';
-    const relTol = info.gapTolerance === null ? null : f32 ? Math.max(info.gapTolerance, F32_GAP_TOLERANCE) : info.gapTolerance;
+    const gamma = (spec.options as { gamma?: number }).gamma ?? mdp.gamma;
+    const relTol = info.gapTolerance === null ? null : f32 ? Math.max(info.gapTolerance, f32GapTolerance(gamma)) : info.gapTolerance;
     detector = new StallDetector(relTol, f32 ? F32_POLICY_ROUNDOFF : F64_POLICY_ROUNDOFF);
     await sink.started?.({ backend: session.backend, reason: startReason, S: mdp.S, N: mdp.N });
     const flushChanges = async (): Promise<void> => {
@@ -292,8 +293,11 @@ export async function driveRun(o: DriveOptions): Promise<RunOutcome> {
     }
     const ownCriterion = info.gapTolerance === null;
     const converged = ownCriterion ? session.done : met;
-    if (session.done)
-      return await finish('completed', 'converged', `converged at iteration ${last.iteration}: ${info.convergence}`, converged);
+    if (session.done) {
+      const tol = detector.tolerance;
+      const measured = tol === null ? '' : ` (gap ${last.gap.toExponential(3)} <= tolerance ${tol.toExponential(3)} on this backend)`;
+      return await finish('completed', 'converged', `converged at iteration ${last.iteration}: ${info.convergence}${measured}`, converged);
+    }
     return await finish(
       'completed',
       'max-iterations',
