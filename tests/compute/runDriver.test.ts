@@ -152,6 +152,14 @@ describe('run driver', () => {
     expect(refused('npg', { bogus: 1 })[0].message).toMatch(/unknown option 'bogus'/);
   });
 
+  it('NPG frozen by underflowed probabilities (the issue-8 CliffWalking case) is never reported converged', async () => {
+    const { outcome, rows } = await drive(preset('cliffwalking'), 'npg', { gamma: 0.99, tau: 0.1 }, 400);
+    const last = rows[rows.length - 1];
+    // either the log-space NPG reaches the optimum within its tolerance, or the run says it stalled
+    if (last.gap > (outcome.diagnostics.gapTolerance as number)) expect(outcome.status).toBe('stalled');
+    else expect(outcome).toMatchObject({ status: 'completed', converged: true });
+  });
+
   it('jko-sinkhorn at gamma 0.999999 (Q barely changes) ends stalled, not converged', async () => {
     const { outcome } = await drive(preset('frozenlake-4x4'), 'jko-sinkhorn', { gamma: 0.999999 }, 1000);
     expect(['stalled', 'completed']).toContain(outcome.status);

@@ -22,7 +22,7 @@ import type { TabularMdp } from '../../shared/mdp/types';
 import { methodInfo, type ComputeBackendId, type IterationMetrics } from '../../shared/methods';
 import { createSession, type SessionOptions } from '../session';
 import { DivergenceError, type ComputeSession, type Diagnostics, type Policy, type RunSpec } from '../types';
-import { F32_POLICY_ROUNDOFF, F64_POLICY_ROUNDOFF, StallDetector, f32GapTolerance } from './stall';
+import { F32_POLICY_ROUNDOFF, F64_POLICY_ROUNDOFF, StallDetector, f32GapTolerance, f64GapTolerance } from './stall';
 
 /** Policies larger than this (S·N entries) are not snapshotted mid-run. */
 export const SNAPSHOT_MAX_ENTRIES = 2_000_000;
@@ -230,7 +230,7 @@ export async function driveRun(o: DriveOptions): Promise<RunOutcome> {
     });
     const f32 = session.backend === 'webgpu';
     const gamma = (spec.options as { gamma?: number }).gamma ?? mdp.gamma;
-    const relTol = info.gapTolerance === null ? null : f32 ? Math.max(info.gapTolerance, f32GapTolerance(gamma)) : info.gapTolerance;
+    const relTol = info.gapTolerance === null ? null : Math.max(info.gapTolerance, f32 ? f32GapTolerance(gamma) : f64GapTolerance(gamma));
     detector = new StallDetector(relTol, f32 ? F32_POLICY_ROUNDOFF : F64_POLICY_ROUNDOFF);
     await sink.started?.({ backend: session.backend, reason: startReason, S: mdp.S, N: mdp.N });
     const flushChanges = async (): Promise<void> => {

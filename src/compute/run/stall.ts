@@ -6,7 +6,8 @@
  * barely changes) and, if its own stopping test only looks at the step, claim "converged".
  *
  * Rule: with scale = max(|J*|, gap_0) (J* = J_0 + gap_0 from row 0) and the method's relative gap
- * tolerance g (its spec's `gapTolerance`; on f32 backends at least f32GapTolerance(gamma)),
+ * tolerance g (its spec's `gapTolerance`, at least the evaluation's round-off floor f64GapTolerance(gamma)
+ * or, on f32 backends, f32GapTolerance(gamma)),
  *   - converged  ⇔ gap ≤ g · scale  (the stated criterion, written into the diagnostics);
  *   - stalled    ⇔ policyChange ≤ c for `patience` consecutive updates while gap > g · scale, or the
  *                  method declares itself done while gap > g · scale;
@@ -28,6 +29,11 @@ export const F32_GAP_TOLERANCE = 2e-6;
  */
 export function f32GapTolerance(gamma: number): number {
   return Math.max(F32_GAP_TOLERANCE, (16 * 2 ** -24) / (1 - gamma));
+}
+
+/** The same floor in f64 (2^-52 round-off): it matters only for discounts very close to 1. */
+export function f64GapTolerance(gamma: number): number {
+  return (16 * 2 ** -52) / (1 - gamma);
 }
 export const STALL_PATIENCE = 20;
 

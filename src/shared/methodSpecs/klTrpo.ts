@@ -19,8 +19,8 @@ export const klTrpoSpec: MethodSpec<KlTrpoOptions> = {
   actions: 'any',
   tau: 'refused',
   iterations: 50,
-  convergence: 'gap J* - J below 1e-9 of the problem scale (plain objective)',
-  gapTolerance: 1e-9,
+  convergence: 'gap J* - J below 1e-11 of the problem scale (plain objective)',
+  gapTolerance: 1e-11,
   options: {
     tau: plainTauOption,
     gamma: gammaOption,

@@ -18,8 +18,8 @@ export const npgSpec: MethodSpec<NpgOptions> = {
   actions: 'any',
   tau: 'required',
   iterations: 200,
-  convergence: 'gap J* - J below 1e-9 of the problem scale (linear rate 1 - eta tau)',
-  gapTolerance: 1e-9,
+  convergence: 'gap J* - J below 1e-11 of the problem scale (linear rate 1 - eta tau)',
+  gapTolerance: 1e-11,
   options: {
     tau: tauOption(0.1),
     gamma: gammaOption,

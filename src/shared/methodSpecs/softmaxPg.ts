@@ -18,8 +18,8 @@ export const softmaxPgSpec: MethodSpec<SoftmaxPgOptions> = {
   actions: 'any',
   tau: 'allowed',
   iterations: 500,
-  convergence: 'gap J* - J below 1e-9 of the problem scale (sublinear rate at tau = 0)',
-  gapTolerance: 1e-9,
+  convergence: 'gap J* - J below 1e-11 of the problem scale (sublinear rate at tau = 0)',
+  gapTolerance: 1e-11,
   options: {
     tau: tauOption(0),
     gamma: gammaOption,

@@ -22,8 +22,8 @@ export const wassersteinFlowSpec: MethodSpec<WassersteinFlowOptions> = {
   actions: 'any',
   tau: 'required',
   iterations: 400,
-  convergence: 'gap J* - J below 1e-9 of the problem scale (the fixed point is the soft optimum)',
-  gapTolerance: 1e-9,
+  convergence: 'gap J* - J below 1e-11 of the problem scale (the fixed point is the soft optimum)',
+  gapTolerance: 1e-11,
   options: {
     tau: tauOption(0.1),
     gamma: gammaOption,
