@@ -1,4 +1,9 @@
-/** A small, strict argument parser for `wwb`: unknown flags are errors, repeated `--set` accumulate. */
+/**
+ * Strict flags for `wwb` on node:util's parseArgs: each command declares its flags; an unknown flag, a
+ * missing value or a stray positional is a UsageError (exit 2) that lists the command's known flags.
+ */
+import { parseArgs as nodeParseArgs } from 'node:util';
+
 export class UsageError extends Error {
   constructor(message: string) {
     super(message);
@@ -6,47 +11,58 @@ export class UsageError extends Error {
   }
 }
 
-export interface ParsedArgs {
-  command: string | null;
-  positionals: string[];
-  flags: Map<string, string[]>;
+export interface FlagSpec {
+  type: 'string' | 'boolean';
+  multiple?: boolean;
+  /** one line for --help */
+  help: string;
+  /** value placeholder for --help (string flags) */
+  value?: string;
 }
 
-export function parseArgs(argv: string[], booleanFlags: ReadonlySet<string>, valueFlags: ReadonlySet<string>): ParsedArgs {
-  const flags = new Map<string, string[]>();
-  const positionals: string[] = [];
-  let command: string | null = null;
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i];
-    if (arg.startsWith('--')) {
-      let name = arg.slice(2);
-      let value: string | undefined;
-      const eq = name.indexOf('=');
-      if (eq >= 0) {
-        value = name.slice(eq + 1);
-        name = name.slice(0, eq);
-      }
-      if (booleanFlags.has(name)) {
-        if (value !== undefined) throw new UsageError(`--${name} takes no value`);
-        flags.set(name, ['true']);
-        continue;
-      }
-      if (!valueFlags.has(name)) throw new UsageError(`unknown option --${name}`);
-      if (value === undefined) {
-        value = argv[++i];
-        if (value === undefined) throw new UsageError(`--${name} needs a value`);
-      }
-      flags.set(name, [...(flags.get(name) ?? []), value]);
-    } else if (command === null) command = arg;
-    else positionals.push(arg);
+export type FlagSpecs = Record<string, FlagSpec>;
+
+export interface ParsedArgs {
+  values: Record<string, string | boolean | string[] | undefined>;
+  positionals: string[];
+}
+
+export function knownFlags(flags: FlagSpecs): string {
+  return Object.keys(flags)
+    .map((k) => `--${k}`)
+    .join(', ');
+}
+
+export function parseFlags(command: string, argv: string[], flags: FlagSpecs, maxPositionals = 0): ParsedArgs {
+  let parsed;
+  try {
+    parsed = nodeParseArgs({
+      args: argv,
+      options: Object.fromEntries(Object.entries(flags).map(([k, f]) => [k, { type: f.type, multiple: f.multiple ?? false }])),
+      strict: true,
+      allowPositionals: true,
+    });
+  } catch (error) {
+    const message = (error as Error).message.replace(/\. To specify a positional argument.*$/s, '');
+    throw new UsageError(`${command}: ${message} (known flags: ${knownFlags(flags)})`);
   }
-  return { command, positionals, flags };
+  if (parsed.positionals.length > maxPositionals)
+    throw new UsageError(`${command}: unexpected argument '${parsed.positionals[maxPositionals]}' (known flags: ${knownFlags(flags)})`);
+  return { values: parsed.values as ParsedArgs['values'], positionals: parsed.positionals };
 }
 
 export function flag(args: ParsedArgs, name: string): string | undefined {
-  const values = args.flags.get(name);
-  if (values && values.length > 1) throw new UsageError(`--${name} given more than once`);
-  return values?.[0];
+  const v = args.values[name];
+  return typeof v === 'string' ? v : undefined;
+}
+
+export function bool(args: ParsedArgs, name: string): boolean {
+  return args.values[name] === true;
+}
+
+export function list(args: ParsedArgs, name: string): string[] {
+  const v = args.values[name];
+  return Array.isArray(v) ? v : typeof v === 'string' ? [v] : [];
 }
 
 export function numberFlag(args: ParsedArgs, name: string, check?: (v: number) => string | null): number | undefined {
@@ -57,4 +73,13 @@ export function numberFlag(args: ParsedArgs, name: string, check?: (v: number) =
   const problem = check?.(v);
   if (problem) throw new UsageError(`--${name} ${problem}, got ${v}`);
   return v;
+}
+
+/** The --help text of a command: usage line and its flags. */
+export function commandHelp(usage: string, flags: FlagSpecs, extra = ''): string {
+  const rows = Object.entries(flags).map(([k, f]) => {
+    const left = `--${k}${f.type === 'string' ? ` ${f.value ?? 'VALUE'}` : ''}`;
+    return `  ${left.padEnd(30)} ${f.help}${f.multiple ? ' (repeatable)' : ''}`;
+  });
+  return `${usage}\n\n${rows.join('\n')}\n${extra ? `\n${extra}` : ''}`;
 }

@@ -1,13 +1,16 @@
 /**
  * The CLI's view of the workbench database: the same services the app uses (src/main/services), so a
- * headless run lands exactly as an app run does (MDP, run row, trace points, final snapshot).
+ * headless run lands exactly as an app run does (MDP, run row, trace points, the driver's snapshots,
+ * the finish with its diagnostics). MDP dedupe and run ids are the services' business.
  */
 import { DatabaseOpenError, openDatabase } from '../main/db';
 import { createWorkbenchService } from '../main/services';
 import { APP_VERSION } from '../main/version';
+import type { PolicySnapshot, RunRecord, TraceColumns } from '../shared/api';
 import type { MdpDocument } from '../shared/mdp/types';
 import type { ComputeBackendId, IterationMetrics, MethodId, MethodOptions } from '../shared/methods';
 import type { Diagnostics, Policy } from '../compute/types';
+import type { RunEndStatus } from '../compute/run/driver';
 import { UsageError } from './args';
 
 export interface RunStore {
@@ -19,11 +22,18 @@ export interface RunStore {
     backend: ComputeBackendId;
     seed: number;
     maxIterations: number;
+    label: string | null;
+    experiment: string | null;
   }): number;
   recordBackend(runId: number, change: { from: number; backend: ComputeBackendId; reason: string }): void;
   append(runId: number, points: IterationMetrics[]): void;
   snapshot(runId: number, iteration: number, policy: Policy): void;
-  finish(runId: number, status: 'completed' | 'failed' | 'cancelled', error: string | null, diagnostics: Diagnostics, wallMs: number): void;
+  finish(runId: number, status: RunEndStatus, error: string | null, diagnostics: Diagnostics, wallMs: number): void;
+  /** a stored run and its policy snapshots (for --init run:ID) */
+  run(runId: number): RunRecord;
+  snapshots(runId: number): PolicySnapshot[];
+  /** every stored row of a run's trace (no downsampling) */
+  trace(runId: number): TraceColumns;
   close(): void;
 }
 
@@ -38,13 +48,18 @@ export function openRunStore(path: string): RunStore {
   // The app may be open on the same file: leave its running runs alone.
   const service = createWorkbenchService(db, { version: APP_VERSION, transport: 'browser' }, { recoverInterrupted: false });
   const database = db;
+  const experimentId = (name: string): number => {
+    const found = service.call('experiments:list', {}).find((e) => e.name === name);
+    return found ? found.id : service.call('experiments:create', { name }).id;
+  };
   return {
     begin(run) {
       const mdp = service.call('mdps:save', { document: run.document, preset: run.preset });
       const record = service.call('runs:create', {
         mdpId: mdp.id,
+        experimentId: run.experiment === null ? null : experimentId(run.experiment),
         method: run.method,
-        label: `${run.method} (cli)`,
+        label: run.label ?? `${run.method} (cli)`,
         options: run.options,
         backend: run.backend,
         seed: run.seed,
@@ -63,7 +78,17 @@ export function openRunStore(path: string): RunStore {
       service.call('runs:addSnapshot', { id: runId, iteration, policy: Array.from(policy) });
     },
     finish(runId, status, error, diagnostics, wallMs) {
-      service.call('runs:finish', { id: runId, status, error, diagnostics, wallMs });
+      // 'stalled' is a run status of its own (decision D4; the store's migration adds it)
+      service.call('runs:finish', { id: runId, status: status as 'completed', error, diagnostics, wallMs });
+    },
+    run(runId) {
+      return service.call('runs:get', { id: runId });
+    },
+    snapshots(runId) {
+      return service.call('runs:snapshots', { id: runId });
+    },
+    trace(runId) {
+      return service.call('runs:trace', { ids: [runId] })[0];
     },
     close() {
       database.close();

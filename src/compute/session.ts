@@ -37,6 +37,8 @@ export interface SessionOptions {
   backend: ComputeBackendId;
   /** navigator.gpu in a page or worker; the Dawn GPU in Node */
   gpu?: GPU | null;
+  /** why `gpu` is missing when the caller knows (e.g. Dawn found no adapter) */
+  gpuUnavailable?: string;
   /** false: fail instead of continuing on the reference backend */
   allowFallback?: boolean;
   /** iterations the GPU backend encodes per submit */
@@ -52,7 +54,7 @@ export async function createSession(mdp: TabularMdp, spec: RunSpec, options: Ses
     options.onBackendChange?.({ from: 0, backend: 'reference', reason });
     return createReferenceSession(mdp, spec);
   };
-  if (!options.gpu) return fallBack('no WebGPU implementation (navigator.gpu is missing)');
+  if (!options.gpu) return fallBack(options.gpuUnavailable ?? 'no WebGPU implementation (navigator.gpu is missing)');
   const webgpu = await import('./webgpu/index');
   let gpuSession: ComputeSession;
   try {

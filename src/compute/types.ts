@@ -2,22 +2,25 @@
  * The shapes every backend shares. A method (ALGORITHMS.md §§2–7) is started on a compiled MDP with
  * resolved options and an initial policy, and then advanced one iteration at a time; each iteration
  * yields the §8 metrics. The f64 reference advances synchronously (`MethodIterator`); the WebGPU backend
- * records many iterations per submit and reads back small metric blocks (`ComputeSession`). Both end in
- * an immutable `MethodResult`.
+ * records many iterations per submit and reads back small metric blocks (`ComputeSession`). A run of
+ * either is driven by src/compute/run/driver.ts, which ends in a `RunOutcome`.
  */
 import type { TabularMdp } from '../shared/mdp/types';
-import type { ComputeBackendId, IterationMetrics, MethodId, MethodOptions } from '../shared/methods';
+import type { ComputeBackendId, IterationMetrics, MethodId, OptionsById } from '../shared/methods';
 
 /** A policy: rows pi(.|s) on the simplex, index s * N + j. */
 export type Policy = Float64Array;
 
-/** What the run was asked to do. `options` are already resolved (defaults filled, ranges checked). */
-export interface RunSpec {
-  method: MethodId;
-  options: MethodOptions;
+/**
+ * What the run was asked to do. `options` is the method's typed options object from
+ * parseMethodOptions (defaults filled, ranges and cross-checks passed; optional keys may be absent).
+ */
+export interface RunSpec<M extends MethodId = MethodId> {
+  method: M;
+  options: OptionsById[M];
   /** initial policy; null = uniform (or the method's own parametric default) */
   init: Policy | null;
-  /** counter-based RNG seed (Langevin, random inits) */
+  /** the run's one seed: every random source of the run (Langevin's noise, random inits) derives from it */
   seed: number;
 }
 
@@ -67,16 +70,4 @@ export interface ComputeSession {
   policy(): Promise<Policy>;
   diagnostics(): Diagnostics;
   dispose(): void;
-}
-
-export interface MethodResult {
-  readonly method: MethodId;
-  readonly backend: ComputeBackendId;
-  readonly status: 'completed' | 'diverged' | 'cancelled';
-  readonly converged: boolean;
-  readonly iterations: number;
-  readonly final: IterationMetrics | null;
-  readonly policy: Policy;
-  readonly diagnostics: Diagnostics;
-  readonly error?: string;
 }

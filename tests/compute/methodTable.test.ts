@@ -1,14 +1,15 @@
 /**
- * Every method of the catalogue, started the way the app and the CLI start it (registry + session),
+ * Every method of the catalogue, started the way the app and the CLI start it (spec parse + run driver),
  * on the presets it applies to: each must reach the exact optimum of the same discretised problem
  * (value gap against soft value iteration / policy iteration), or, for the Gaussian family, improve
  * J monotonically to the best Gaussian. One table, so a method that stops working cannot hide.
  */
 import { describe, expect, it } from 'vitest';
 import { compileMdp } from '../../src/shared/mdp/compile';
-import { METHODS, resolveMethodOptions, type IterationMetrics, type MethodId } from '../../src/shared/methods';
+import { METHODS, type IterationMetrics, type MethodId } from '../../src/shared/methods';
 import { presetById } from '../../src/compute/presets';
-import { createReferenceSession } from '../../src/compute/session';
+import { driveRun } from '../../src/compute/run/driver';
+import { makeRunSpec } from '../../src/compute/run/spec';
 import type { TabularMdp } from '../../src/shared/mdp/types';
 
 function preset(id: string, params?: Record<string, number>): TabularMdp {
@@ -17,13 +18,19 @@ function preset(id: string, params?: Record<string, number>): TabularMdp {
   return r.mdp;
 }
 
+/** `iterations` updates through the run driver (reference backend); the trace (row 0 first). */
 async function run(mdp: TabularMdp, method: MethodId, options: Record<string, unknown>, iterations: number): Promise<IterationMetrics[]> {
-  const resolved = resolveMethodOptions(method, options);
-  if (!resolved.ok) throw new Error(resolved.errors.join('; '));
-  const session = createReferenceSession(mdp, { method, options: resolved.options, init: null, seed: 7 });
+  const spec = makeRunSpec(method, options, { seed: 7, mdp });
   const trace: IterationMetrics[] = [];
-  while (trace.length < iterations && !session.done) trace.push(...(await session.nextBatch(Math.min(64, iterations - trace.length))));
-  session.dispose();
+  const outcome = await driveRun({
+    mdp,
+    spec,
+    maxIterations: iterations,
+    session: { backend: 'reference' },
+    snapshots: false,
+    sink: { append: (points) => void trace.push(...points), snapshot() {}, backend() {}, finish() {} },
+  });
+  if (outcome.status === 'failed') throw new Error(outcome.detail);
   return trace;
 }
 

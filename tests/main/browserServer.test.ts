@@ -132,14 +132,14 @@ describe('browser-mode server', () => {
     const overlap = await call('runs:appendTrace', { id: run.id, points: [point(1)] });
     expect(overlap.status).toBe(409);
     expect(JSON.parse(overlap.body)).toMatchObject({ code: 'conflict' });
-    // NaN options travel as null over JSON and are read back as NaN
+    // null over JSON is an option left out: gamma absent = the MDP's gamma (D1)
     const nanGamma = await raw('POST', '/api/call/runs:create', {
       headers: auth(),
       body: JSON.stringify({ mdpId: mdp.id, method: 'npg', options: { tau: 0.1, gamma: NaN }, backend: 'reference', seed: 0, maxIterations: 5 }),
     });
     expect(nanGamma.status).toBe(200);
-    expect(JSON.parse(nanGamma.body).options).toMatchObject({ tau: 0.1, gamma: null });
-    expect(Number.isNaN(service.call('runs:get', { id: JSON.parse(nanGamma.body).id }).options.gamma)).toBe(true);
+    expect(JSON.parse(nanGamma.body).options).toEqual({ tau: 0.1, eta: 0.05 });
+    expect('gamma' in service.call('runs:get', { id: JSON.parse(nanGamma.body).id }).options).toBe(false);
   });
 
   it('refuses oversized bodies with 413, stream-limited, storing nothing', async () => {

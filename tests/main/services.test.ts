@@ -80,7 +80,7 @@ describe('workbench service', () => {
     const run = newRun(mdp.id, { experimentId: exp.id });
     expect(run).toMatchObject({ status: 'queued', method: 'ot-trpo', mdpName: 'two-state', experimentId: exp.id, iterations: 0 });
     expect(run.options).toMatchObject({ eps: 0.2, tau: 0, tieTol: 1e-9 });
-    expect(Number.isNaN(run.options.gamma)).toBe(true); // NaN default survives the JSON round trip
+    expect('gamma' in run.options).toBe(false); // "use the MDP's gamma" is the key left out (D1)
     expect(run.backendSegments).toEqual([{ from: 0, backend: 'reference' }]);
     expect(service.call('runs:start', { id: run.id }).status).toBe('running');
 

@@ -48,7 +48,7 @@ describe('Philox and Langevin on WebGPU', () => {
       const ctx = await gpuContext();
       const mdp = mk();
       const M = 1024;
-      const spec = specFor('langevin', { tau: 0.2, particles: M, dt: 2e-3, seed: 7 });
+      const spec = specFor('langevin', { tau: 0.2, particles: M, dt: 2e-3 }, null, 7);
       const ref = langevin.start(mdp, spec);
       const refRows = [];
       for (let i = 0; i <= steps; i++) refRows.push(ref.step());

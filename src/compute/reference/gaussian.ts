@@ -125,8 +125,9 @@ export class GaussianGrid {
   }
 
   /** sigma floor: sigmaMin, or half a cell when sigmaMin <= 0 */
-  sigmaFloor(sigmaMin: number): number {
-    return sigmaMin > 0 ? sigmaMin : 0.5 * this.h;
+  /** the sigma floor: the option sigmaMin when given, else half a grid cell */
+  sigmaFloor(sigmaMin: number | undefined): number {
+    return sigmaMin ?? 0.5 * this.h;
   }
 
   /** clamp the mean into the box and sigma above the floor, in place */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MethodId } from '../../shared/methods';
 import type { MethodIterator, RunSpec } from '../types';
+import { makeRunSpec } from '../run/spec';
 import { GaussianW2Iterator, GaussianW2NewtonIterator } from './gaussianW2';
 import { WpoActorIterator } from './wpoActor';
 import { bandit1d, boxMdp, policyMean, runMonotone } from './testing';
@@ -8,7 +9,7 @@ import { bandit1d, boxMdp, policyMean, runMonotone } from './testing';
 const reward = (x: number) => -((x - 0.3) ** 2);
 
 function specOf(method: MethodId, options: Record<string, number | string>): RunSpec {
-  return { method, options: { gamma: NaN, ...options }, init: null, seed: 1 };
+  return makeRunSpec(method, options);
 }
 
 /** After each step: the policy stays non-negative. */
@@ -34,7 +35,7 @@ describe('Gaussian W2 methods on the quadratic bandit r = -(a - 0.3)^2 on [-1, 1
 
   it('gaussian-w2, tau = 0.05: converges to the Gibbs state N(0.3, tau/2) (in the family), gap -> discretisation level', () => {
     const tau = 0.05;
-    const it = new GaussianW2Iterator(mdp, specOf('gaussian-w2', { tau, eta: 0.2, sigma0: 0.5, sigmaMin: 0, weighting: 'uniform' }));
+    const it = new GaussianW2Iterator(mdp, specOf('gaussian-w2', { tau, eta: 0.2, sigma0: 0.5, weighting: 'uniform' }));
     const r = runMonotone(it, 600, nonNegative);
     console.log(`gaussian-w2 tau=${tau}: m ${it.params.m[0].toFixed(6)}, sigma ${it.params.sigma[0].toFixed(6)} (sqrt(tau/2) = ${Math.sqrt(tau / 2).toFixed(6)}), gap ${r.m.gap.toExponential(2)}, min dJ ${r.minDJ.toExponential(2)}`);
     expect(r.minDJ).toBeGreaterThanOrEqual(-1e-14);
@@ -52,7 +53,7 @@ describe('Gaussian W2 methods on the quadratic bandit r = -(a - 0.3)^2 on [-1, 1
     expect(r.minDJ).toBeGreaterThanOrEqual(0);
     expect(Math.abs(mean - 0.3)).toBeLessThan(5e-3);
     const tau = 0.05;
-    const it2 = new GaussianW2NewtonIterator(mdp, specOf('gaussian-w2-newton', { tau, damping: 1e-3, sigma0: 0.5, sigmaMin: 0 }));
+    const it2 = new GaussianW2NewtonIterator(mdp, specOf('gaussian-w2-newton', { tau, damping: 1e-3, sigma0: 0.5 }));
     const r2 = runMonotone(it2, 40, nonNegative);
     console.log(`newton tau=${tau}: ${r2.k} its, m ${it2.params.m[0].toFixed(6)}, sigma ${it2.params.sigma[0].toFixed(6)}, gap ${r2.m.gap.toExponential(2)}, min dJ ${r2.minDJ.toExponential(2)}`);
     expect(r2.minDJ).toBeGreaterThanOrEqual(0);
@@ -65,13 +66,13 @@ describe('Gaussian methods on a 5-state MDP with a 1-D action box', () => {
   const mdp = boxMdp(5, 40, 2, 0.8);
   it('gaussian-w2 (both weightings, small eta) and gaussian-w2-newton increase J monotonically', () => {
     for (const weighting of ['uniform', 'occupancy']) {
-      const it = new GaussianW2Iterator(mdp, specOf('gaussian-w2', { tau: 0.05, eta: 0.05, sigma0: 0.5, sigmaMin: 0, weighting }));
+      const it = new GaussianW2Iterator(mdp, specOf('gaussian-w2', { tau: 0.05, eta: 0.05, sigma0: 0.5, weighting }));
       const r = runMonotone(it, 150, nonNegative);
       console.log(`MDP gaussian-w2 (${weighting}): J ${r.J0.toFixed(5)} -> ${r.m.J.toFixed(5)} (J* ${it.optimum.J.toFixed(5)}), min dJ ${r.minDJ.toExponential(2)}`);
       expect(r.minDJ).toBeGreaterThanOrEqual(-1e-13);
       expect(r.m.J).toBeGreaterThan(r.J0);
     }
-    const nt = new GaussianW2NewtonIterator(mdp, specOf('gaussian-w2-newton', { tau: 0.05, damping: 1e-3, sigma0: 0.5, sigmaMin: 0 }));
+    const nt = new GaussianW2NewtonIterator(mdp, specOf('gaussian-w2-newton', { tau: 0.05, damping: 1e-3, sigma0: 0.5 }));
     const r = runMonotone(nt, 15, nonNegative);
     console.log(`MDP newton: ${r.k} its, J ${r.J0.toFixed(5)} -> ${r.m.J.toFixed(5)} (J* ${nt.optimum.J.toFixed(5)}, gap ${r.m.gap.toExponential(2)}), min dJ ${r.minDJ.toExponential(2)}`);
     expect(r.minDJ).toBeGreaterThanOrEqual(0);

@@ -40,7 +40,7 @@ import {
   type GaussianGradient,
   type GaussianParams,
 } from './gaussian';
-import { IterativeMethod, numberOption, stringOption, type MethodContext, type ReferenceMethod } from './method';
+import { IterativeMethod, optionsOf, type MethodContext, type ReferenceMethod } from './method';
 
 /** shared frame: a Gaussian parametrisation whose policy is this.pi */
 abstract class GaussianMethodBase extends IterativeMethod {
@@ -51,12 +51,12 @@ abstract class GaussianMethodBase extends IterativeMethod {
   protected readonly ds: Float64Array;
   protected readonly g: GaussianGradient;
 
-  constructor(id: 'gaussian-w2' | 'gaussian-w2-newton' | 'wpo-actor', mdp: TabularMdp, spec: RunSpec, ctx: MethodContext, sigmaMin: number) {
+  constructor(id: 'gaussian-w2' | 'gaussian-w2-newton' | 'wpo-actor', mdp: TabularMdp, spec: RunSpec, ctx: MethodContext, sigmaMin: number | undefined) {
     super(id, mdp, spec, ctx);
     this.grid = new GaussianGrid(mdp, id);
-    const sigma0 = numberOption(spec.options, 'sigma0', 0.5);
+    const sigma0 = optionsOf(spec, 'gaussian-w2', 'gaussian-w2-newton', 'wpo-actor').sigma0;
     if (!(sigma0 > 0)) throw new MethodInputError(`sigma0 must be > 0, got ${sigma0}`);
-    if (!(sigmaMin >= 0)) throw new MethodInputError(`sigmaMin must be >= 0, got ${sigmaMin}`);
+    if (sigmaMin !== undefined && !(sigmaMin > 0)) throw new MethodInputError(`sigmaMin must be > 0, got ${sigmaMin}`);
     this.floor = this.grid.sigmaFloor(sigmaMin);
     this.params = initialGaussian(this.grid, spec.init, sigma0, this.floor);
     const SN = mdp.S * mdp.N;
@@ -104,10 +104,10 @@ export class GaussianW2Iterator extends GaussianMethodBase {
   private readonly oldS: Float64Array;
 
   constructor(mdp: TabularMdp, spec: RunSpec, ctx: MethodContext = {}) {
-    super('gaussian-w2', mdp, spec, ctx, numberOption(spec.options, 'sigmaMin', 0));
-    this.eta = numberOption(spec.options, 'eta', 0.05);
+    super('gaussian-w2', mdp, spec, ctx, optionsOf(spec, 'gaussian-w2').sigmaMin);
+    this.eta = optionsOf(spec, 'gaussian-w2').eta;
     if (!(this.eta > 0 && Number.isFinite(this.eta))) throw new MethodInputError(`eta must be > 0, got ${this.eta}`);
-    const w = stringOption(spec.options, 'weighting', 'uniform');
+    const w = optionsOf(spec, 'gaussian-w2').weighting;
     if (w !== 'uniform' && w !== 'occupancy') throw new MethodInputError(`weighting must be 'uniform' or 'occupancy', got '${w}'`);
     this.weighting = w;
     this.oldM = new Float64Array(mdp.S);
@@ -175,12 +175,12 @@ export class GaussianW2NewtonIterator extends GaussianMethodBase {
   private rejected = 0;
 
   constructor(mdp: TabularMdp, spec: RunSpec, ctx: MethodContext = {}) {
-    super('gaussian-w2-newton', mdp, spec, ctx, numberOption(spec.options, 'sigmaMin', 0));
+    super('gaussian-w2-newton', mdp, spec, ctx, optionsOf(spec, 'gaussian-w2-newton').sigmaMin);
     if (mdp.S > NEWTON_MAX_STATES)
       throw new MethodInputError(
         `gaussian-w2-newton forms the full ${2 * mdp.S} x ${2 * mdp.S} Hessian by finite differences; at most ${NEWTON_MAX_STATES} states (got ${mdp.S})`,
       );
-    this.damping = numberOption(spec.options, 'damping', 1e-3);
+    this.damping = optionsOf(spec, 'gaussian-w2-newton').damping;
     if (!(this.damping >= 0)) throw new MethodInputError(`damping must be >= 0, got ${this.damping}`);
     this.lambda = this.damping;
     this.oldM = new Float64Array(mdp.S);

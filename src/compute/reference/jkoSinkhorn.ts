@@ -55,7 +55,7 @@
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics } from '../../shared/methods';
 import { MethodInputError, type Diagnostics, type RunSpec } from '../types';
-import { IterativeMethod, numberOption, type MethodContext, type ReferenceMethod } from './method';
+import { IterativeMethod, optionsOf, type MethodContext, type ReferenceMethod } from './method';
 import type { Evaluation } from './evaluation';
 import { entropicJkoStep, jkoKernel, type JkoKernel } from './sinkhorn';
 
@@ -87,8 +87,9 @@ export class JkoSinkhorn extends IterativeMethod {
 
   constructor(mdp: TabularMdp, spec: RunSpec, ctx: MethodContext = {}) {
     super('jko-sinkhorn', mdp, spec, ctx);
-    this.etaDerived = spec.options.eta === undefined;
-    this.epsDerived = spec.options.eps === undefined;
+    const o = optionsOf(spec, 'jko-sinkhorn');
+    this.etaDerived = o.eta === undefined;
+    this.epsDerived = o.eps === undefined;
     let cmax = 0;
     let cmin = Infinity;
     for (let i = 0; i < mdp.N * mdp.N; i++) {
@@ -100,10 +101,10 @@ export class JkoSinkhorn extends IterativeMethod {
     this.costMin = cmin === Infinity ? 0 : cmin;
     this.qSpread = this.etaDerived || this.epsDerived ? weightedQSpread(mdp.S, mdp.N, this.evaluate(this.pi, null)) : null;
     const spread = this.qSpread ?? 0;
-    this.eta = this.etaDerived ? jkoDefaults(cmax, this.costMin, spread, this.tau).eta : numberOption(spec.options, 'eta');
-    this.eps = this.epsDerived ? jkoDefaults(cmax, this.costMin, spread, this.tau, this.eta).eps : numberOption(spec.options, 'eps');
-    this.innerTol = numberOption(spec.options, 'tol', 1e-9);
-    this.maxInner = Math.round(numberOption(spec.options, 'maxInner', 5000));
+    this.eta = o.eta ?? jkoDefaults(cmax, this.costMin, spread, this.tau).eta;
+    this.eps = o.eps ?? jkoDefaults(cmax, this.costMin, spread, this.tau, this.eta).eps;
+    this.innerTol = o.tol;
+    this.maxInner = o.maxInner;
     if (!(this.eta > 0)) throw new MethodInputError(`eta must be > 0, got ${this.eta}`);
     if (!(this.eps > 0)) throw new MethodInputError(`eps must be > 0, got ${this.eps}`);
     if (!(this.innerTol > 0)) throw new MethodInputError(`tol must be > 0, got ${this.innerTol}`);

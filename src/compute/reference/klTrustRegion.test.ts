@@ -91,7 +91,7 @@ describe('KL trust-region step in log space', () => {
 describe('kl-trpo method', () => {
   const spec = (init: Float64Array | null, delta = 0.05): RunSpec => ({
     method: 'kl-trpo',
-    options: { tau: 0, gamma: NaN, delta },
+    options: { tau: 0, delta },
     init,
     seed: 1,
   });
@@ -123,7 +123,7 @@ describe('kl-trpo method', () => {
     const mdp = cliffWalkingPreset(0.9);
     // pi*: the optimum's greedy policy; pi = pi* except at (2, 0) (above the start) where it goes down
     // instead of right (paper 004: C(pi, pi*) = rho(s) c(down, right), KL infinite)
-    const ot0 = new OtTrustRegionIterator(mdp, { method: 'ot-trpo', options: { tau: 0, gamma: NaN, eps: 0.1, tieTol: 1e-9 }, init: null, seed: 1 }, true);
+    const ot0 = new OtTrustRegionIterator(mdp, { method: 'ot-trpo', options: { tau: 0, eps: 0.1, tieTol: 1e-9 }, init: null, seed: 1 }, true);
     const pstar = ot0.optimum.policy;
     const s = 2 * W + 0;
     expect(pstar[s * 4 + 1]).toBe(1); // right is optimal there
@@ -134,7 +134,7 @@ describe('kl-trpo method', () => {
     const mk = run(kl, 100);
     const ot = new OtTrustRegionIterator(
       mdp,
-      { method: 'ot-trpo', options: { tau: 0, gamma: NaN, eps: 0.1, tieTol: 1e-9 }, init, seed: 1 },
+      { method: 'ot-trpo', options: { tau: 0, eps: 0.1, tieTol: 1e-9 }, init, seed: 1 },
       true,
       { optimum: ot0.optimum },
     );

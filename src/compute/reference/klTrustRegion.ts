@@ -23,7 +23,7 @@
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics } from '../../shared/methods';
 import { MethodInputError, type RunSpec } from '../types';
-import { IterativeMethod, numberOption, type MethodContext, type ReferenceMethod } from './method';
+import { IterativeMethod, optionsOf, type MethodContext, type ReferenceMethod } from './method';
 
 export interface KlStepResult {
   beta: number;
@@ -212,7 +212,7 @@ export class KlTrustRegionIterator extends IterativeMethod {
 
   constructor(mdp: TabularMdp, spec: RunSpec, ctx: MethodContext = {}) {
     super('kl-trpo', mdp, spec, ctx);
-    this.delta = numberOption(spec.options, 'delta', 0.05);
+    this.delta = optionsOf(spec, 'kl-trpo').delta;
     if (!(this.delta > 0 && Number.isFinite(this.delta))) throw new MethodInputError(`delta must be > 0, got ${this.delta}`);
     this.adv = new Float64Array(mdp.S * mdp.N);
     this.out = new Float64Array(mdp.S * mdp.N);

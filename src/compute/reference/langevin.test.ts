@@ -37,7 +37,7 @@ function continuousReference(mdp: ReturnType<typeof bandit1d>): Float64Array {
 function tvAfter(M: number, seed: number, steps: number, dt: number, init: Float64Array | null = null): number {
   const mdp = bandit1d(rew, n, -1, 1);
   const ref = continuousReference(mdp);
-  const run = new LangevinParticles(mdp, specFor('langevin', { tau, particles: M, dt, seed }, init));
+  const run = new LangevinParticles(mdp, specFor('langevin', { tau, particles: M, dt }, init, seed));
   for (let k = 0; k <= steps; k++) run.step();
   const p = run.policy();
   let tv = 0;
@@ -48,9 +48,9 @@ function tvAfter(M: number, seed: number, steps: number, dt: number, init: Float
 describe('Langevin particles', () => {
   it('same seed => identical particles and trace; another seed differs', () => {
     const box = bandit1d(rew, 8, -1, 1);
-    const a = new LangevinParticles(box, specFor('langevin', { tau: 0.2, particles: 64, seed: 7 }));
-    const b = new LangevinParticles(box, specFor('langevin', { tau: 0.2, particles: 64, seed: 7 }));
-    const c = new LangevinParticles(box, specFor('langevin', { tau: 0.2, particles: 64, seed: 8 }));
+    const a = new LangevinParticles(box, specFor('langevin', { tau: 0.2, particles: 64 }, null, 7));
+    const b = new LangevinParticles(box, specFor('langevin', { tau: 0.2, particles: 64 }, null, 7));
+    const c = new LangevinParticles(box, specFor('langevin', { tau: 0.2, particles: 64 }, null, 8));
     for (let k = 0; k < 20; k++) {
       const ma = a.step();
       const mb = b.step();
@@ -108,7 +108,7 @@ describe('Langevin particles', () => {
       positions: x.map((a) => [a]),
       grid: { dim: 1, n: nb, lo: [-1], hi: [1], h: [2 / nb] },
     });
-    const run = new LangevinParticles(mdp, specFor('langevin', { tau: 0.3, particles: 4000, dt: 5e-3, seed: 3 }));
+    const run = new LangevinParticles(mdp, specFor('langevin', { tau: 0.3, particles: 4000, dt: 5e-3 }, null, 3));
     const m0 = run.step();
     let m = m0;
     for (let k = 0; k < 400; k++) m = run.step();

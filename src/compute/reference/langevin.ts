@@ -24,7 +24,7 @@
 import type { ActionGrid, TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics } from '../../shared/methods';
 import { MethodInputError, type Diagnostics, type RunSpec } from '../types';
-import { IterativeMethod, numberOption, type MethodContext, type ReferenceMethod } from './method';
+import { IterativeMethod, optionsOf, type MethodContext, type ReferenceMethod } from './method';
 import { boxMuller, philox4x32_10, RNG_PURPOSE, seedKey, uniform01 } from './rng';
 import { sortedOrder, w2Squared1d } from './sinkhorn';
 
@@ -152,10 +152,11 @@ export class LangevinParticles extends IterativeMethod {
     if (!mdp.grid) throw new MethodInputError('Langevin particles need a continuous action box (a grid); this MDP has discrete actions');
     if (!(this.tau > 0)) throw new MethodInputError('Langevin particles need tau > 0 (the noise is sqrt(2 tau dt))');
     this.grid = mdp.grid;
-    this.M = Math.round(numberOption(spec.options, 'particles', 2048));
-    this.dt = numberOption(spec.options, 'dt', 1e-3);
-    this.seed = numberOption(spec.options, 'seed', spec.seed);
-    this.qEvery = Math.max(1, Math.round(numberOption(spec.options, 'qEvery', 1)));
+    const o = optionsOf(spec, 'langevin');
+    this.M = o.particles;
+    this.dt = o.dt;
+    this.seed = spec.seed; // the run's one seed (RunSpec.seed)
+    this.qEvery = o.qEvery;
     if (!(this.M >= 1)) throw new MethodInputError(`particles must be >= 1, got ${this.M}`);
     if (!(this.dt > 0)) throw new MethodInputError(`dt must be > 0, got ${this.dt}`);
     this.key = seedKey(this.seed);

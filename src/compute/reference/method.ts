@@ -6,7 +6,7 @@
  *
  * `IterativeMethod` implements MethodIterator for the common case "a policy that is updated from its own
  * exact evaluation". It owns
- *   - the problem constants `gamma`, `tau` (resolveProblem: options.gamma NaN = the MDP's gamma),
+ *   - the problem constants `gamma`, `tau` (resolveProblem: options.gamma absent = the MDP's gamma),
  *   - the reference optimum (`solveOptimum`, same gamma and tau) and a MetricsRecorder (metrics.ts),
  *   - the current policy `pi`, the previous one `previous`, and `evaluation` = exact evaluation of `pi`
  *     with its occupancy (`evaluation.d`), warm-started from the previous evaluation,
@@ -30,7 +30,7 @@
  * given in `ctx.optimum` (tests and comparisons share one).
  */
 import type { TabularMdp } from '../../shared/mdp/types';
-import type { IterationMetrics, MethodId, MethodOptions } from '../../shared/methods';
+import type { AnyMethodOptions, IterationMetrics, MethodId, OptionsById } from '../../shared/methods';
 import { MethodInputError, type Diagnostics, type MethodIterator, type Policy, type RunSpec } from '../types';
 import { evaluatePolicy, uniformPolicy, type Evaluation, type EvaluationOptions } from './evaluation';
 import { MetricsRecorder, rateFitDiagnostics } from './metrics';
@@ -46,28 +46,26 @@ export interface Problem {
   tau: number;
 }
 
-/** gamma (options.gamma NaN or absent = the MDP's gamma) and tau (default 0), checked. */
-export function resolveProblem(mdp: TabularMdp, options: MethodOptions): Problem {
-  const g = options.gamma;
-  const gamma = typeof g === 'number' && !Number.isNaN(g) ? g : mdp.gamma;
-  const t = options.tau;
-  const tau = typeof t === 'number' ? t : 0;
+/**
+ * gamma (the `gamma` option, absent = the MDP's gamma) and tau (the `tau` option; methods without one,
+ * value iteration, solve the plain problem, tau = 0), checked.
+ */
+export function resolveProblem(mdp: TabularMdp, options: AnyMethodOptions): Problem {
+  const o = options as { gamma?: number; tau?: number };
+  const gamma = o.gamma ?? mdp.gamma;
+  const tau = 'tau' in o && o.tau !== undefined ? o.tau : 0;
   if (!(gamma >= 0 && gamma < 1)) throw new MethodInputError(`gamma must lie in [0, 1), got ${gamma}`);
   if (!(tau >= 0 && Number.isFinite(tau))) throw new MethodInputError(`tau must be a finite number >= 0, got ${tau}`);
   return { gamma, tau };
 }
 
-/** A number option (throws MethodInputError when missing or not a number). */
-export function numberOption(options: MethodOptions, key: string, fallback?: number): number {
-  const v = options[key];
-  if (typeof v === 'number' && !Number.isNaN(v)) return v;
-  if (v === undefined && fallback !== undefined) return fallback;
-  throw new MethodInputError(`option '${key}' must be a number, got ${JSON.stringify(v)}`);
-}
-
-export function stringOption(options: MethodOptions, key: string, fallback: string): string {
-  const v = options[key];
-  return typeof v === 'string' ? v : fallback;
+/**
+ * The typed options of a run of method `id` (or one of the ids a shared iterator serves). The options
+ * were produced by parseMethodOptions: defaults are filled there and nowhere else.
+ */
+export function optionsOf<M extends MethodId>(spec: RunSpec, ...ids: M[]): OptionsById[M] {
+  if (!(ids as MethodId[]).includes(spec.method)) throw new MethodInputError(`options of '${spec.method}' read as ${ids.join(' / ')}`);
+  return spec.options as OptionsById[M];
 }
 
 /** Check an initial policy: length S*N, finite, non-negative, rows summing to 1 (within 1e-9). */
@@ -102,7 +100,7 @@ const defaultNow = (): number =>
 export abstract class IterativeMethod implements MethodIterator {
   readonly gamma: number;
   readonly tau: number;
-  readonly options: MethodOptions;
+  readonly options: AnyMethodOptions;
   readonly optimum: Optimum;
   protected readonly recorder: MetricsRecorder;
   /** current policy pi (index s*N + j) */

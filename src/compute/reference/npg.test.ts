@@ -6,7 +6,7 @@ import type { TabularMdp } from '../../shared/mdp/types';
 import { compileMdp } from '../../shared/mdp/compile';
 import { presetById } from '../presets';
 
-const spec = (eta: number, tau: number, gamma = NaN): RunSpec => ({ method: 'npg', options: { tau, gamma, eta }, init: null, seed: 1 });
+const spec = (eta: number, tau: number, gamma?: number): RunSpec => ({ method: 'npg', options: gamma === undefined ? { tau, eta } : { tau, gamma, eta }, init: null, seed: 1 });
 
 /** max |row sum - 1|; throws on a negative entry */
 function rowMassError(pi: Float64Array, S: number, N: number): number {

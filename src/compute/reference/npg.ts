@@ -25,7 +25,7 @@
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics } from '../../shared/methods';
 import { MethodInputError, type Diagnostics, type RunSpec } from '../types';
-import { IterativeMethod, numberOption, type MethodContext, type ReferenceMethod } from './method';
+import { IterativeMethod, optionsOf, type MethodContext, type ReferenceMethod } from './method';
 
 /**
  * One NPG update of every row in log space, in place on `logPi` (l = log pi, rows normalised), and the
@@ -87,7 +87,7 @@ export class NpgIterator extends IterativeMethod {
 
   constructor(mdp: TabularMdp, spec: RunSpec, ctx: MethodContext = {}) {
     super('npg', mdp, spec, ctx);
-    this.eta = numberOption(spec.options, 'eta', 1);
+    this.eta = optionsOf(spec, 'npg').eta;
     if (!(this.tau > 0)) throw new MethodInputError(`npg needs tau > 0 (the entropy-regularised NPG), got tau = ${this.tau}`);
     if (!(this.eta > 0 && Number.isFinite(this.eta))) throw new MethodInputError(`eta must be > 0, got ${this.eta}`);
     this.alpha = (this.eta * this.tau) / (1 - this.gamma);

@@ -245,7 +245,7 @@ function gridworld(W: number, H: number, slip: number, gamma: number): TabularMd
 }
 
 function spec(method: 'ot-trpo' | 'wpo-song', options: Record<string, number>, init: Float64Array | null = null): RunSpec {
-  return { method, options: { tau: 0, gamma: NaN, eps: 0.1, tieTol: 1e-9, ...options }, init, seed: 1 };
+  return { method, options: { tau: 0, eps: 0.1, tieTol: 1e-9, ...options }, init, seed: 1 };
 }
 
 /** run OT-TRPO and check monotone J, cost <= eps and the paper's improvement bound at every step */

@@ -41,7 +41,7 @@
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics } from '../../shared/methods';
 import { MethodInputError, type RunSpec } from '../types';
-import { IterativeMethod, numberOption, type MethodContext, type ReferenceMethod } from './method';
+import { IterativeMethod, optionsOf, type MethodContext, type ReferenceMethod } from './method';
 
 /** 1-D positions (strictly increasing in the action index) with cost |x_j - x_k|^p. */
 export interface LineCost {
@@ -623,8 +623,9 @@ export class OtTrustRegionIterator extends IterativeMethod {
   constructor(mdp: TabularMdp, spec: RunSpec, splitting: boolean, ctx: MethodContext = {}) {
     super(splitting ? 'ot-trpo' : 'wpo-song', mdp, spec, ctx);
     this.splitting = splitting;
-    this.eps = numberOption(spec.options, 'eps', 0.1);
-    this.tieTol = numberOption(spec.options, 'tieTol', 1e-9);
+    const o = optionsOf(spec, 'ot-trpo', 'wpo-song');
+    this.eps = o.eps;
+    this.tieTol = o.tieTol;
     if (!(this.eps > 0 && Number.isFinite(this.eps))) throw new MethodInputError(`eps must be > 0, got ${this.eps}`);
     if (!(this.tieTol >= 0)) throw new MethodInputError(`tieTol must be >= 0, got ${this.tieTol}`);
     this.solver = OtTrustRegionSolver.forMdp(mdp);

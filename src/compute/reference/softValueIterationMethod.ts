@@ -12,7 +12,7 @@
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics, MethodId } from '../../shared/methods';
 import { MethodInputError, type Diagnostics, type RunSpec } from '../types';
-import { IterativeMethod, numberOption, type MethodContext, type ReferenceMethod } from './method';
+import { IterativeMethod, optionsOf, type MethodContext, type ReferenceMethod } from './method';
 import { greedyPolicy, softBellmanSweep, softGreedyPolicy } from './solvers';
 
 export class ValueIterationRun extends IterativeMethod {
@@ -26,7 +26,7 @@ export class ValueIterationRun extends IterativeMethod {
     super(method, mdp, spec, ctx);
     if (method === 'soft-value-iteration' && !(this.tau > 0))
       throw new MethodInputError('soft value iteration needs tau > 0 (use value iteration for tau = 0)');
-    this.tol = numberOption(spec.options, 'tol', 1e-10);
+    this.tol = optionsOf(spec, 'soft-value-iteration', 'value-iteration').tol;
     if (!(this.tol > 0)) throw new MethodInputError(`tol must be > 0, got ${this.tol}`);
     this.V = new Float64Array(mdp.S);
     this.W = new Float64Array(mdp.S);

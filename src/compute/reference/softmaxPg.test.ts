@@ -4,7 +4,7 @@ import { evaluatePolicy, occupancyWithMass, policyObjective } from './evaluation
 import { SoftmaxPgIterator, softmaxGradient } from './softmaxPg';
 import { randomMdp } from './testing';
 
-const spec = (eta: number, tau: number): RunSpec => ({ method: 'softmax-pg', options: { tau, gamma: NaN, eta }, init: null, seed: 1 });
+const spec = (eta: number, tau: number): RunSpec => ({ method: 'softmax-pg', options: { tau, eta }, init: null, seed: 1 });
 
 describe('softmax-pg', () => {
   it('the exact gradient equals central finite differences of J in the logits (tau = 0 and 0.2, with termination)', () => {

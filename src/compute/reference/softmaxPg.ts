@@ -21,7 +21,7 @@
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics } from '../../shared/methods';
 import { MethodInputError, type RunSpec } from '../types';
-import { IterativeMethod, numberOption, type MethodContext, type ReferenceMethod } from './method';
+import { IterativeMethod, optionsOf, type MethodContext, type ReferenceMethod } from './method';
 
 /**
  * dJ/dtheta into `grad` (see the file comment). dRaw = unnormalised occupancy. `logPolicy` (log pi, same
@@ -69,7 +69,7 @@ export class SoftmaxPgIterator extends IterativeMethod {
 
   constructor(mdp: TabularMdp, spec: RunSpec, ctx: MethodContext = {}) {
     super('softmax-pg', mdp, spec, ctx);
-    this.eta = numberOption(spec.options, 'eta', 1);
+    this.eta = optionsOf(spec, 'softmax-pg').eta;
     if (!(this.eta > 0 && Number.isFinite(this.eta))) throw new MethodInputError(`eta must be > 0, got ${this.eta}`);
     this.theta = Float64Array.from(this.pi, Math.log);
     this.grad = new Float64Array(this.pi.length);

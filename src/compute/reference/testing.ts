@@ -3,7 +3,8 @@
  * bandits with their grids, random MDPs and a chain.
  */
 import type { ActionGrid, TabularMdp } from '../../shared/mdp/types';
-import { resolveMethodOptions, type MethodId } from '../../shared/methods';
+import type { MethodId } from '../../shared/methods';
+import { makeRunSpec } from '../run/spec';
 import type { MethodIterator, RunSpec } from '../types';
 
 export interface TabularArrays {
@@ -225,11 +226,9 @@ export function boxMdp(S: number, n: number, seed: number, gamma: number, opts: 
   });
 }
 
-/** A RunSpec with resolved options (defaults filled); throws on invalid options. */
-export function specFor(method: MethodId, options: Record<string, unknown> = {}, init: Float64Array | null = null): RunSpec {
-  const r = resolveMethodOptions(method, options);
-  if (!r.ok) throw new Error(r.errors.join('; '));
-  return { method, options: r.options, init, seed: 1 };
+/** A RunSpec with parsed options (defaults filled) and the run's seed; throws on invalid options. */
+export function specFor(method: MethodId, options: Record<string, unknown> = {}, init: Float64Array | null = null, seed = 1): RunSpec {
+  return makeRunSpec(method, options, { init, seed });
 }
 
 /** Mean action of state 0's policy on the n cells of [-1, 1] (the 1-D box bandits of the Gaussian tests). */

@@ -7,5 +7,6 @@ import { ValueIterationRun } from './softValueIterationMethod';
 
 export const valueIterationMethod: ReferenceMethod = {
   id: 'value-iteration',
-  start: (mdp, spec) => new ValueIterationRun('value-iteration', mdp, { ...spec, options: { ...spec.options, tau: 0 } }),
+  // value-iteration has no tau option: resolveProblem reads tau = 0
+  start: (mdp, spec) => new ValueIterationRun('value-iteration', mdp, spec),
 };

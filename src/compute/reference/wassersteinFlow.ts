@@ -33,7 +33,7 @@
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics } from '../../shared/methods';
 import { MethodInputError, type Diagnostics, type RunSpec } from '../types';
-import { IterativeMethod, numberOption, stringOption, type MethodContext, type ReferenceMethod } from './method';
+import { IterativeMethod, optionsOf, type MethodContext, type ReferenceMethod } from './method';
 import { sortedOrder, w2Squared1d } from './sinkhorn';
 
 // ---------------------------------------------------------------------------------------------------
@@ -316,13 +316,14 @@ export class WassersteinFlow extends IterativeMethod {
     super('wasserstein-flow', mdp, spec, ctx);
     if (!(this.tau > 0)) throw new MethodInputError('the Wasserstein flow needs tau > 0 (the diffusion is tau times the entropy)');
     this.graph = buildActionGraph(mdp, 'The Wasserstein flow');
-    const weighting = stringOption(spec.options, 'weighting', 'uniform');
+    const o = optionsOf(spec, 'wasserstein-flow');
+    const weighting = o.weighting;
     if (weighting !== 'uniform' && weighting !== 'occupancy')
       throw new MethodInputError(`weighting must be 'uniform' or 'occupancy', got '${weighting}'`);
     this.weighting = weighting;
-    this.cfl = numberOption(spec.options, 'cfl', 0.9);
-    this.fixedDt = numberOption(spec.options, 'dt', 0);
-    this.qEvery = Math.max(1, Math.round(numberOption(spec.options, 'qEvery', 1)));
+    this.cfl = o.cfl;
+    this.fixedDt = o.dt ?? 0; // internal: 0 = dt from the CFL number each step (the option left out)
+    this.qEvery = o.qEvery;
     if (!(this.cfl > 0 && this.cfl <= 1)) throw new MethodInputError(`cfl must lie in (0, 1], got ${this.cfl}`);
     if (!(this.fixedDt >= 0)) throw new MethodInputError(`dt must be >= 0, got ${this.fixedDt}`);
     this.frozen = ctx.frozenQ ?? false;

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { MethodIterator, RunSpec } from '../types';
+import { makeRunSpec } from '../run/spec';
 import { WpoActorIterator, wpoActorDirection } from './wpoActor';
 import { bandit1d, policyMean, runMonotone } from './testing';
 
 const reward = (x: number) => -((x - 0.3) ** 2);
 
 function specOf(options: Record<string, number>): RunSpec {
-  return { method: 'wpo-actor', options: { gamma: NaN, ...options }, init: null, seed: 1 };
+  return makeRunSpec('wpo-actor', options);
 }
 
 /** After each step: the policy stays a probability vector (non-negative, sums to 1). */

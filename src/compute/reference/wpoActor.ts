@@ -23,7 +23,7 @@ import type { IterationMetrics } from '../../shared/methods';
 import { MethodInputError, type RunSpec } from '../types';
 import { GaussianMethodBase } from './gaussianW2';
 import type { MethodContext, ReferenceMethod } from './method';
-import { numberOption } from './method';
+import { optionsOf } from './method';
 
 /**
  * The expectation E[(1, xi) grad_a Phi] of state s into out[0..1] (quadrature on the grid).
@@ -85,9 +85,9 @@ export class WpoActorIterator extends GaussianMethodBase {
   private readonly oldS: Float64Array;
 
   constructor(mdp: TabularMdp, spec: RunSpec, ctx: MethodContext = {}) {
-    super('wpo-actor', mdp, spec, ctx, 0);
-    this.eta = numberOption(spec.options, 'eta', 0.05);
-    this.fisherDamping = numberOption(spec.options, 'fisherDamping', 1e-6);
+    super('wpo-actor', mdp, spec, ctx, undefined);
+    this.eta = optionsOf(spec, 'wpo-actor').eta;
+    this.fisherDamping = optionsOf(spec, 'wpo-actor').fisherDamping;
     if (!(this.eta > 0 && Number.isFinite(this.eta))) throw new MethodInputError(`eta must be > 0, got ${this.eta}`);
     if (!(this.fisherDamping >= 0)) throw new MethodInputError(`fisherDamping must be >= 0, got ${this.fisherDamping}`);
     this.logMu = Float64Array.from(mdp.mu, Math.log);

@@ -12,7 +12,7 @@
  * 1-D action positions j / (N - 1), cost |x_j - x_k|^2).
  */
 import type { MethodId } from '../../shared/methods';
-import { resolveMethodOptions } from '../../shared/methods';
+import { makeRunSpec } from '../run/spec';
 import type { RunSpec } from '../types';
 import type { ReferenceMethod } from '../reference/method';
 import { randomMdp } from '../reference/testing';
@@ -64,9 +64,7 @@ const now = (): number => (typeof performance !== 'undefined' ? performance.now(
 const sizeName = (z: BenchSize): string => `S=${z.S} N=${z.N}`;
 
 function specFor(method: MethodId, options: Record<string, unknown>): RunSpec {
-  const r = resolveMethodOptions(method, options);
-  if (!r.ok) throw new Error(r.errors.join('; '));
-  return { method, options: r.options, init: null, seed: 1 };
+  return makeRunSpec(method, options, { seed: 1 });
 }
 
 /** Runs `fn` repeatedly (doubling the count) until the budget is used; returns calls per second. */

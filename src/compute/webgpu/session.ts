@@ -27,7 +27,7 @@ import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics, MethodId } from '../../shared/methods';
 import { DivergenceError, MethodInputError, type ComputeSession, type Diagnostics, type Policy, type RunSpec } from '../types';
 import { occupancyWithMass } from '../reference/evaluation';
-import { checkInitialPolicy, numberOption, resolveProblem, stringOption } from '../reference/method';
+import { checkInitialPolicy, optionsOf, resolveProblem } from '../reference/method';
 import { fitLinearRate } from '../reference/metrics';
 import { solveOptimum } from '../reference/solvers';
 import { buildActionGraph } from '../reference/wassersteinFlow';
@@ -198,7 +198,6 @@ export class WebGpuSession implements ComputeSession {
     this.batch = Math.max(1, Math.min(MAX_ROWS, opts.batch ?? 64));
     this.now = opts.now ?? defaultNow;
     this.t0 = this.now();
-    const o = spec.options;
     const m = this.method;
     let alpha = 0;
     let eta = 0;
@@ -214,40 +213,40 @@ export class WebGpuSession implements ComputeSession {
     let centres: Float64Array | null = null;
     this.lgDt = 0;
     if (m === 'npg') {
-      eta = numberOption(o, 'eta', 1);
+      eta = optionsOf(spec, 'npg').eta;
       if (!(tau > 0)) throw new MethodInputError(`npg needs tau > 0 (the entropy-regularised NPG), got tau = ${tau}`);
       alpha = (eta * tau) / (1 - gamma);
       if (!(alpha > 0 && alpha <= 1 + 1e-12)) throw new MethodInputError(`npg: alpha = eta tau / (1 - gamma) = ${alpha} must lie in (0, 1]`);
       alpha = Math.min(alpha, 1);
     } else if (m === 'ot-trpo' || m === 'wpo-song') {
-      this.eps = numberOption(o, 'eps', 0.1);
+      this.eps = optionsOf(spec, 'ot-trpo', 'wpo-song').eps;
       if (!(this.eps > 0)) throw new MethodInputError(`eps must be > 0, got ${this.eps}`);
       methodCode = m === 'wpo-song' ? 1 : 0;
     } else if (m === 'kl-trpo') {
-      const delta = numberOption(o, 'delta', 0.05);
+      const delta = optionsOf(spec, 'kl-trpo').delta;
       if (!(delta > 0)) throw new MethodInputError(`delta must be > 0, got ${delta}`);
     } else if (m === 'wasserstein-flow') {
       if (!(tau > 0)) throw new MethodInputError('the Wasserstein flow needs tau > 0 (the diffusion is tau times the entropy)');
       graph = buildActionGraph(mdp, 'The Wasserstein flow');
-      const w = stringOption(o, 'weighting', 'uniform');
+      const w = optionsOf(spec, 'wasserstein-flow').weighting;
       if (w !== 'uniform' && w !== 'occupancy') throw new MethodInputError(`weighting must be 'uniform' or 'occupancy', got '${w}'`);
-      this.qEvery = Math.max(1, Math.round(numberOption(o, 'qEvery', 1)));
+      this.qEvery = optionsOf(spec, 'wasserstein-flow').qEvery;
     } else if (m === 'langevin') {
       if (!mdp.grid) throw new MethodInputError('Langevin particles need a continuous action box (a grid); this MDP has discrete actions');
       if (!(tau > 0)) throw new MethodInputError('Langevin particles need tau > 0 (the noise is sqrt(2 tau dt))');
-      M = Math.round(numberOption(o, 'particles', 2048));
-      this.lgDt = numberOption(o, 'dt', 1e-3);
+      M = optionsOf(spec, 'langevin').particles;
+      this.lgDt = optionsOf(spec, 'langevin').dt;
       if (!(M >= 1)) throw new MethodInputError(`particles must be >= 1, got ${M}`);
       if (!(this.lgDt > 0)) throw new MethodInputError(`dt must be > 0, got ${this.lgDt}`);
-      lgKey = seedKey(numberOption(o, 'seed', spec.seed));
-      this.qEvery = Math.max(1, Math.round(numberOption(o, 'qEvery', 1)));
+      lgKey = seedKey(spec.seed); // the run's one seed
+      this.qEvery = optionsOf(spec, 'langevin').qEvery;
       cellOf = gridCellIndex(mdp);
       if (mdp.grid.dim === 1) {
         centres = new Float64Array(N);
         for (let i = 0; i < N; i++) centres[cellOf[i]] = mdp.grid.lo[0] + (i + 0.5) * mdp.grid.h[0];
       }
     } else if (m === 'jko-sinkhorn') {
-      eta = numberOption(o, 'eta', 0.05);
+      eta = optionsOf(spec, 'jko-sinkhorn').eta ?? 0.05; // absent: derived from the problem's scales (numerics)
       maxN = N;
       const lim = ctx.limits.maxComputeWorkgroupStorageSize;
       if (sinkhornWorkgroupBytes(N) > lim) throw new MethodInputError(`jko-sinkhorn on webgpu holds 3 N floats per workgroup: N = ${N} exceeds ${lim} bytes`);
@@ -395,17 +394,17 @@ export class WebGpuSession implements ComputeSession {
       wV: workL.V, wQ: workL.Q, wDA: workL.dA, wDB: workL.dB, wD: workL.d, wDOld: workL.dOld, wPiOld: workL.piOld, wPhi: workL.phi,
       wStat: workL.stat, wStCost: workL.stCost, wScratch: workL.scratch, wCand: workL.cand, wScal: workL.scal,
       aTlo: auxL.tlo, aThi: auxL.thi, aFirst: auxL.first, method: methodCode,
-      weighting: stringOption(o, 'weighting', 'uniform') === 'occupancy' ? 1 : 0,
-      eps: m === 'jko-sinkhorn' ? numberOption(o, 'eps', 0.01) : this.eps,
+      weighting: m === 'wasserstein-flow' && optionsOf(spec, 'wasserstein-flow').weighting === 'occupancy' ? 1 : 0,
+      eps: m === 'jko-sinkhorn' ? (optionsOf(spec, 'jko-sinkhorn').eps ?? 0.01) : this.eps,
       eta, alpha,
-      cfl: numberOption(o, 'cfl', 0.9),
-      dtFixed: m === 'wasserstein-flow' ? numberOption(o, 'dt', 0) : 0,
-      tieTol: numberOption(o, 'tieTol', 1e-9),
+      cfl: m === 'wasserstein-flow' ? optionsOf(spec, 'wasserstein-flow').cfl : 0,
+      dtFixed: m === 'wasserstein-flow' ? (optionsOf(spec, 'wasserstein-flow').dt ?? 0) : 0,
+      tieTol: m === 'ot-trpo' || m === 'wpo-song' ? optionsOf(spec, 'ot-trpo', 'wpo-song').tieTol : 0,
       // f32: the marginal error cannot go far below N ulps
-      sinkTol: Math.max(numberOption(o, 'tol', 1e-9), 2e-6),
-      maxInner: Math.round(numberOption(o, 'maxInner', 5000)),
+      sinkTol: m === 'jko-sinkhorn' ? Math.max(optionsOf(spec, 'jko-sinkhorn').tol, 2e-6) : 0,
+      maxInner: m === 'jko-sinkhorn' ? optionsOf(spec, 'jko-sinkhorn').maxInner : 0,
       gOrder: graphL.order, oPos: modelL.pos, cminPos, cmax,
-      delta: m === 'kl-trpo' ? numberOption(o, 'delta', 0.05) : 0,
+      delta: m === 'kl-trpo' ? optionsOf(spec, 'kl-trpo').delta : 0,
       vScale, metricRow: 0, rowStride: ROW_STRIDE,
       M, key0: lgKey[0], key1: lgKey[1], gridN: mdp.grid ? mdp.grid.n : 0, gridDim: dim, aX: auxL.X,
       lgDt: this.lgDt, lgNoise: Math.sqrt(2 * tau * this.lgDt),
@@ -413,7 +412,7 @@ export class WebGpuSession implements ComputeSession {
       h0: mdp.grid?.h[0] ?? 1, h1: mdp.grid?.h[1] ?? 1,
       maxSweeps: 0,
     };
-    if (m === 'soft-value-iteration' || m === 'value-iteration') this.viTol = Math.max(numberOption(o, 'tol', 1e-10), 4e-7 * vScale);
+    if (m === 'soft-value-iteration' || m === 'value-iteration') this.viTol = Math.max(optionsOf(spec, 'soft-value-iteration', 'value-iteration').tol, 4e-7 * vScale);
     q.writeBuffer(this.bufParams, 0, packParams(this.params));
 
     const layout = sessionLayout(ctx);

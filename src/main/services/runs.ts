@@ -37,6 +37,7 @@ import {
 import {
   METRIC_KEYS,
   methodInfo,
+  mdpFacts,
   resolveMethodOptions,
   type ComputeBackendId,
   type IterationMetrics,
@@ -44,6 +45,7 @@ import {
   type MethodOptions,
   type MetricKey,
 } from '../../shared/methods';
+import { compileMdp } from '../../shared/mdp/compile';
 import { notFound, parseJson, type CallsOf, type HandlerMap, type ServiceContext } from './context';
 import type { SqliteDatabase } from '../db';
 
@@ -167,6 +169,7 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
     'SELECT states, actions, action_kind, name FROM mdps WHERE id = ?',
   );
   const experimentExists = sql.prepare<[number], number>('SELECT 1 FROM experiments WHERE id = ?').pluck();
+  const mdpDocument = sql.prepare<[number], string>('SELECT document FROM mdps WHERE id = ?').pluck();
   const insertRun = sql.prepare(
     `INSERT INTO runs (experiment_id, mdp_id, method, label, options, backend, backend_segments, seed, max_iterations,
        status, created_at)
@@ -274,10 +277,10 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
       const mdp = mdpSizes.get(p.mdpId);
       if (!mdp) throw notFound('MDP', p.mdpId);
       if (p.experimentId != null && !experimentExists.get(p.experimentId)) throw notFound('experiment', p.experimentId);
-      // JSON carries NaN as null (browser mode): null options mean NaN
-      const given: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(p.options)) given[k] = v === null ? NaN : v;
-      const resolved = resolveMethodOptions(p.method, given);
+      // null = the option left out (the method spec's default, or "derived" / the MDP's gamma);
+      // the cross-checks that need the MDP (radius <= max cost, NPG's alpha, Langevin's dt) run on its facts
+      const compiled = compileMdp(JSON.parse(mdpDocument.get(p.mdpId)!));
+      const resolved = resolveMethodOptions(p.method, p.options, compiled.ok ? mdpFacts(compiled.mdp) : { N: mdp.actions });
       if (!resolved.ok) throw new WorkbenchApiError('invalid-payload', `invalid options for ${p.method}`, resolved.errors);
       const info = methodInfo(p.method)!;
       const problems: string[] = [];

@@ -16,7 +16,7 @@ import {
   type MethodOptions,
 } from '../../../shared/methods';
 import { api, describeError } from '../api/workbenchClient';
-import type { FromWorker, ToWorker } from '../compute/workerProtocol';
+import type { FromWorker, InitChoice, ToWorker } from '../compute/workerProtocol';
 import { useRunsStore } from '../stores/runs';
 import { useShellStore } from '../stores/shell';
 
@@ -29,6 +29,8 @@ export interface LaunchParams {
   backend: ComputeBackendId;
   seed: number;
   maxIterations: number;
+  /** the run's init (default uniform) */
+  init?: InitChoice;
 }
 
 export type LiveState = 'starting' | 'running' | 'pausing' | 'paused' | 'finishing' | 'completed' | 'failed' | 'cancelled';
@@ -223,7 +225,9 @@ export const useRunExecution = defineStore('runExecution', () => {
           break;
         case 'done':
           s.iteration = tr.iteration.length ? tr.iteration[tr.iteration.length - 1] : 0;
-          finish(m.status, { diagnostics: m.diagnostics, wallMs: m.wallMs });
+          // 'stalled' becomes its own run status with the store's migration (D4); until then it is a
+          // completed run whose diagnostics say stopReason 'stalled'
+          finish(m.status === 'stalled' ? 'completed' : m.status, { diagnostics: m.diagnostics, wallMs: m.wallMs });
           break;
         case 'failed':
           s.error = m.error;
@@ -247,6 +251,7 @@ export const useRunExecution = defineStore('runExecution', () => {
       seed: p.seed,
       maxIterations: p.maxIterations,
       backend: p.backend,
+      init: p.init,
       batchMs: 30,
     };
     worker.postMessage(msg);

@@ -1,22 +1,19 @@
 /// <reference lib="webworker" />
 /**
- * Dedicated module worker that runs one ComputeSession (src/compute/session.ts) in small batches.
- *
- * Loop: compile the MDP document, open a session on the requested backend (WebGPU falls back to the f64
- * reference, and says why), then repeatedly run a batch sized to ~`batchMs` of work, post its metrics,
- * post a policy snapshot when an iteration target is crossed (iteration 0, powers of two, every ~5% of
- * the budget, and the last), and yield to the event loop so pause / resume / cancel are seen promptly.
+ * Dedicated module worker that runs one run through the run driver (src/compute/run/driver.ts): compile
+ * the MDP document, parse the options by the method's spec, resolve the init, then let the driver batch,
+ * snapshot, detect stalls and fall back between backends while this file only posts what the driver
+ * reports (the sink) and turns pause / resume / cancel messages into the driver's RunControl.
  */
 import { compileMdp } from '../../../shared/mdp/compile';
-import { createSession } from '../../../compute/session';
-import type { ComputeSession } from '../../../compute/types';
+import { driveRun, RunControl, type RunOutcome, type RunSink } from '../../../compute/run/driver';
+import { makeRunSpec } from '../../../compute/run/spec';
+import { initialPolicyFor } from '../../../compute/initialPolicy';
 import type { FromWorker, ToWorker, WorkerStart } from './workerProtocol';
 
 declare const self: DedicatedWorkerGlobalScope;
 
-let paused = false;
-let cancelled = false;
-let wake: (() => void) | null = null;
+let control: RunControl | null = null;
 let running = false;
 
 function post(msg: FromWorker, transfer: Transferable[] = []): void {
@@ -34,44 +31,24 @@ function yieldToEvents(): Promise<void> {
   });
 }
 
-function waitWhilePaused(): Promise<void> {
-  if (!paused || cancelled) return Promise.resolve();
-  return new Promise((resolve) => {
-    wake = resolve;
-  });
-}
-
-/** Next iteration count (> done) at which a snapshot is taken. */
-function nextSnapshotTarget(done: number, max: number): number {
-  const step = Math.max(1, Math.ceil(max / 20));
-  let pow = 1;
-  while (pow <= done) pow *= 2;
-  const mult = (Math.floor(done / step) + 1) * step;
-  return Math.min(pow, mult, max);
-}
-
-let lastSnapshotIteration = -1;
-async function snapshot(session: ComputeSession, iteration: number): Promise<void> {
-  if (iteration <= lastSnapshotIteration) return;
-  lastSnapshotIteration = iteration;
-  const pol = await session.policy();
-  const copy = new Float64Array(pol);
-  post({ type: 'snapshot', iteration, policy: copy }, [copy.buffer]);
-}
-
-function errorFields(err: unknown): { error: string; iteration: number | null; quantity: string | null } {
-  const e = err as { name?: string; message?: string; iteration?: unknown; quantity?: unknown };
-  return {
-    error: e?.message ? String(e.message) : String(err),
-    iteration: typeof e?.iteration === 'number' ? e.iteration : null,
-    quantity: typeof e?.quantity === 'string' ? e.quantity : null,
-  };
-}
+const sink: RunSink = {
+  started: (info) => post({ type: 'started', ...info }),
+  append: (points) => post({ type: 'metrics', points }),
+  snapshot: (iteration, policy) => {
+    const copy = new Float64Array(policy);
+    post({ type: 'snapshot', iteration, policy: copy }, [copy.buffer]);
+  },
+  backend: (change) => post({ type: 'backend', ...change }),
+  progress: (p) => post({ type: 'progress', ...p }),
+  finish: (o: RunOutcome) => {
+    if (o.status === 'failed')
+      post({ type: 'failed', error: o.error ?? o.detail, iteration: o.divergedAt ?? (o.iterations || null), quantity: o.quantity, stopReason: o.stopReason, diagnostics: o.diagnostics, wallMs: o.wallMs });
+    else post({ type: 'done', status: o.status, stopReason: o.stopReason, iterations: o.iterations, diagnostics: o.diagnostics, wallMs: o.wallMs });
+  },
+};
 
 async function run(msg: WorkerStart): Promise<void> {
   const t0 = performance.now();
-  let session: ComputeSession | null = null;
-  let lastIteration = 0;
   try {
     const compiled = compileMdp(msg.document);
     if (!compiled.ok) {
@@ -79,79 +56,15 @@ async function run(msg: WorkerStart): Promise<void> {
       throw new Error(`MDP does not compile: ${first.map((i) => `${i.path ?? ''} ${i.message}`.trim()).join('; ')}`);
     }
     const mdp = compiled.mdp;
+    const init = initialPolicyFor(mdp, msg.init ?? { kind: 'uniform' }, msg.seed);
+    if (!init.ok) throw new Error(init.error);
+    const spec = makeRunSpec(msg.method, msg.options, { init: init.policy, seed: msg.seed, mdp });
     const gpu = msg.backend === 'webgpu' && 'gpu' in navigator ? navigator.gpu : undefined;
-    let startReason: string | undefined;
-    session = await createSession(
-      mdp,
-      { method: msg.method, options: msg.options, init: null, seed: msg.seed },
-      {
-        backend: msg.backend,
-        gpu,
-        onBackendChange: (change) => {
-          if (change.from === 0) startReason = change.reason;
-          if (change.from === 0 && change.backend === msg.backend) return;
-          post({ type: 'backend', from: change.from, backend: change.backend, reason: change.reason });
-        },
-      },
-    );
-    post({ type: 'started', backend: session.backend, reason: startReason, S: mdp.S, N: mdp.N });
-
-    const max = msg.maxIterations;
-    const target = msg.batchMs ?? 30;
-    const snapshotsAllowed = mdp.S * mdp.N <= 2_000_000;
-    let done = 0;
-    let batch = 1;
-    let nextSnap = nextSnapshotTarget(0, max);
-    if (snapshotsAllowed) await snapshot(session, 0);
-
-    while (!session.done && done < max) {
-      await yieldToEvents();
-      if (paused) {
-        post({ type: 'progress', iteration: lastIteration, maxIterations: max, batchSize: batch, paused: true });
-        await waitWhilePaused();
-      }
-      if (cancelled) break;
-      const size = Math.max(1, Math.min(batch, max - done, snapshotsAllowed ? nextSnap - done : Infinity));
-      const b0 = performance.now();
-      const points = await session.nextBatch(size);
-      const elapsed = performance.now() - b0;
-      if (points.length === 0) break;
-      done += points.length;
-      lastIteration = points[points.length - 1].iteration;
-      post({ type: 'metrics', points });
-      // adapt the batch to ~target ms (bounded growth, so a slow iteration is noticed quickly)
-      const perIter = elapsed / points.length;
-      const ideal = perIter > 0 ? target / perIter : batch * 2;
-      batch = Math.max(1, Math.min(8192, Math.round(Math.min(ideal, batch * 4))));
-      post({ type: 'progress', iteration: lastIteration, maxIterations: max, batchSize: batch, paused: false });
-      if (snapshotsAllowed && done >= nextSnap && !session.done && done < max) {
-        await snapshot(session, lastIteration);
-        nextSnap = nextSnapshotTarget(done, max);
-      }
-    }
-    if (snapshotsAllowed && done > 0) await snapshot(session, lastIteration);
-    post({
-      type: 'done',
-      status: cancelled ? 'cancelled' : 'completed',
-      iterations: done,
-      diagnostics: session.diagnostics(),
-      wallMs: performance.now() - t0,
-    });
+    control = new RunControl();
+    await driveRun({ mdp, spec, maxIterations: msg.maxIterations, session: { backend: msg.backend, gpu }, sink, control, batchMs: msg.batchMs, yieldToEvents });
   } catch (err) {
-    let diagnostics = {};
-    try {
-      diagnostics = session?.diagnostics() ?? {};
-    } catch {
-      /* session unusable */
-    }
-    const f = errorFields(err);
-    post({ type: 'failed', ...f, iteration: f.iteration ?? (lastIteration || null), diagnostics, wallMs: performance.now() - t0 });
-  } finally {
-    try {
-      session?.dispose();
-    } catch {
-      /* already gone */
-    }
+    // before the driver started: the document, the options or the init
+    post({ type: 'failed', error: err instanceof Error ? err.message : String(err), iteration: null, quantity: null, stopReason: 'failed', diagnostics: {}, wallMs: performance.now() - t0 });
   }
 }
 
@@ -164,18 +77,13 @@ self.onmessage = (ev: MessageEvent<ToWorker>) => {
       void run(msg).finally(() => (running = false));
       break;
     case 'pause':
-      paused = true;
+      control?.pause();
       break;
     case 'resume':
-      paused = false;
-      wake?.();
-      wake = null;
+      control?.resume();
       break;
     case 'cancel':
-      cancelled = true;
-      paused = false;
-      wake?.();
-      wake = null;
+      control?.cancel();
       break;
   }
 };

@@ -1,21 +1,30 @@
 /**
  * Messages between the UI thread and `compute.worker.ts`. The UI thread only ever receives metric
- * batches, policy snapshots and lifecycle messages; all mathematics happens in the worker.
+ * batches, policy snapshots and lifecycle messages; all mathematics happens in the worker (through the
+ * run driver, src/compute/run/driver.ts).
  */
 import type { MdpDocument } from '../../../shared/mdp/types';
 import type { ComputeBackendId, IterationMetrics, MethodId, MethodOptions } from '../../../shared/methods';
+import type { InitChoice } from '../../../compute/initialPolicy';
+import type { StopReason } from '../../../compute/run/driver';
+
+export type { InitChoice, StopReason };
 
 export interface WorkerStart {
   type: 'start';
   runId: number;
   document: MdpDocument;
   method: MethodId;
-  /** resolved options (defaults filled; NaN allowed: structured clone keeps it) */
+  /** the run's options as stored (the worker parses them by the method's spec; absent keys = defaults or "derived") */
   options: MethodOptions;
+  /** the run's one seed (Langevin's noise, a random init) */
   seed: number;
+  /** updates: the trace has maxIterations + 1 rows (row 0 = the initial policy) unless the run stops early */
   maxIterations: number;
   backend: ComputeBackendId;
-  /** target wall time per batch, ms (the worker adapts the batch size to it) */
+  /** initial policy (default uniform) */
+  init?: InitChoice;
+  /** target wall time per batch, ms (the driver adapts the batch size to it) */
   batchMs?: number;
 }
 
@@ -29,7 +38,9 @@ export type FromWorker =
   | { type: 'backend'; from: number; backend: ComputeBackendId; reason?: string }
   | {
       type: 'done';
-      status: 'completed' | 'cancelled';
+      /** 'stalled': the policy stopped changing above the method's gap tolerance (decision D4) */
+      status: 'completed' | 'cancelled' | 'stalled';
+      stopReason: StopReason;
       iterations: number;
       diagnostics: Record<string, number | string | boolean | null>;
       wallMs: number;
@@ -39,6 +50,7 @@ export type FromWorker =
       error: string;
       iteration: number | null;
       quantity: string | null;
+      stopReason: StopReason;
       diagnostics: Record<string, number | string | boolean | null>;
       wallMs: number;
     };
