@@ -22,6 +22,7 @@ import { driveRun, RunControl, type RunOutcome } from '../compute/run/driver';
 import { makeRunSpec, OptionsError } from '../compute/run/spec';
 import { UsageError, bool, commandHelp, flag, list, numberFlag, parseFlags, type FlagSpecs, type ParsedArgs } from './args';
 import { openRunStore, type RunStore } from './runStore';
+import { commandMerge, commandSweep } from './sweep';
 
 /** A computed quantity left the range of doubles (exit 1, naming the quantity). */
 class OverflowError extends Error {}
@@ -37,6 +38,10 @@ const USAGE = `wwb ${APP_VERSION} — Wasserstein Workbench from a terminal
   wwb run --mdp FILE|preset:ID --algo ID [--set key=value]... [--iterations N] [--db FILE] ...
   wwb export --run ID --db FILE [--format csv|json] [--out FILE]
   wwb convert --from gymnasium IN --out OUT
+  wwb sweep FILE --db F [--workers K]            (a grid of runs on a local pool; 'wwb sweep --help')
+  wwb sweep FILE --executor slurm --shards DIR   (the same grid as a Slurm array job)
+  wwb sweep status DIR | wwb sweep resubmit DIR --failed
+  wwb merge DIR --db F                           (bring a sweep's shards into the app's database)
   wwb --version
 
 'wwb COMMAND --help' lists a command's flags; 'wwb run --algo ID --help' lists that method's options.
@@ -505,8 +510,14 @@ export async function main(argv: string[]): Promise<number> {
       await writeAll(command === undefined ? process.stderr : process.stdout, USAGE);
       return command === undefined ? 2 : 0;
     }
+    if (command === 'sweep' || command === 'merge') {
+      // sweeps parse their own (strict) flags and report their own errors
+      const code = command === 'sweep' ? await commandSweep(rest) : await commandMerge(rest);
+      await writeAll(process.stdout, '');
+      return code;
+    }
     const flags = FLAGS[command];
-    if (!flags) throw new UsageError(`unknown command '${command}' (commands: ${Object.keys(FLAGS).join(', ')}; 'wwb --help' for more)`);
+    if (!flags) throw new UsageError(`unknown command '${command}' (commands: ${[...Object.keys(FLAGS), 'sweep', 'merge'].join(', ')}; 'wwb --help' for more)`);
     const args = parseFlags(command, rest, flags, command === 'convert' ? 1 : 0);
     if (bool(args, 'help') && command !== 'run') {
       await writeAll(process.stdout, commandHelp(COMMAND_USAGE[command], flags));

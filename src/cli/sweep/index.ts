@@ -20,7 +20,7 @@ import { basename, join, resolve } from 'node:path';
 import { openDatabase, DatabaseOpenError } from '../../main/db';
 import { APP_VERSION } from '../../main/version';
 import { formatSet, sweepRunCount, type SweepRun } from '../../shared/sweepSpec';
-import { UsageError, flag, numberFlag, parseArgs, type ParsedArgs } from '../args';
+import { UsageError, flag, numberFlag, parseFlags, type FlagSpecs, type ParsedArgs as FlagArgs } from '../args';
 import { ensureLayout, paths, readManifest, writeManifest, type ManifestRun, type SlurmSettings, type Submission, type SweepManifest } from './layout';
 import { defaultWorkers, formatProgress, runLocalPool, type PoolResult } from './localPool';
 import { formatMergeSummary, mergeSweep, type MergeSummary } from './merge';
@@ -31,6 +31,27 @@ import { formatStatus, sweepStatus } from './status';
 export { parseSweepSpec, expandSweep, sweepRunCount } from '../../shared/sweepSpec';
 export { mergeSweep, type MergeSummary } from './merge';
 export { sweepStatus } from './status';
+
+/** wwb's strict flag parser (src/cli/args.ts) with the first positional as the sub-command; every flag is
+ * read back as a string ('true' for booleans, the last value for repeated ones). */
+interface ParsedArgs extends FlagArgs {
+  command: string | null;
+  flags: ReadonlySet<string>;
+}
+
+function parseArgs(argv: string[], booleans: ReadonlySet<string>, values: ReadonlySet<string>): ParsedArgs {
+  const specs: FlagSpecs = {};
+  for (const b of booleans) specs[b] = { type: 'boolean', help: '' };
+  for (const v of values) specs[v] = { type: 'string', multiple: true, help: '' };
+  const parsed = parseFlags('wwb sweep', argv, specs, Number.MAX_SAFE_INTEGER);
+  const out: FlagArgs['values'] = {};
+  for (const [k, v] of Object.entries(parsed.values)) {
+    if (v === undefined) continue;
+    out[k] = v === true ? 'true' : Array.isArray(v) ? v[v.length - 1] : String(v);
+  }
+  const [command = null, ...positionals] = parsed.positionals;
+  return { values: out, positionals, command, flags: new Set(Object.keys(out)) };
+}
 
 const SWEEP_BOOLEAN = new Set(['json', 'dry-run', 'failed', 'help']);
 const SWEEP_VALUE = new Set([
@@ -305,7 +326,7 @@ async function guarded(io: Io, body: () => Promise<number> | number): Promise<nu
       io.err(`wwb: ${error.message}\n`);
       return 2;
     }
-    io.err(`wwb: internal error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    io.err(`wwb: internal error: ${(error instanceof Error ? error.message : String(error)).split('\n')[0]}\n`);
     return 1;
   }
 }
