@@ -160,9 +160,20 @@ describe('run driver', () => {
     else expect(outcome).toMatchObject({ status: 'completed', converged: true });
   });
 
-  it('jko-sinkhorn at gamma 0.999999 (Q barely changes) ends stalled, not converged', async () => {
+  it('jko-sinkhorn at gamma 0.999999: with the problem-scaled step it moves, and claims convergence only below its tolerance', async () => {
     const { outcome } = await drive(preset('frozenlake-4x4'), 'jko-sinkhorn', { gamma: 0.999999 }, 1000);
     expect(['stalled', 'completed']).toContain(outcome.status);
+    const gap = outcome.final!.gap;
+    const tol = outcome.diagnostics.gapTolerance as number;
+    if (outcome.converged) expect(gap).toBeLessThanOrEqual(tol);
+    else expect(outcome.status === 'stalled' || outcome.stopReason === 'max-iterations').toBe(true);
+    // the derived step moves mass: the old defaults (eta 0.05, eps 0.01) left J unchanged to 1e-11
+    expect(outcome.diagnostics.massMovedMean as number).toBeGreaterThan(1e-6);
+  });
+
+  it('jko-sinkhorn at gamma 0.999999 with the old fixed step (eta 0.05) does not move and ends stalled, not converged', async () => {
+    const { outcome } = await drive(preset('frozenlake-4x4'), 'jko-sinkhorn', { gamma: 0.999999, eta: 0.05, eps: 0.01 }, 1000);
+    expect(outcome.status).toBe('stalled');
     expect(outcome.converged).toBe(false);
   });
 

@@ -87,7 +87,7 @@ describe('JKO-Sinkhorn with derived eta and eps (issue 8)', () => {
   for (const id of ['frozenlake-4x4', 'cliffwalking']) {
     it(`${id} (preset gamma, tau 0.1, eta and eps absent): the first step moves mass and 100 steps cut the gap by >= 100x`, () => {
       const mdp = preset(id);
-      const run = new JkoSinkhorn(mdp, { method: 'jko-sinkhorn', options: { tau: 0.1 }, init: null, seed: 1 });
+      const run = new JkoSinkhorn(mdp, specFor('jko-sinkhorn', { tau: 0.1 }));
       const m0 = run.step();
       run.step();
       const first = run.diagnostics().massMovedLast as number;
@@ -123,7 +123,7 @@ describe('JKO-Sinkhorn with derived eta and eps (issue 8)', () => {
       ['derived', { tau }, 100],
       ['old defaults eta 0.05, eps 0.01', { tau, eta: 0.05, eps: 0.01 }, 600],
     ] as const) {
-      const run = new JkoSinkhorn(mdp, { method: 'jko-sinkhorn', options, init: null, seed: 1 });
+      const run = new JkoSinkhorn(mdp, specFor('jko-sinkhorn', options));
       for (let k = 0; k <= steps; k++) run.step();
       const d = run.diagnostics();
       const p = run.policy();

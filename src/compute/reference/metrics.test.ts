@@ -3,7 +3,7 @@ import { DivergenceError } from '../types';
 import { evaluatePolicy, uniformPolicy } from './evaluation';
 import { fitGapRate, fitLinearRate, gapFloor, MetricsRecorder, type RateFit } from './metrics';
 import { solveOptimum } from './solvers';
-import { randomMdp } from './testing';
+import { randomMdp, specFor } from './testing';
 import { WassersteinFlow } from './wassersteinFlow';
 import { compileMdp } from '../../shared/mdp/compile';
 import { presetById } from '../presets';
@@ -165,7 +165,7 @@ describe('fitGapRate: the steady part of the decay', () => {
     const r = compileMdp(presetById('frozenlake-4x4')!.build({ gamma: 0.99 }));
     if (!r.ok) throw new Error('frozenlake-4x4 did not compile');
     for (const cfl of [0.9, 0.1]) {
-      const flow = new WassersteinFlow(r.mdp, { method: 'wasserstein-flow', options: { tau: 1, cfl }, init: null, seed: 1 });
+      const flow = new WassersteinFlow(r.mdp, specFor('wasserstein-flow', { tau: 1, cfl }));
       const t: number[] = [];
       const gap: number[] = [];
       for (let k = 0; k < 400 && !flow.done; k++) {
