@@ -7,7 +7,11 @@
 import type { MdpDocument } from './mdp/types';
 import type { ComputeBackendId, IterationMetrics, MethodId, MethodOptions } from './methods';
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+/** 'stalled': the run stopped making progress (the run driver's stall rule); 'interrupted': its owner went away. */
+export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted' | 'stalled';
+
+/** Who computes a run: "<kind>:<host>:<pid>:<random>" (the CLI, the app, a browser page). */
+export type RunOwner = string;
 
 export interface AppInfo {
   version: string;
@@ -65,6 +69,10 @@ export interface RunRecord {
   finishedAt: string | null;
   /** wall time of the computation, ms */
   wallMs: number | null;
+  /** the process or page computing the run (null for runs of schema version 2 and earlier) */
+  owner: RunOwner | null;
+  /** while queued/running: when the run counts as abandoned unless its owner renews the lease */
+  leaseExpiresAt: string | null;
 }
 
 /** Columnar trace of one run: each metric is an array aligned with `iteration`. */
@@ -111,18 +119,27 @@ export interface WorkbenchCalls {
       backend: ComputeBackendId;
       seed: number;
       maxIterations: number;
+      /** defaults to the service's own owner */
+      owner?: RunOwner;
     },
     RunRecord,
   ];
   /** mark running (the compute worker has started) */
-  'runs:start': [{ id: number }, RunRecord];
-  /** append a batch of trace points (iterations strictly increasing) */
-  'runs:appendTrace': [{ id: number; points: IterationMetrics[] }, { stored: number; iterations: number }];
-  'runs:addSnapshot': [{ id: number; iteration: number; policy: number[] }, { stored: boolean }];
-  'runs:recordBackend': [{ id: number; from: number; backend: ComputeBackendId; reason?: string }, RunRecord];
+  'runs:start': [{ id: number; owner?: RunOwner }, RunRecord];
+  /**
+   * Append a batch of trace points (iterations strictly increasing). Idempotent: points at or below the
+   * last stored iteration that equal the stored rows are skipped (a retry after a lost response), a
+   * different value there is a conflict. Renews the lease; the owner re-claims a run whose lease lapsed.
+   */
+  'runs:appendTrace': [{ id: number; points: IterationMetrics[]; owner?: RunOwner }, { stored: number; iterations: number; lastIteration: number | null }];
+  /** renew the run's lease in quiet periods (paused); re-claims a run whose lease lapsed when `owner` is its owner */
+  'runs:heartbeat': [{ id: number; owner?: RunOwner }, { id: number; status: RunStatus; iterations: number; lastIteration: number | null; leaseExpiresAt: string | null; leaseMs: number }];
+  'runs:addSnapshot': [{ id: number; iteration: number; policy: number[]; owner?: RunOwner }, { stored: boolean }];
+  'runs:recordBackend': [{ id: number; from: number; backend: ComputeBackendId; reason?: string; owner?: RunOwner }, RunRecord];
   'runs:finish': [
     {
       id: number;
+      owner?: RunOwner;
       status: Exclude<RunStatus, 'queued' | 'running'>;
       error?: string | null;
       diagnostics?: Record<string, number | string | boolean | null>;
@@ -161,6 +178,7 @@ export const CALL_NAMES = [
   'runs:create',
   'runs:start',
   'runs:appendTrace',
+  'runs:heartbeat',
   'runs:addSnapshot',
   'runs:recordBackend',
   'runs:finish',

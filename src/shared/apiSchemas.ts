@@ -216,8 +216,9 @@ const empty: Schema = (v, loc, out) => {
 };
 const byId = object({ id: id() });
 
-const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const satisfies readonly RunStatus[];
-const FINISH_STATUSES = ['completed', 'failed', 'cancelled', 'interrupted'] as const;
+const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted', 'stalled'] as const satisfies readonly RunStatus[];
+const FINISH_STATUSES = ['completed', 'failed', 'cancelled', 'interrupted', 'stalled'] as const;
+const owner = optional(string({ min: 1, max: 200 }));
 const BACKENDS = ['reference', 'webgpu'] as const;
 
 /** Upper bounds that keep a single payload reasonable (the byte limit is the final word). */
@@ -352,14 +353,18 @@ export const CALL_SCHEMAS: { readonly [C in CallName]: Schema } = {
     backend: literal(...BACKENDS),
     seed: number({ integer: true, min: 0, max: PAYLOAD_LIMITS.seed }),
     maxIterations: number({ integer: true, min: 1, max: PAYLOAD_LIMITS.maxIterations }),
+    owner,
   }),
-  'runs:start': byId,
+  'runs:start': object({ id: id(), owner }),
   'runs:appendTrace': object({
     id: id(),
     points: array(iterationMetrics, { min: 1, max: PAYLOAD_LIMITS.traceBatch }),
+    owner,
   }),
+  'runs:heartbeat': object({ id: id(), owner }),
   'runs:addSnapshot': object({
     id: id(),
+    owner,
     iteration: number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }),
     policy: array(number(), { min: 1, max: PAYLOAD_LIMITS.policyLength }),
   }),
@@ -368,9 +373,11 @@ export const CALL_SCHEMAS: { readonly [C in CallName]: Schema } = {
     from: number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }),
     backend: literal(...BACKENDS),
     reason: optional(string({ max: PAYLOAD_LIMITS.reasonLength })),
+    owner,
   }),
   'runs:finish': object({
     id: id(),
+    owner,
     status: literal(...FINISH_STATUSES),
     error: optional(nullable(string({ max: PAYLOAD_LIMITS.errorLength }))),
     diagnostics: optional(diagnostics),
