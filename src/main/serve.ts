@@ -63,6 +63,18 @@ function parseServeArgs(argv: string[]): { port?: string; db?: string; renderer?
   }
 }
 
+/**
+ * WORKBENCH_TOKEN: a fixed secret (32 to 256 hex digits) instead of a fresh random one, so that a tab
+ * keeps working across a restart of the server on the same port (its unsent run results are then
+ * delivered). Anything else is refused (exit 2): a weak secret must not be used silently.
+ */
+function tokenFromEnv(): string | undefined {
+  const raw = process.env.WORKBENCH_TOKEN;
+  if (raw === undefined || raw === '') return undefined;
+  if (!/^[0-9a-f]{32,256}$/i.test(raw)) fail(2, 'wasserstein-workbench serve: WORKBENCH_TOKEN must be 32 to 256 hex digits');
+  return raw.toLowerCase();
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const flags = parseServeArgs(argv);
@@ -85,7 +97,7 @@ async function main(): Promise<void> {
   const service = createWorkbenchService(db, { version: APP_VERSION, transport: 'browser' }, { sweepIntervalMs: leaseMsFromEnv() / 2 });
   let server;
   try {
-    server = await startBrowserServer({ service, rendererDir, port });
+    server = await startBrowserServer({ service, rendererDir, port, secret: tokenFromEnv() });
   } catch (e) {
     db.close();
     const code = (e as { code?: string }).code;

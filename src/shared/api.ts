@@ -5,6 +5,7 @@
  * every payload against `CALL_SCHEMAS` (src/shared/apiSchemas.ts) before a handler runs.
  */
 import type { MdpDocument } from './mdp/types';
+import type { ApiErrorCode } from './wire';
 import type { ComputeBackendId, IterationMetrics, MethodId, MethodOptions } from './methods';
 
 /** 'stalled': the run stopped making progress (the run driver's stall rule); 'interrupted': its owner went away. */
@@ -207,7 +208,8 @@ export type WorkbenchApi = {
 
 /** Errors crossing the transport keep a code the renderer can show. */
 export interface ApiErrorBody {
-  code: 'invalid-payload' | 'not-found' | 'conflict' | 'unauthorized' | 'too-large' | 'internal' | 'unknown-channel';
+  /** see ERROR_HTTP_STATUS in src/shared/wire.ts */
+  code: ApiErrorCode;
   message: string;
   details?: string[];
 }

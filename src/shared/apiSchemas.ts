@@ -433,21 +433,5 @@ export function jsonByteLength(payload: unknown): number {
   return text === undefined ? 0 : utf8ByteLength(text);
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Transport constants (both transports carry the same contract; these are their wire names)
-
-/** Electron: main → renderer events are sent on this IPC channel as (eventName, data). Calls use the call name as channel. */
-export const IPC_EVENT_CHANNEL = 'workbench:event';
-
-/**
- * Browser mode (src/main/server/browserServer.ts):
- *  - calls: `POST ${HTTP_CALL_PATH}<channel>` with header `Authorization: Bearer <token>` and the JSON
- *    payload as body → 200 + JSON result, or an ApiErrorBody with status 400/401/404/409/413/500;
- *  - events: `new WebSocket('ws://' + location.host + HTTP_EVENTS_PATH, [WS_EVENTS_PROTOCOL, WS_BEARER_PREFIX + token])`,
- *    messages are JSON `{ event: EventName, data }`;
- *  - the token comes from the launch URL's fragment `#token=<64 hex>`.
- */
-export const HTTP_CALL_PATH = '/api/call/';
-export const HTTP_EVENTS_PATH = '/api/events';
-export const WS_EVENTS_PROTOCOL = 'workbench-events';
-export const WS_BEARER_PREFIX = 'bearer.';
+// Transport constants live in src/shared/wire.ts (re-exported here for existing importers).
+export { IPC_EVENT_CHANNEL, HTTP_CALL_PATH, HTTP_EVENTS_PATH, WS_EVENTS_PROTOCOL, WS_BEARER_PREFIX } from './wire';

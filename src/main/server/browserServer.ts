@@ -32,7 +32,8 @@ import { STATUS_CODES, createServer, type IncomingMessage, type Server, type Ser
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_PAYLOAD_BYTES, type ApiErrorBody } from '../../shared/api';
-import { HTTP_CALL_PATH, HTTP_EVENTS_PATH, isCallName } from '../../shared/apiSchemas';
+import { isCallName } from '../../shared/apiSchemas';
+import { HTTP_CALL_PATH, HTTP_EVENTS_PATH } from '../../shared/wire';
 import { httpStatusFor, type WorkbenchService } from '../services';
 import { securityHeaders } from '../security/csp';
 import {

@@ -6,6 +6,7 @@
 import { WorkbenchApiError, type ApiErrorBody, type CallName } from '../../shared/api';
 import { isCallName, payloadSizeProblem, validateCallPayload } from '../../shared/apiSchemas';
 import type { HandlerMap } from './context';
+import { ERROR_HTTP_STATUS } from '../../shared/wire';
 
 export type CallOutcome = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
 
@@ -53,21 +54,7 @@ export function invokeCall(
   }
 }
 
-/** HTTP status of each error code (browser mode). */
+/** HTTP status of each error code (browser mode): the table in src/shared/wire.ts. */
 export function httpStatusFor(code: ApiErrorBody['code']): number {
-  switch (code) {
-    case 'invalid-payload':
-      return 400;
-    case 'unauthorized':
-      return 401;
-    case 'not-found':
-    case 'unknown-channel':
-      return 404;
-    case 'conflict':
-      return 409;
-    case 'too-large':
-      return 413;
-    default:
-      return 500;
-  }
+  return ERROR_HTTP_STATUS[code] ?? 500;
 }
