@@ -9,7 +9,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDatabase, type WorkbenchDatabase } from '../../src/main/db';
 import { createWorkbenchService, type WorkbenchService } from '../../src/main/services';
 import { CALL_NAMES, WorkbenchApiError, type WorkbenchApi } from '../../src/shared/api';
-import { RunSync, type SyncState } from '../../src/renderer/src/api/runSync';
+import { RunSync, type SyncState } from '../../src/shared/runSync';
 import { point, tempDir, twoStateMdp } from './fixtures';
 
 let dir: string;

@@ -4,7 +4,7 @@
  * (src/shared/apiSchemas.ts) → handler. Every failure becomes an ApiErrorBody; nothing is thrown.
  */
 import { WorkbenchApiError, type ApiErrorBody, type CallName } from '../../shared/api';
-import { isCallName, payloadSizeProblem, validateCallPayload } from '../../shared/apiSchemas';
+import { MAX_PAYLOAD_DEPTH, isCallName, jsonByteLength, payloadDepth, payloadSizeProblem, validateCallPayload } from '../../shared/apiSchemas';
 import type { HandlerMap } from './context';
 import { ERROR_HTTP_STATUS } from '../../shared/wire';
 
@@ -40,7 +40,10 @@ export function invokeCall(
   options: { payloadBytes?: number } = {},
 ): CallOutcome {
   if (!isCallName(channel)) return fail('unknown-channel', `unknown channel '${String(channel).slice(0, 100)}'`);
-  const tooLarge = payloadSizeProblem(options.payloadBytes ?? Buffer.byteLength(JSON.stringify(payload) ?? ''));
+  // before anything walks it recursively (JSON.stringify for the size, a handler)
+  if (payloadDepth(payload) > MAX_PAYLOAD_DEPTH)
+    return fail('invalid-payload', `invalid payload for ${channel}`, [`payload: nested deeper than ${MAX_PAYLOAD_DEPTH} levels of objects and arrays`]);
+  const tooLarge = payloadSizeProblem(options.payloadBytes ?? jsonByteLength(payload));
   if (tooLarge) return fail('too-large', tooLarge);
   const problems = validateCallPayload(channel, payload);
   if (problems.length) return fail('invalid-payload', `invalid payload for ${channel}`, problems);

@@ -1,7 +1,7 @@
 /**
  * Runs methods in the compute worker and records them through the API. The UI thread receives only
  * metric batches, policy snapshots and lifecycle messages; everything is handed to the run's `RunSync`
- * (src/renderer/src/api/runSync.ts): one ordered, bounded, retrying queue that stores every batch
+ * (src/shared/runSync.ts): one ordered, bounded, retrying queue that stores every batch
  * (appendTrace), snapshot, backend change and finally `runs:finish` — the latter only after every batch
  * before it was acknowledged. When the queue is full the worker is paused (backpressure) and resumed
  * when it has drained; when the server is away the worker keeps computing up to that bound and the
@@ -20,7 +20,7 @@ import {
   type MethodOptions,
 } from '../../../shared/methods';
 import { api, eventConnection } from '../api/workbenchClient';
-import { RunSync, type SyncConnection } from '../api/runSync';
+import { RunSync, type SyncConnection } from '../../../shared/runSync';
 import type { FromWorker, ToWorker } from '../compute/workerProtocol';
 import { useRunsStore } from '../stores/runs';
 import { useShellStore } from '../stores/shell';
@@ -123,6 +123,7 @@ export const useRunExecution = defineStore('runExecution', () => {
         backend: p.backend,
         seed: p.seed,
         maxIterations: p.maxIterations,
+        owner: PAGE_OWNER,
       });
     } catch (err) {
       shell.notifyError('Could not create the run', err);

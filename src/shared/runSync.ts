@@ -25,8 +25,8 @@
  * Platform-free (no DOM, no Vue): the page uses it with the browser/IPC transport, the tests with the
  * real services.
  */
-import type { RunRecord, WorkbenchApi } from '../../../shared/api';
-import type { ComputeBackendId, IterationMetrics } from '../../../shared/methods';
+import type { RunRecord, WorkbenchApi } from './api';
+import type { ComputeBackendId, IterationMetrics } from './methods';
 
 export type SyncConnection = 'online' | 'retrying' | 'failed';
 
@@ -103,7 +103,8 @@ export class RunSync {
       ...options,
     };
     this.leaseMs = options.heartbeatMs !== undefined ? options.heartbeatMs * 3 : 30_000;
-    this.scheduleHeartbeat();
+    // the first heartbeat comes soon: it learns the services' lease length (the worker may take a while to start)
+    this.heartbeatTimer = this.setTimer(() => void this.heartbeat(), Math.min(500, Math.floor(this.leaseMs / 3)));
   }
 
   private setTimer(fn: () => void, ms: number): unknown {
