@@ -145,7 +145,7 @@ test.describe('lossless run storage when the server dies', () => {
   });
 
   test('five kill -9 and restarts during a run: the stored trace is gap-free and complete once reconnected', async ({ page }) => {
-    test.setTimeout(600_000);
+    test.setTimeout(900_000);
     const errors: string[] = [];
     const app = await openApp(page, url, errors);
     const sync = new RunSyncPanel(page);
@@ -171,8 +171,9 @@ test.describe('lossless run storage when the server dies', () => {
     }
 
     // hold the run, let the page flush, and compare with what it computed
-    await app.runs.pauseButton.click();
-    await expect(app.runs.activeState()).toHaveText('paused');
+    // (generous timeouts: on a loaded machine the page answers slowly while it computes)
+    await app.runs.pauseButton.click({ timeout: 120_000 });
+    await expect(app.runs.activeState()).toHaveText('paused', { timeout: 120_000 });
     await expect.poll(async () => (await sync.stored()) === (await sync.computed()) && (await sync.connection()) === 'online', {
       message: 'every computed point is stored',
       timeout: 60_000,
@@ -182,9 +183,9 @@ test.describe('lossless run storage when the server dies', () => {
     expect(await expectGapFree(server, runId)).toBe(computed);
     expect((await server.call<StoredRun>('runs:get', { id: runId })).status).toBe('running');
 
-    await app.runs.resumeButton.click();
-    await app.runs.cancelButton.click();
-    await expect(app.runs.status('survives-kills')).toHaveText('cancelled');
+    await app.runs.resumeButton.click({ timeout: 120_000 });
+    await app.runs.cancelButton.click({ timeout: 120_000 });
+    await expect(app.runs.status('survives-kills')).toHaveText('cancelled', { timeout: 120_000 });
     const final = await server.call<StoredRun>('runs:get', { id: runId });
     expect(final.status).toBe('cancelled');
     expect(await expectGapFree(server, runId)).toBe(final.iterations);

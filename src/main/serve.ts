@@ -47,7 +47,15 @@ export const SERVE_FLAGS = {
 
 export function serveUsage(): string {
   const lines = Object.entries(SERVE_FLAGS).map(([name, f]) => `  --${`${name} ${f.hint}`.trim().padEnd(18)} ${f.help}`);
-  return `usage: node out/main/serve.js [flags]\n${lines.join('\n')}\n`;
+  return (
+    `usage: node out/main/serve.js [flags]\n${lines.join('\n')}\n` +
+    'environment:\n' +
+    '  WORKBENCH_PORT      port when --port is not given\n' +
+    '  WORKBENCH_DB        database when --db is not given\n' +
+    '  WORKBENCH_TOKEN     a fixed secret (32-256 hex digits): an open tab keeps working across a restart\n' +
+    '  WORKBENCH_LEASE_MS  run lease, ms (default 30000): a run whose owner stops renewing it for this long\n' +
+    '                      is marked interrupted (at start-up and by a sweep every lease/2)\n'
+  );
 }
 
 /** Strict flags: unknown flags, positionals and missing values are exit 2 with the known flags. */

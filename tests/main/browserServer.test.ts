@@ -164,6 +164,15 @@ describe('browser-mode server', () => {
     expect(mdpCount()).toBe(0);
   });
 
+  it('answers a deeply nested payload with 400 and a message, never 500', async () => {
+    // a valid document with one deeply nested extra in an open part of it
+    const body = JSON.stringify({ document: twoStateMdp() }).replace('"transitions":{', `"transitions":{"x":${'['.repeat(200_000)}${']'.repeat(200_000)},`);
+    const res = await raw('POST', '/api/call/mdps:save', { headers: auth(), body });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'invalid-payload', details: [expect.stringMatching(/nested deeper than 64 levels/)] });
+    expect(mdpCount()).toBe(0);
+  });
+
   it('refuses a wrong Host (DNS rebinding) and cross-origin callers', async () => {
     const rebinding = await raw('POST', '/api/call/app:info', { headers: auth(), body: '{}', host: `evil.example:${server.port}` });
     expect(rebinding.status).toBe(421);

@@ -1,0 +1,99 @@
+/**
+ * Trace storage: how fast the services store trace points in a real SQLite file (WAL, the app's
+ * pragmas), and how much storing slows a run down.
+ *
+ *  - throughput: points per second through `service.invoke('runs:appendTrace', ...)` — the path of
+ *    both transports (schema validation, then one transaction per batch), batches of 2 000 points as
+ *    the page sends them;
+ *  - slowdown: the same reference run (softmax policy gradient) computed alone, and computed with every
+ *    batch stored synchronously after it (the CLI's way, the worst case: in the app the page's batches
+ *    are stored by another process while the worker computes). Ratio = with storage / alone; the
+ *    target is at most 1.10.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { openDatabase } from '../src/main/db';
+import { createWorkbenchService, type WorkbenchService } from '../src/main/services';
+import { createReferenceSession } from '../src/compute/session';
+import { compileMdp } from '../src/shared/mdp/compile';
+import { presetById } from '../src/compute/presets';
+import type { IterationMetrics, MethodId } from '../src/shared/methods';
+import type { BenchRow } from './timing';
+
+const BATCH = 2_000;
+
+function newRun(service: WorkbenchService, presetId: string, method: MethodId, maxIterations: number): number {
+  const mdp = service.call('mdps:save', { document: presetById(presetId)!.build() });
+  const run = service.call('runs:create', { mdpId: mdp.id, method, options: {}, backend: 'reference', seed: 1, maxIterations });
+  service.call('runs:start', { id: run.id });
+  return run.id;
+}
+
+/** One reference run of `iterations` in batches; `store` (if given) is called after every batch. */
+async function timedRun(presetId: string, method: MethodId, iterations: number, store?: (points: IterationMetrics[]) => void): Promise<number> {
+  const compiled = compileMdp(presetById(presetId)!.build());
+  if (!compiled.ok) throw new Error(`preset ${presetId} does not compile`);
+  const session = createReferenceSession(compiled.mdp, { method, options: {}, init: null, seed: 1 });
+  const t0 = performance.now();
+  let done = 0;
+  while (done < iterations && !session.done) {
+    const batch = await session.nextBatch(Math.min(BATCH, iterations - done));
+    done += batch.length;
+    store?.(batch);
+  }
+  return performance.now() - t0;
+}
+
+export async function traceWriteBenchmarks(): Promise<BenchRow[]> {
+  const rows: BenchRow[] = [];
+  const dir = mkdtempSync(join(tmpdir(), 'wwb-bench-trace-'));
+  const db = openDatabase(join(dir, 'bench.sqlite'));
+  try {
+    const service = createWorkbenchService(db, { version: 'bench', transport: 'browser' });
+
+    // 1. throughput of appendTrace alone, points produced beforehand
+    const total = 200_000;
+    const points: IterationMetrics[] = [];
+    {
+      const compiled = compileMdp(presetById('frozenlake-4x4')!.build());
+      if (!compiled.ok) throw new Error('frozenlake-4x4 does not compile');
+      const session = createReferenceSession(compiled.mdp, { method: 'softmax-pg', options: {}, init: null, seed: 1 });
+      while (points.length < total) points.push(...(await session.nextBatch(BATCH)));
+    }
+    const id = newRun(service, 'frozenlake-4x4', 'softmax-pg', total);
+    const t0 = performance.now();
+    for (let i = 0; i < total; i += BATCH) {
+      const out = service.invoke('runs:appendTrace', { id, points: points.slice(i, i + BATCH) });
+      if (!out.ok) throw new Error(out.error.message);
+    }
+    const ms = performance.now() - t0;
+    rows.push({ name: `runs:appendTrace (validated, one transaction per ${BATCH} points), WAL file`, size: `${total} points`, backend: 'sqlite', ms, perSecond: (total / ms) * 1000, note: 'points stored per second' });
+
+    // 2. slowdown of a run by storing its batches as it goes
+    for (const [presetId, iterations] of [
+      ['frozenlake-8x8', 20_000],
+      ['taxi', 400],
+    ] as const) {
+      const alone = await timedRun(presetId, 'softmax-pg', iterations);
+      const runId = newRun(service, presetId, 'softmax-pg', iterations);
+      const stored = await timedRun(presetId, 'softmax-pg', iterations, (batch) => {
+        const out = service.invoke('runs:appendTrace', { id: runId, points: batch });
+        if (!out.ok) throw new Error(out.error.message);
+      });
+      const ratio = stored / alone;
+      rows.push({
+        name: `softmax-pg run on ${presetId}, every batch stored synchronously`,
+        size: `${iterations} it.`,
+        backend: 'ref+sql',
+        ms: stored,
+        perSecond: (iterations / stored) * 1000,
+        note: `alone ${alone.toFixed(1)} ms, with storage ${stored.toFixed(1)} ms, ratio ${ratio.toFixed(3)} (${ratio <= 1.1 ? 'within' : 'ABOVE'} the 1.10 target)`,
+      });
+    }
+  } finally {
+    db.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return rows;
+}
