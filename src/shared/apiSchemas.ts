@@ -177,7 +177,7 @@ export function object<E extends Entries>(entries: E) {
     }
     let unknown = 0;
     for (const key of Object.keys(input)) {
-      if (Object.prototype.hasOwnProperty.call(entries, key)) continue;
+      if (Object.prototype.hasOwnProperty.call(entries, key) || input[key] === undefined) continue;
       if (++unknown <= MAX_LISTED_UNKNOWN_KEYS) out.push(issue(input[key], 'unknown property', [key]));
     }
     if (unknown > MAX_LISTED_UNKNOWN_KEYS) out.push(issue(input, `${unknown - MAX_LISTED_UNKNOWN_KEYS} more unknown properties not listed`));
@@ -449,7 +449,8 @@ export function validateCallPayload(channel: string, payload: unknown): string[]
   if (result.success) return [];
   const problems: string[] = [];
   for (const i of result.issues) {
-    if (problems.length >= MAX_LISTED_PROBLEMS) {
+    // one summary line of a container (unknown keys, an array's further problems) may follow a full list
+    if (problems.length >= MAX_LISTED_PROBLEMS && result.issues.length > MAX_LISTED_PROBLEMS + 1) {
       problems.push(`payload: ${result.issues.length - MAX_LISTED_PROBLEMS} further problems not listed`);
       break;
     }
