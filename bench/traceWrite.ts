@@ -9,6 +9,8 @@
  *    batch stored synchronously after it (the CLI's way, the worst case: in the app the page's batches
  *    are stored by another process while the worker computes). Ratio = with storage / alone; the
  *    target is at most 1.10.
+ * Times are CPU time of this process (process.cpuUsage), so other load on a shared machine does not
+ * distort the ratio; SQLite's fsync waits (WAL, synchronous=NORMAL: at checkpoints only) are not in it.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,19 +32,33 @@ function newRun(service: WorkbenchService, presetId: string, method: MethodId, m
   return run.id;
 }
 
-/** One reference run of `iterations` in batches; `store` (if given) is called after every batch. */
+/** CPU time of this process, ms (robust against other processes on a shared machine, unlike wall time). */
+function cpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
+
+/**
+ * One reference run of `iterations` in batches; `store` (if given) is called after every batch.
+ * Returns the CPU time of the better of two repetitions (the first also warms the JIT).
+ */
 async function timedRun(presetId: string, method: MethodId, iterations: number, store?: (points: IterationMetrics[]) => void): Promise<number> {
   const compiled = compileMdp(presetById(presetId)!.build());
   if (!compiled.ok) throw new Error(`preset ${presetId} does not compile`);
-  const session = createReferenceSession(compiled.mdp, { method, options: {}, init: null, seed: 1 });
-  const t0 = performance.now();
-  let done = 0;
-  while (done < iterations && !session.done) {
-    const batch = await session.nextBatch(Math.min(BATCH, iterations - done));
-    done += batch.length;
-    store?.(batch);
+  let best = Infinity;
+  for (let rep = 0; rep < 2; rep++) {
+    const session = createReferenceSession(compiled.mdp, { method, options: {}, init: null, seed: 1 });
+    const t0 = cpuMs();
+    let done = 0;
+    while (done < iterations && !session.done) {
+      const batch = await session.nextBatch(Math.min(BATCH, iterations - done));
+      done += batch.length;
+      store?.(batch);
+    }
+    best = Math.min(best, cpuMs() - t0);
+    if (store) break; // the stored run cannot be repeated on the same run id
   }
-  return performance.now() - t0;
+  return best;
 }
 
 export async function traceWriteBenchmarks(): Promise<BenchRow[]> {
@@ -62,13 +78,13 @@ export async function traceWriteBenchmarks(): Promise<BenchRow[]> {
       while (points.length < total) points.push(...(await session.nextBatch(BATCH)));
     }
     const id = newRun(service, 'frozenlake-4x4', 'softmax-pg', total);
-    const t0 = performance.now();
+    const t0 = cpuMs();
     for (let i = 0; i < total; i += BATCH) {
       const out = service.invoke('runs:appendTrace', { id, points: points.slice(i, i + BATCH) });
       if (!out.ok) throw new Error(out.error.message);
     }
-    const ms = performance.now() - t0;
-    rows.push({ name: `runs:appendTrace (validated, one transaction per ${BATCH} points), WAL file`, size: `${total} points`, backend: 'sqlite', ms, perSecond: (total / ms) * 1000, note: 'points stored per second' });
+    const ms = cpuMs() - t0;
+    rows.push({ name: `runs:appendTrace (validated, one transaction per ${BATCH} points), WAL file`, size: `${total} points`, backend: 'sqlite', ms, perSecond: (total / ms) * 1000, note: 'points stored per CPU second' });
 
     // 2. slowdown of a run by storing its batches as it goes
     for (const [presetId, iterations] of [
@@ -88,7 +104,7 @@ export async function traceWriteBenchmarks(): Promise<BenchRow[]> {
         backend: 'ref+sql',
         ms: stored,
         perSecond: (iterations / stored) * 1000,
-        note: `alone ${alone.toFixed(1)} ms, with storage ${stored.toFixed(1)} ms, ratio ${ratio.toFixed(3)} (${ratio <= 1.1 ? 'within' : 'ABOVE'} the 1.10 target)`,
+        note: `CPU ms alone ${alone.toFixed(1)}, with storage ${stored.toFixed(1)}, ratio ${ratio.toFixed(3)} (${ratio <= 1.1 ? 'within' : 'ABOVE'} the 1.10 target)`,
       });
     }
   } finally {

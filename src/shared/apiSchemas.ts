@@ -78,8 +78,27 @@ function issue(input: unknown, message: string, path: PathKey[] = []): Issue {
   } as unknown as Issue;
 }
 
+/**
+ * Fast path for the common case, a valid leaf: `custom` checks (possibly inside `optional` / `nullable`)
+ * are called directly, without a dataset per value (a batch of 100 000 trace points has 1.5 million).
+ */
+function leafAccepts(schema: AnySchema, value: unknown): boolean {
+  let s = schema as AnySchema & { wrapped?: AnySchema; check?: (x: unknown) => boolean };
+  for (;;) {
+    if (s.type === 'custom') return s.check!(value);
+    if (s.type === 'nullable' && s.wrapped) {
+      if (value === null) return true;
+      s = s.wrapped as typeof s;
+    } else if (s.type === 'optional' && s.wrapped) {
+      if (value === undefined) return true;
+      s = s.wrapped as typeof s;
+    } else return false;
+  }
+}
+
 /** Run a child schema on `value`, prefixing its issues' paths with `key`; returns how many issues it added. */
 function runChild(schema: AnySchema, value: unknown, key: PathKey, config: v.Config<Issue>, out: Issue[]): number {
+  if (leafAccepts(schema, value)) return 0;
   const ds = (schema as unknown as { '~run': Run })['~run']({ value }, config);
   if (!ds.issues) return 0;
   for (const i of ds.issues) {
