@@ -2,9 +2,8 @@
  * Trace storage: how fast the services store trace points in a real SQLite file (WAL, the app's
  * pragmas), and how much storing slows a run down.
  *
- *  - throughput: points per second through `service.invoke('runs:appendTrace', ...)` — the path of
- *    both transports (schema validation, then one transaction per batch), batches of 2 000 points as
- *    the page sends them;
+ *  - throughput: points per second through `service.call('runs:appendTrace', ...)` — the CLI's path
+ *    (the transports' schema validation, then one transaction per batch), batches of 2 000 points;
  *  - slowdown: the same reference run (softmax policy gradient) computed alone, and computed with every
  *    batch stored synchronously after it (the CLI's way, the worst case: in the app the page's batches
  *    are stored by another process while the worker computes). Ratio = with storage / alone; the
@@ -80,8 +79,7 @@ export async function traceWriteBenchmarks(): Promise<BenchRow[]> {
     const id = newRun(service, 'frozenlake-4x4', 'softmax-pg', total);
     const t0 = cpuMs();
     for (let i = 0; i < total; i += BATCH) {
-      const out = service.invoke('runs:appendTrace', { id, points: points.slice(i, i + BATCH) });
-      if (!out.ok) throw new Error(out.error.message);
+      service.call('runs:appendTrace', { id, points: points.slice(i, i + BATCH) });
     }
     const ms = cpuMs() - t0;
     rows.push({ name: `runs:appendTrace (validated, one transaction per ${BATCH} points), WAL file`, size: `${total} points`, backend: 'sqlite', ms, perSecond: (total / ms) * 1000, note: 'points stored per CPU second' });
@@ -94,8 +92,7 @@ export async function traceWriteBenchmarks(): Promise<BenchRow[]> {
       const alone = await timedRun(presetId, 'softmax-pg', iterations);
       const runId = newRun(service, presetId, 'softmax-pg', iterations);
       const stored = await timedRun(presetId, 'softmax-pg', iterations, (batch) => {
-        const out = service.invoke('runs:appendTrace', { id: runId, points: batch });
-        if (!out.ok) throw new Error(out.error.message);
+        service.call('runs:appendTrace', { id: runId, points: batch });
       });
       const ratio = stored / alone;
       rows.push({

@@ -107,7 +107,9 @@ export function createWorkbenchService(
     },
     invoke: (channel, payload, opts) => invokeCall(handlers, channel, payload, opts),
     call: (channel, payload) => {
-      const outcome = invokeCall(handlers, channel, payload);
+      // a trusted in-process caller: schema-checked like the transports, but not JSON-sized (that costs
+      // a JSON.stringify of every trace batch; the size limit guards the transports' buffers)
+      const outcome = invokeCall(handlers, channel, payload, { payloadBytes: 0 });
       if (!outcome.ok) throw new WorkbenchApiError(outcome.error.code, outcome.error.message, outcome.error.details ?? []);
       return outcome.result as CallResult<typeof channel>;
     },

@@ -158,6 +158,9 @@ export function traceStride(total: number, maxPoints: number): number {
   return Math.ceil((total - 1) / (maxPoints - 2));
 }
 
+/** Rows per multi-row INSERT of trace points (16 columns: 512 bound values, far below SQLite's limit). */
+const INSERT_BLOCK = 32;
+
 /** The error text of a run whose owner stopped renewing its lease. */
 export const LEASE_LAPSED_ERROR = 'the process computing the run stopped before it finished (its lease expired)';
 
@@ -238,6 +241,10 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
     `INSERT INTO trace_points (run_id, iteration, ${METRIC_KEYS.map((k) => METRIC_COLUMNS[k]).join(', ')})
      VALUES (?, ?, ${METRIC_KEYS.map(() => '?').join(', ')})`,
   );
+  const pointColumns = `run_id, iteration, ${METRIC_KEYS.map((k) => METRIC_COLUMNS[k]).join(', ')}`;
+  const rowPlaceholders = `(${new Array(METRIC_KEYS.length + 2).fill('?').join(', ')})`;
+  const insertBlock = sql.prepare(`INSERT INTO trace_points (${pointColumns}) VALUES ${new Array(INSERT_BLOCK).fill(rowPlaceholders).join(', ')}`);
+  const blockValues: (number | null)[] = new Array<number | null>(INSERT_BLOCK * (METRIC_KEYS.length + 2));
   const snapshotExists = sql.prepare<[number, number], number>('SELECT 1 FROM policy_snapshots WHERE run_id = ? AND iteration = ?').pluck();
   const insertSnapshot = sql.prepare('INSERT INTO policy_snapshots (run_id, iteration, S, N, policy) VALUES (?, ?, ?, ?, ?)');
   const listSnapshots = sql.prepare<[number], { iteration: number; S: number; N: number; policy: Buffer }>(
@@ -337,10 +344,22 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
   const appendTrace = sql.transaction((r: RunRow, points: IterationMetrics[]) => {
     const diagnostics = parseJson<Diagnostics>(r.diagnostics, {});
     let firstBad: { metric: string; iteration: number } | null = null;
-    const values: (number | null)[] = new Array<number | null>(METRIC_KEYS.length + 2);
+    const width = METRIC_KEYS.length + 2;
+    const values: (number | null)[] = new Array<number | null>(width);
     values[0] = r.id;
-    for (const p of points) {
-      const bad = cellsOf(p, values);
+    // full blocks of INSERT_BLOCK rows through one multi-row statement (one binding call per block)
+    let i = 0;
+    for (; i + INSERT_BLOCK <= points.length; i += INSERT_BLOCK) {
+      for (let k = 0; k < INSERT_BLOCK; k++) {
+        const bad = cellsOf(points[i + k], values);
+        if (firstBad === null) firstBad = bad;
+        const base = k * width;
+        for (let c = 0; c < width; c++) blockValues[base + c] = values[c];
+      }
+      insertBlock.run(blockValues);
+    }
+    for (; i < points.length; i++) {
+      const bad = cellsOf(points[i], values);
       if (firstBad === null) firstBad = bad;
       insertPoint.run(values);
     }
