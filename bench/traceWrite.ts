@@ -4,10 +4,10 @@
  *
  *  - throughput: points per second through `service.call('runs:appendTrace', ...)` — the CLI's path
  *    (the transports' schema validation, then one transaction per batch), batches of 2 000 points;
- *  - slowdown: the same reference run (softmax policy gradient) computed alone, and computed with every
- *    batch stored synchronously after it (the CLI's way, the worst case: in the app the page's batches
- *    are stored by another process while the worker computes). Ratio = with storage / alone; the
- *    target is at most 1.10.
+ *  - slowdown: a reference run (softmax policy gradient) with every batch stored synchronously after
+ *    it (the CLI's way, the worst case: in the app the page's batches are stored by another process
+ *    while the worker computes); ratio = (computing + storing) / computing, both measured in the same
+ *    run; the target is at most 1.10.
  * Times are CPU time of this process (process.cpuUsage), so other load on a shared machine does not
  * distort the ratio; SQLite's fsync waits (WAL, synchronous=NORMAL: at checkpoints only) are not in it.
  */
@@ -84,24 +84,29 @@ export async function traceWriteBenchmarks(): Promise<BenchRow[]> {
     const ms = cpuMs() - t0;
     rows.push({ name: `runs:appendTrace (validated, one transaction per ${BATCH} points), WAL file`, size: `${total} points`, backend: 'sqlite', ms, perSecond: (total / ms) * 1000, note: 'points stored per CPU second' });
 
-    // 2. slowdown of a run by storing its batches as it goes
+    // 2. slowdown of a run by storing its batches as it goes: within one run, the CPU time spent in
+    //    storing against the CPU time spent computing (one run, so machine noise hits both alike)
     for (const [presetId, iterations] of [
       ['frozenlake-8x8', 20_000],
       ['taxi', 400],
     ] as const) {
-      const alone = await timedRun(presetId, 'softmax-pg', iterations);
+      await timedRun(presetId, 'softmax-pg', Math.min(iterations, 2_000)); // warm the JIT
       const runId = newRun(service, presetId, 'softmax-pg', iterations);
-      const stored = await timedRun(presetId, 'softmax-pg', iterations, (batch) => {
+      let storing = 0;
+      const total = await timedRun(presetId, 'softmax-pg', iterations, (batch) => {
+        const t = cpuMs();
         service.call('runs:appendTrace', { id: runId, points: batch });
+        storing += cpuMs() - t;
       });
-      const ratio = stored / alone;
+      const computing = total - storing;
+      const ratio = total / computing;
       rows.push({
-        name: `softmax-pg run on ${presetId}, every batch stored synchronously`,
+        name: `softmax-pg run on ${presetId}, every batch stored synchronously (the CLI's way)`,
         size: `${iterations} it.`,
         backend: 'ref+sql',
-        ms: stored,
-        perSecond: (iterations / stored) * 1000,
-        note: `CPU ms alone ${alone.toFixed(1)}, with storage ${stored.toFixed(1)}, ratio ${ratio.toFixed(3)} (${ratio <= 1.1 ? 'within' : 'ABOVE'} the 1.10 target)`,
+        ms: total,
+        perSecond: (iterations / total) * 1000,
+        note: `CPU ms computing ${computing.toFixed(1)}, storing ${storing.toFixed(1)}: run time x${ratio.toFixed(3)} (${ratio <= 1.1 ? 'within' : 'ABOVE'} the 1.10 target)`,
       });
     }
   } finally {
