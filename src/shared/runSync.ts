@@ -9,7 +9,9 @@
  * Solver: one ordered queue of operations per run (start, points, snapshot, backend change, finish),
  * sent strictly in order by a single pump, so the services see them in the order they happened:
  *  - consecutive point batches are coalesced into one `runs:appendTrace` of at most `maxBatchPoints`
- *    while the previous call is in flight (pipelined with the computation);
+ *    while the previous call is in flight (pipelined with the computation), and points wait up to
+ *    `minIntervalMs` for company unless `flushPoints` are queued or a call waits behind them (each
+ *    append notifies every open window, which re-reads the run; a few appends per second suffice);
  *  - a call that fails because the server is unreachable, busy or broken ('unavailable', 'internal')
  *    is retried with capped exponential back-off and the operation stays at the head of the queue; it
  *    is never dropped. Retrying is safe: appendTrace skips points it already stored with equal values,
@@ -63,6 +65,10 @@ export interface RunSyncOptions {
   maxQueuedPoints?: number;
   /** largest appendTrace, points (default 20 000) */
   maxBatchPoints?: number;
+  /** an append waits at most this long after the previous one for more points (default 250 ms) */
+  minIntervalMs?: number;
+  /** ... unless this many points are queued (default 2 000) */
+  flushPoints?: number;
   /** delay before retry number `attempt` (1, 2, ...), ms; default 200 * 2^(attempt-1), at most 3 000 */
   retryDelayMs?: (attempt: number) => number;
   /** lease renewal period until the services report theirs, ms (default 10 000) */
@@ -84,7 +90,10 @@ const messageOf = (e: unknown): string => (e instanceof Error ? e.message : e &&
 
 export class RunSync {
   private readonly queue: Op[] = [];
-  private readonly opts: Required<Pick<RunSyncOptions, 'maxQueuedPoints' | 'maxBatchPoints' | 'retryDelayMs'>> & RunSyncOptions;
+  private readonly opts: Required<Pick<RunSyncOptions, 'maxQueuedPoints' | 'maxBatchPoints' | 'retryDelayMs' | 'minIntervalMs' | 'flushPoints'>> &
+    RunSyncOptions;
+  private lastAppend = -Infinity;
+  private waitTimer: unknown = null;
   private pumping = false;
   private attempt = 0;
   private retryTimer: unknown = null;
@@ -99,6 +108,8 @@ export class RunSync {
     this.opts = {
       maxQueuedPoints: 200_000,
       maxBatchPoints: 20_000,
+      minIntervalMs: 250,
+      flushPoints: 2_000,
       retryDelayMs: (attempt) => Math.min(3_000, 200 * 2 ** (attempt - 1)),
       ...options,
     };
@@ -135,6 +146,7 @@ export class RunSync {
   private enqueueCall(what: string, send: () => Promise<unknown>, done?: (result: unknown) => void): void {
     if (this.closed) return;
     this.queue.push({ kind: 'call', what, send, done });
+    this.flushWaiting();
     this.pump();
   }
 
@@ -154,6 +166,7 @@ export class RunSync {
     else this.queue.push({ kind: 'points', points: points.slice() });
     this.updateBackpressure();
     this.emit();
+    if (this.state.queued >= this.opts.flushPoints) this.flushWaiting();
     this.pump();
   }
 
@@ -192,6 +205,14 @@ export class RunSync {
     this.queue.length = 0;
     this.clearTimer(this.retryTimer);
     this.clearTimer(this.heartbeatTimer);
+    this.flushWaiting();
+  }
+
+  /** A call queued behind waiting points: send them now. */
+  private flushWaiting(): void {
+    if (this.waitTimer === null) return;
+    this.clearTimer(this.waitTimer);
+    this.waitTimer = null;
   }
 
   /** Send the next operation now instead of at the end of a back-off (e.g. the event socket reconnected). */
@@ -203,7 +224,18 @@ export class RunSync {
   }
 
   private pump(): void {
-    if (this.pumping || this.retryTimer !== null || this.queue.length === 0) return;
+    if (this.pumping || this.retryTimer !== null || this.waitTimer !== null || this.queue.length === 0) return;
+    const head = this.queue[0];
+    if (head.kind === 'points' && this.queue.every((op) => op.kind === 'points') && this.state.queued < this.opts.flushPoints) {
+      const wait = this.lastAppend + this.opts.minIntervalMs - Date.now();
+      if (wait > 0) {
+        this.waitTimer = this.setTimer(() => {
+          this.waitTimer = null;
+          this.pump();
+        }, wait);
+        return;
+      }
+    }
     this.pumping = true;
     void this.sendHead().finally(() => {
       this.pumping = false;
@@ -225,6 +257,7 @@ export class RunSync {
           this.queue.splice(1, 1);
         }
         const points = op.points;
+        this.lastAppend = Date.now();
         const res = await api['runs:appendTrace']({ id, points, owner });
         this.state.stored = res.iterations;
         this.state.lastStored = res.lastIteration;

@@ -23,8 +23,9 @@
  * makes the kernel send a reset that destroys the response before the client reads it.
  *
  * Runs and closed sockets: a WebSocket closing (tab reload, tab closed) does not touch runs. A run that
- * was 'running' stays so until the renderer calls runs:finish (e.g. 'interrupted' for the run its
- * reloaded page no longer computes) or the next start-up marks it 'interrupted'.
+ * was 'running' stays so until its page calls runs:finish (e.g. 'interrupted' for the run its reloaded
+ * page no longer computes) or its lease expires (the page stopped renewing it): then the start-up
+ * recovery or the periodic sweep (serve.ts) marks it 'interrupted'.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
