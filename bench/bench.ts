@@ -5,10 +5,12 @@
  */
 import { referenceBenchmarks } from './reference';
 import { printRows } from './timing';
+import { traceWriteBenchmarks } from './traceWrite';
 
 async function main(): Promise<void> {
   console.log(`Wasserstein Workbench benchmarks — node ${process.version}, ${new Date().toISOString()}`);
   printRows('reference backend (f64, CPU)', referenceBenchmarks());
+  printRows('trace storage (SQLite through the services)', await traceWriteBenchmarks());
   if (process.argv.includes('--reference-only')) return;
   const { webgpuBenchmarks } = await import('./webgpu');
   await webgpuBenchmarks();

@@ -5,10 +5,19 @@
  * every payload against `CALL_SCHEMAS` (src/shared/apiSchemas.ts) before a handler runs.
  */
 import type { MdpDocument } from './mdp/types';
+import type { ApiErrorCode } from './wire';
+import type { CallPayloads, RUN_STATUSES } from './apiSchemas';
+
+/** The payload type of a call, inferred from its schema. */
+type P<C extends keyof CallPayloads> = CallPayloads[C];
 import type { ComputeBackendId, IterationMetrics, MethodId, MethodOptions } from './methods';
 import type { CommandId } from './commands';
 
-export type RunStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'interrupted';
+/** 'stalled': the run stopped making progress (the run driver's stall rule); 'interrupted': its owner went away. */
+export type RunStatus = (typeof RUN_STATUSES)[number];
+
+/** Who computes a run: "<kind>:<host>:<pid>:<random>" (the CLI, the app, a browser page). */
+export type RunOwner = string;
 
 export interface AppInfo {
   version: string;
@@ -66,6 +75,10 @@ export interface RunRecord {
   finishedAt: string | null;
   /** wall time of the computation, ms */
   wallMs: number | null;
+  /** the process or page computing the run (null for runs of schema version 2 and earlier) */
+  owner: RunOwner | null;
+  /** while queued/running: when the run counts as abandoned unless its owner renews the lease */
+  leaseExpiresAt: string | null;
 }
 
 /** Columnar trace of one run: each metric is an array aligned with `iteration`. */
@@ -86,54 +99,48 @@ export interface PolicySnapshot {
   policy: number[];
 }
 
-/** Calls: channel name → [payload, result]. */
+/**
+ * Calls: channel name → [payload, result]. The payload types are inferred from the run-time schemas
+ * (CALL_SCHEMAS in src/shared/apiSchemas.ts), so what the types promise is what the transports check.
+ */
 export interface WorkbenchCalls {
-  'app:info': [Record<string, never>, AppInfo];
+  'app:info': [P<'app:info'>, AppInfo];
 
-  'mdps:list': [Record<string, never>, MdpSummary[]];
-  'mdps:get': [{ id: number }, MdpRecord];
-  /** create (no id) or update; the document is validated and compiled before it is stored */
-  'mdps:save': [{ id?: number; document: MdpDocument; preset?: string | null }, MdpRecord];
-  'mdps:delete': [{ id: number }, { deleted: boolean }];
+  'mdps:list': [P<'mdps:list'>, MdpSummary[]];
+  'mdps:get': [P<'mdps:get'>, MdpRecord];
+  /** create (no id) or update; the document is validated and compiled before it is stored; an identical stored document (same content hash) is returned instead of a copy */
+  'mdps:save': [P<'mdps:save'>, MdpRecord];
+  'mdps:delete': [P<'mdps:delete'>, { deleted: boolean }];
 
-  'experiments:list': [Record<string, never>, ExperimentRecord[]];
-  'experiments:create': [{ name: string; notes?: string; mdpId?: number | null }, ExperimentRecord];
-  'experiments:delete': [{ id: number }, { deleted: boolean }];
+  'experiments:list': [P<'experiments:list'>, ExperimentRecord[]];
+  'experiments:create': [P<'experiments:create'>, ExperimentRecord];
+  'experiments:delete': [P<'experiments:delete'>, { deleted: boolean }];
 
-  'runs:list': [{ mdpId?: number; experimentId?: number; status?: RunStatus }, RunRecord[]];
-  'runs:get': [{ id: number }, RunRecord];
-  'runs:create': [
-    {
-      mdpId: number;
-      experimentId?: number | null;
-      method: MethodId;
-      label?: string;
-      options: MethodOptions;
-      backend: ComputeBackendId;
-      seed: number;
-      maxIterations: number;
-    },
-    RunRecord,
-  ];
+  'runs:list': [P<'runs:list'>, RunRecord[]];
+  'runs:get': [P<'runs:get'>, RunRecord];
+  /** `owner` defaults to the service's own owner */
+  'runs:create': [P<'runs:create'>, RunRecord];
   /** mark running (the compute worker has started) */
-  'runs:start': [{ id: number }, RunRecord];
-  /** append a batch of trace points (iterations strictly increasing) */
-  'runs:appendTrace': [{ id: number; points: IterationMetrics[] }, { stored: number; iterations: number }];
-  'runs:addSnapshot': [{ id: number; iteration: number; policy: number[] }, { stored: boolean }];
-  'runs:recordBackend': [{ id: number; from: number; backend: ComputeBackendId; reason?: string }, RunRecord];
-  'runs:finish': [
-    {
-      id: number;
-      status: Exclude<RunStatus, 'queued' | 'running'>;
-      error?: string | null;
-      diagnostics?: Record<string, number | string | boolean | null>;
-      wallMs?: number;
-    },
-    RunRecord,
+  'runs:start': [P<'runs:start'>, RunRecord];
+  /**
+   * Append a batch of trace points (iterations strictly increasing). Idempotent: points at or below the
+   * last stored iteration that equal the stored rows are skipped (a retry after a lost response), a
+   * different value there is a conflict. Renews the lease; the owner re-claims a run whose lease lapsed.
+   */
+  'runs:appendTrace': [P<'runs:appendTrace'>, { stored: number; iterations: number; lastIteration: number | null }];
+  /** renew the run's lease in quiet periods (paused); re-claims a run whose lease lapsed when `owner` is its owner */
+  'runs:heartbeat': [
+    P<'runs:heartbeat'>,
+    { id: number; status: RunStatus; iterations: number; lastIteration: number | null; leaseExpiresAt: string | null; leaseMs: number },
   ];
-  'runs:trace': [{ ids: number[]; metrics?: (keyof IterationMetrics)[]; maxPoints?: number }, TraceColumns[]];
-  'runs:snapshots': [{ id: number }, PolicySnapshot[]];
-  'runs:delete': [{ id: number }, { deleted: boolean }];
+  /** the same snapshot again is accepted (a retry); a different one at a stored iteration is a conflict */
+  'runs:addSnapshot': [P<'runs:addSnapshot'>, { stored: boolean }];
+  'runs:recordBackend': [P<'runs:recordBackend'>, RunRecord];
+  /** once; the same status again by the run's owner returns the record (a retry) */
+  'runs:finish': [P<'runs:finish'>, RunRecord];
+  'runs:trace': [P<'runs:trace'>, TraceColumns[]];
+  'runs:snapshots': [P<'runs:snapshots'>, PolicySnapshot[]];
+  'runs:delete': [P<'runs:delete'>, { deleted: boolean }];
 }
 
 export type CallName = keyof WorkbenchCalls;
@@ -162,6 +169,7 @@ export const CALL_NAMES = [
   'runs:create',
   'runs:start',
   'runs:appendTrace',
+  'runs:heartbeat',
   'runs:addSnapshot',
   'runs:recordBackend',
   'runs:finish',
@@ -190,7 +198,8 @@ export type WorkbenchApi = {
 
 /** Errors crossing the transport keep a code the renderer can show. */
 export interface ApiErrorBody {
-  code: 'invalid-payload' | 'not-found' | 'conflict' | 'unauthorized' | 'too-large' | 'internal' | 'unknown-channel';
+  /** see ERROR_HTTP_STATUS in src/shared/wire.ts */
+  code: ApiErrorCode;
   message: string;
   details?: string[];
 }

@@ -1,85 +1,131 @@
 /**
- * Run-time validation of every call payload in the contract (src/shared/api.ts), shared by both
- * transports: the Electron IPC handlers and the browser-mode HTTP bridge call `validateCallPayload`
- * before any handler runs, so the two can never disagree about what is acceptable.
+ * The contract's payloads as run-time schemas (valibot), the one source of truth for both transports:
+ * the Electron IPC handlers and the browser-mode HTTP bridge call `validateCallPayload` before any
+ * handler runs, and the payload types of src/shared/api.ts are inferred from these schemas
+ * (`CallPayloads`), so the checks and the types cannot drift apart.
  *
- * A deliberately small hand-written validator (no dependency): a schema is a function that appends
- * readable problems (`"points[3].J: expected a number or null, got string"`) to a list. All problems are
- * reported, not only the first. Objects are closed: unknown keys are problems, so a typo in a payload
- * never silently does nothing. Only plain objects and arrays are accepted (the IPC structured clone can
- * carry Dates, Maps and typed arrays; the contract is JSON).
+ * Problems are readable lines with their path (`"points[3].J: expected a number, got string"`), all of
+ * them, up to MAX_LISTED_PROBLEMS (then one line says how many more). Objects are closed: every unknown
+ * key is a problem (at most 20 listed), so a typo in a payload never silently does nothing. Only plain
+ * objects and arrays are accepted (the IPC structured clone can carry Dates, Maps and typed arrays; the
+ * contract is JSON). A payload nested deeper than MAX_PAYLOAD_DEPTH is refused before any schema runs
+ * (a 400 with a message, never a stack overflow further on).
+ *
+ * The containers (closed object, array, record) are valibot schemas whose run is written here: they
+ * treat an `undefined` property as absent (IPC keeps `{label: undefined}`, JSON drops it), never copy
+ * the input (a batch of 100 000 trace points is checked in place) and stop listing an array's problems
+ * after 20. Leaves are `v.custom` / `v.picklist` with messages in the same words.
  *
  * Pure and platform-free (no DOM, no Node).
  */
-import {
-  CALL_NAMES,
-  DESKTOP_CALL_NAMES,
-  MAX_OPEN_FILE_BYTES,
-  MAX_PAYLOAD_BYTES,
-  type CallName,
-  type DesktopCallName,
-  type RunStatus,
-} from './api';
+import * as v from 'valibot';
+import { CALL_NAMES, DESKTOP_CALL_NAMES, MAX_OPEN_FILE_BYTES, MAX_PAYLOAD_BYTES, type CallName, type DesktopCallName, type RunRecord } from './api';
 import { COMMAND_IDS, isCommandId } from './commands';
-import { METHOD_IDS, METRIC_KEYS } from './methods';
-import { MDP_FORMAT, MDP_FORMAT_VERSION, MDP_LIMITS } from './mdp/types';
+import { METHOD_IDS, METRIC_KEYS, type ComputeBackendId, type IterationMetrics, type MethodId, type MetricKey } from './methods';
+import { MDP_FORMAT, MDP_FORMAT_VERSION, MDP_LIMITS, type MdpDocument } from './mdp/types';
 
-/**
- * Where a value sits in the payload, built lazily: containers link a node per level and the text
- * (`points[3].J`) is produced only when a problem is reported, so valid payloads of 100k trace points
- * cost no string building.
- */
-export interface Loc {
-  readonly parent: Loc | null;
-  readonly key: string | number;
-}
+/** Problems listed per payload; the rest is counted in one further line. */
+export const MAX_LISTED_PROBLEMS = 20;
+/** Unknown keys listed per object. */
+export const MAX_LISTED_UNKNOWN_KEYS = 20;
+/** Deepest nesting of objects and arrays a payload may have. */
+export const MAX_PAYLOAD_DEPTH = 64;
 
-export function formatLoc(loc: Loc | null): string {
-  if (loc === null) return 'payload';
-  const parts: (string | number)[] = [];
-  for (let l: Loc | null = loc; l; l = l.parent) parts.push(l.key);
+type PathKey = string | number;
+type Issue = v.BaseIssue<unknown>;
+type Dataset = { value: unknown; typed?: boolean; issues?: Issue[] };
+type Run = (dataset: Dataset, config: v.Config<Issue>) => Dataset;
+type AnySchema = v.BaseSchema<unknown, unknown, Issue>;
+
+/** `points[3].J` from an issue's path; 'payload' for the root. */
+export function formatPath(path: readonly PathKey[]): string {
+  if (path.length === 0) return 'payload';
   let out = '';
-  for (let i = parts.length - 1; i >= 0; i--) {
-    const k = parts[i];
-    out += typeof k === 'number' ? `[${k}]` : out ? `.${k}` : k;
-  }
+  for (const k of path) out += typeof k === 'number' ? `[${k}]` : out ? `.${k}` : k;
   return out;
 }
 
-/** Appends problems for `value` (located at `loc`) to `out`. */
-export type Schema = (value: unknown, loc: Loc | null, out: string[]) => void;
-
-/** Marker for optional object properties. */
-interface OptionalSchema {
-  optional: true;
-  schema: Schema;
-}
-type Field = Schema | OptionalSchema;
-
-const where = formatLoc;
-
-function describe(v: unknown): string {
-  if (v === null) return 'null';
-  if (Array.isArray(v)) return 'array';
-  if (typeof v === 'number') {
-    if (Number.isNaN(v)) return 'NaN';
-    if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
+function describe(x: unknown): string {
+  if (x === null) return 'null';
+  if (Array.isArray(x)) return 'array';
+  if (typeof x === 'number') {
+    if (Number.isNaN(x)) return 'NaN';
+    if (!Number.isFinite(x)) return x > 0 ? 'Infinity' : '-Infinity';
     return 'number';
   }
-  if (typeof v === 'object') {
-    const proto = Object.getPrototypeOf(v);
+  if (typeof x === 'object') {
+    const proto = Object.getPrototypeOf(x);
     if (proto !== Object.prototype && proto !== null) return (proto?.constructor?.name as string | undefined) ?? 'object';
   }
-  return typeof v;
+  return typeof x;
 }
 
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  if (typeof v !== 'object' || v === null || Array.isArray(v)) return false;
-  const proto = Object.getPrototypeOf(v);
+export function isPlainObject(x: unknown): x is Record<string, unknown> {
+  if (typeof x !== 'object' || x === null || Array.isArray(x)) return false;
+  const proto = Object.getPrototypeOf(x);
   return proto === Object.prototype || proto === null;
 }
 
-export const optional = (schema: Schema): OptionalSchema => ({ optional: true, schema });
+/** An issue of our own containers (message already final). */
+function issue(input: unknown, message: string, path: PathKey[] = []): Issue {
+  return {
+    kind: 'schema',
+    type: 'custom',
+    input,
+    expected: null,
+    received: describe(input),
+    message,
+    path: path.map((key) => ({ type: 'unknown', origin: 'value', input: undefined, key, value: undefined })),
+  } as unknown as Issue;
+}
+
+/**
+ * Fast path for the common case, a valid leaf: `custom` checks (possibly inside `optional` / `nullable`)
+ * are called directly, without a dataset per value (a batch of 100 000 trace points has 1.5 million).
+ */
+function leafAccepts(schema: AnySchema, value: unknown): boolean {
+  let s = schema as AnySchema & { wrapped?: AnySchema; check?: (x: unknown) => boolean };
+  for (;;) {
+    if (s.type === 'custom') return s.check!(value);
+    if (s.type === 'nullable' && s.wrapped) {
+      if (value === null) return true;
+      s = s.wrapped as typeof s;
+    } else if (s.type === 'optional' && s.wrapped) {
+      if (value === undefined) return true;
+      s = s.wrapped as typeof s;
+    } else return false;
+  }
+}
+
+/** Run a child schema on `value`, prefixing its issues' paths with `key`; returns how many issues it added. */
+function runChild(schema: AnySchema, value: unknown, key: PathKey, config: v.Config<Issue>, out: Issue[]): number {
+  if (leafAccepts(schema, value)) return 0;
+  const ds = (schema as unknown as { '~run': Run })['~run']({ value }, config);
+  if (!ds.issues) return 0;
+  for (const i of ds.issues) {
+    const item = { type: 'unknown', origin: 'value', input: undefined, key, value } as unknown as v.IssuePathItem;
+    if (i.path) (i.path as v.IssuePathItem[]).unshift(item);
+    else (i as { path?: v.IssuePathItem[] }).path = [item];
+    out.push(i);
+  }
+  return ds.issues.length;
+}
+
+/** Replace a valibot container's run with ours (the static type, used for inference, stays valibot's). */
+function withRun<S extends AnySchema>(schema: S, run: Run): S {
+  return { ...schema, '~run': run } as S;
+}
+
+function finish(dataset: Dataset, issues: Issue[]): Dataset {
+  if (issues.length) {
+    dataset.issues = issues;
+    dataset.typed = false;
+  } else dataset.typed = true;
+  return dataset;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Leaves
 
 export interface NumberRule {
   min?: number;
@@ -90,144 +136,132 @@ export interface NumberRule {
   allowNonFinite?: boolean;
 }
 
-export function number(rule: NumberRule = {}): Schema {
-  return (v, loc, out) => {
-    if (typeof v !== 'number') {
-      out.push(`${where(loc)}: expected a number, got ${describe(v)}`);
-      return;
-    }
-    if (!Number.isFinite(v)) {
-      if (!rule.allowNonFinite) out.push(`${where(loc)}: expected a finite number, got ${describe(v)}`);
-      return;
-    }
-    if (rule.integer && !Number.isInteger(v)) out.push(`${where(loc)}: expected an integer, got ${v}`);
-    if (rule.min !== undefined && (rule.minExclusive ? v <= rule.min : v < rule.min))
-      out.push(`${where(loc)}: must be ${rule.minExclusive ? '>' : '>='} ${rule.min}, got ${v}`);
-    if (rule.max !== undefined && v > rule.max) out.push(`${where(loc)}: must be <= ${rule.max}, got ${v}`);
-  };
+function numberProblem(x: unknown, rule: NumberRule): string | null {
+  if (typeof x !== 'number') return `expected a number, got ${describe(x)}`;
+  if (!Number.isFinite(x)) return rule.allowNonFinite ? null : `expected a finite number, got ${describe(x)}`;
+  if (rule.integer && !Number.isInteger(x)) return `expected an integer, got ${x}`;
+  if (rule.min !== undefined && (rule.minExclusive ? x <= rule.min : x < rule.min)) return `must be ${rule.minExclusive ? '>' : '>='} ${rule.min}, got ${x}`;
+  if (rule.max !== undefined && x > rule.max) return `must be <= ${rule.max}, got ${x}`;
+  return null;
 }
+
+export const number = (rule: NumberRule = {}) =>
+  v.custom<number>(
+    (x) => numberProblem(x, rule) === null,
+    (i) => numberProblem(i.input, rule) ?? 'invalid number',
+  );
 
 /** Database ids: positive safe integers. */
-export const id = (): Schema => number({ integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
+export const id = () => number({ integer: true, min: 1, max: Number.MAX_SAFE_INTEGER });
 
-export function string(rule: { min?: number; max: number }): Schema {
-  return (v, loc, out) => {
-    if (typeof v !== 'string') {
-      out.push(`${where(loc)}: expected a string, got ${describe(v)}`);
-      return;
-    }
-    if (rule.min !== undefined && v.length < rule.min)
-      out.push(`${where(loc)}: must have at least ${rule.min} character${rule.min === 1 ? '' : 's'}`);
-    if (v.length > rule.max) out.push(`${where(loc)}: must have at most ${rule.max} characters, got ${v.length}`);
-  };
+function stringProblem(x: unknown, rule: { min?: number; max: number }): string | null {
+  if (typeof x !== 'string') return `expected a string, got ${describe(x)}`;
+  if (rule.min !== undefined && x.length < rule.min) return `must have at least ${rule.min} character${rule.min === 1 ? '' : 's'}`;
+  if (x.length > rule.max) return `must have at most ${rule.max} characters, got ${x.length}`;
+  return null;
 }
 
-export const boolean = (): Schema => (v, loc, out) => {
-  if (typeof v !== 'boolean') out.push(`${where(loc)}: expected a boolean, got ${describe(v)}`);
-};
+export const string = (rule: { min?: number; max: number }) =>
+  v.custom<string>(
+    (x) => stringProblem(x, rule) === null,
+    (i) => stringProblem(i.input, rule) ?? 'invalid string',
+  );
 
-export function literal<T extends string | number>(...values: readonly T[]): Schema {
-  return (v, loc, out) => {
-    if (!values.includes(v as T))
-      out.push(`${where(loc)}: expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(v) ?? describe(v)}`);
-  };
+export const boolean = () => v.custom<boolean>((x) => typeof x === 'boolean', (i) => `expected a boolean, got ${describe(i.input)}`);
+
+export const literal = <const T extends readonly (string | number)[]>(values: T) =>
+  v.picklist(values as unknown as readonly [T[number], ...T[number][]], (i) =>
+    `expected one of ${values.map((x) => JSON.stringify(x)).join(', ')}, got ${JSON.stringify(i.input) ?? describe(i.input)}`,
+  );
+
+// ---------------------------------------------------------------------------------------------------
+// Containers
+
+type Entries = Record<string, AnySchema>;
+const isOptional = (s: AnySchema): boolean => s.type === 'optional';
+
+/** Closed object: listed keys only; `undefined` counts as absent; every unknown key reported (20 listed). */
+export function object<E extends Entries>(entries: E) {
+  const list = Object.entries(entries);
+  return withRun(v.object(entries), (dataset, config) => {
+    const input = dataset.value;
+    if (!isPlainObject(input)) return finish(dataset, [issue(input, `expected an object, got ${describe(input)}`)]);
+    const out: Issue[] = [];
+    for (const [key, schema] of list) {
+      const has = Object.prototype.hasOwnProperty.call(input, key) && input[key] !== undefined;
+      if (!has) {
+        if (!isOptional(schema)) out.push(issue(undefined, 'required', [key]));
+        continue;
+      }
+      runChild(schema, input[key], key, config, out);
+    }
+    let unknown = 0;
+    for (const key of Object.keys(input)) {
+      if (Object.prototype.hasOwnProperty.call(entries, key) || input[key] === undefined) continue;
+      if (++unknown <= MAX_LISTED_UNKNOWN_KEYS) out.push(issue(input[key], 'unknown property', [key]));
+    }
+    if (unknown > MAX_LISTED_UNKNOWN_KEYS) out.push(issue(input, `${unknown - MAX_LISTED_UNKNOWN_KEYS} more unknown properties not listed`));
+    return finish(dataset, out);
+  });
 }
 
-export const nullable = (schema: Schema): Schema => (v, loc, out) => {
-  if (v !== null) schema(v, loc, out);
-};
-
-/** Accepts a value when any alternative accepts it; otherwise reports the first alternative's problems. */
-export function oneOf(...schemas: Schema[]): Schema {
-  return (v, loc, out) => {
-    let first: string[] | null = null;
-    for (const s of schemas) {
-      const problems: string[] = [];
-      s(v, loc, problems);
-      if (problems.length === 0) return;
-      first ??= problems;
-    }
-    out.push(...(first ?? []));
-  };
+/** Open object: the listed keys are checked, others are allowed (documents whose format may grow). */
+export function openObject<E extends Entries>(entries: E) {
+  const closed = object(entries);
+  return withRun(v.looseObject(entries), (dataset, config) => {
+    const input = dataset.value;
+    if (!isPlainObject(input)) return finish(dataset, [issue(input, `expected an object, got ${describe(input)}`)]);
+    const known: Record<string, unknown> = {};
+    for (const key of Object.keys(entries)) if (Object.prototype.hasOwnProperty.call(input, key)) known[key] = input[key];
+    const ds = (closed as unknown as { '~run': Run })['~run']({ value: known }, config);
+    return finish(dataset, ds.issues ?? []);
+  });
 }
 
-export function array(item: Schema, rule: { min?: number; max: number }): Schema {
-  return (v, loc, out) => {
-    if (!Array.isArray(v)) {
-      out.push(`${where(loc)}: expected an array, got ${describe(v)}`);
-      return;
-    }
-    if (rule.min !== undefined && v.length < rule.min) out.push(`${where(loc)}: must have at least ${rule.min} item(s)`);
-    if (v.length > rule.max) {
-      out.push(`${where(loc)}: must have at most ${rule.max} items, got ${v.length}`);
-      return;
-    }
-    const before = out.length;
-    for (let i = 0; i < v.length; i++) {
-      item(v[i], { parent: loc, key: i }, out);
+/** Array with a length range; at most 20 problems of its items are listed. */
+export function array<S extends AnySchema>(item: S, rule: { min?: number; max: number }) {
+  return withRun(v.array(item), (dataset, config) => {
+    const input = dataset.value;
+    if (!Array.isArray(input)) return finish(dataset, [issue(input, `expected an array, got ${describe(input)}`)]);
+    const out: Issue[] = [];
+    if (rule.min !== undefined && input.length < rule.min) out.push(issue(input, `must have at least ${rule.min} item(s)`));
+    if (input.length > rule.max) return finish(dataset, [...out, issue(input, `must have at most ${rule.max} items, got ${input.length}`)]);
+    for (let i = 0; i < input.length; i++) {
+      runChild(item, input[i], i, config, out);
       // one bad element type in a million-element array should not produce a million lines
-      if (out.length - before >= 20) {
-        out.push(`${where(loc)}: further problems not listed`);
-        return;
+      if (out.length >= MAX_LISTED_PROBLEMS) {
+        out.push(issue(input, 'further problems not listed'));
+        break;
       }
     }
-  };
-}
-
-/** Closed object: listed keys only. */
-export function object(fields: Record<string, Field>, rule: { open?: boolean } = {}): Schema {
-  const entries = Object.entries(fields);
-  return (v, loc, out) => {
-    if (!isPlainObject(v)) {
-      out.push(`${where(loc)}: expected an object, got ${describe(v)}`);
-      return;
-    }
-    for (const [key, field] of entries) {
-      const has = Object.prototype.hasOwnProperty.call(v, key) && v[key] !== undefined;
-      if (typeof field === 'function') {
-        if (!has) out.push(`${where({ parent: loc, key })}: required`);
-        else field(v[key], { parent: loc, key }, out);
-      } else if (has) field.schema(v[key], { parent: loc, key }, out);
-    }
-    if (!rule.open) {
-      for (const key of Object.keys(v)) {
-        if (!Object.prototype.hasOwnProperty.call(fields, key)) out.push(`${where({ parent: loc, key })}: unknown property`);
-      }
-    }
-  };
+    return finish(dataset, out);
+  });
 }
 
 /** A map from string keys to values of one schema. */
-export function record(value: Schema, rule: { maxKeys: number; maxKeyLength: number }): Schema {
-  return (v, loc, out) => {
-    if (!isPlainObject(v)) {
-      out.push(`${where(loc)}: expected an object, got ${describe(v)}`);
-      return;
-    }
-    const keys = Object.keys(v);
-    if (keys.length > rule.maxKeys) {
-      out.push(`${where(loc)}: must have at most ${rule.maxKeys} entries, got ${keys.length}`);
-      return;
-    }
+export function record<S extends AnySchema>(value: S, rule: { maxKeys: number; maxKeyLength: number }) {
+  return withRun(v.record(v.string(), value), (dataset, config) => {
+    const input = dataset.value;
+    if (!isPlainObject(input)) return finish(dataset, [issue(input, `expected an object, got ${describe(input)}`)]);
+    const keys = Object.keys(input);
+    if (keys.length > rule.maxKeys) return finish(dataset, [issue(input, `must have at most ${rule.maxKeys} entries, got ${keys.length}`)]);
+    const out: Issue[] = [];
     for (const key of keys) {
-      if (key.length > rule.maxKeyLength) out.push(`${where(loc)}: key '${key.slice(0, 40)}…' is longer than ${rule.maxKeyLength}`);
-      value(v[key], { parent: loc, key }, out);
+      if (key.length > rule.maxKeyLength) out.push(issue(key, `key '${key.slice(0, 40)}…' is longer than ${rule.maxKeyLength}`));
+      runChild(value, input[key], key, config, out);
     }
-  };
+    return finish(dataset, out);
+  });
 }
+
+export const optional = <S extends AnySchema>(schema: S) => v.optional(schema);
+export const nullable = <S extends AnySchema>(schema: S) => v.nullable(schema);
+
+/** A schema whose inferred type is `T` (when the run-time check is shallower than the TypeScript type). */
+const typed = <T>(schema: AnySchema) => schema as unknown as v.GenericSchema<T>;
 
 // ---------------------------------------------------------------------------------------------------
 // The contract's schemas
-
-const empty: Schema = (v, loc, out) => {
-  if (v === undefined) return; // `api['mdps:list']()` is fine
-  object({})(v, loc, out);
-};
-const byId = object({ id: id() });
-
-const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted'] as const satisfies readonly RunStatus[];
-const FINISH_STATUSES = ['completed', 'failed', 'cancelled', 'interrupted'] as const;
-const BACKENDS = ['reference', 'webgpu'] as const;
 
 /** Upper bounds that keep a single payload reasonable (the byte limit is the final word). */
 export const PAYLOAD_LIMITS = {
@@ -236,6 +270,7 @@ export const PAYLOAD_LIMITS = {
   labelLength: 200,
   errorLength: 20_000,
   reasonLength: 1_000,
+  ownerLength: 200,
   diagnosticsEntries: 200,
   diagnosticStringLength: 10_000,
   optionsEntries: 64,
@@ -248,41 +283,46 @@ export const PAYLOAD_LIMITS = {
   seed: 2 ** 32 - 1,
 } as const;
 
+export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted', 'stalled'] as const;
+export const FINISH_STATUSES = ['completed', 'failed', 'cancelled', 'interrupted', 'stalled'] as const;
+const BACKENDS = ['reference', 'webgpu'] as const satisfies readonly ComputeBackendId[];
+
+/** `api['mdps:list']()` without a payload is fine. */
+const empty = v.optional(object({}));
+const byId = object({ id: id() });
+const owner = optional(string({ min: 1, max: PAYLOAD_LIMITS.ownerLength }));
+
 /**
  * The MDP document's basic shape; the full validation (probabilities, sizes, formulas) is the MDP
  * compiler's job (`compileMdp` in src/shared/mdp/compile.ts), which `mdps:save` runs before storing.
  * Open, so the document format can grow without touching this file.
  */
-const mdpDocumentShape: Schema = object(
-  {
-    format: literal(MDP_FORMAT),
-    version: literal(MDP_FORMAT_VERSION),
+const mdpDocumentShape = typed<MdpDocument>(
+  openObject({
+    format: literal([MDP_FORMAT]),
+    version: literal([MDP_FORMAT_VERSION]),
     name: string({ min: 1, max: PAYLOAD_LIMITS.nameLength }),
     description: optional(string({ max: PAYLOAD_LIMITS.notesLength })),
-    states: array(object({ label: string({ max: PAYLOAD_LIMITS.nameLength }) }, { open: true }), {
-      min: 1,
-      max: MDP_LIMITS.maxStates,
-    }),
-    actions: object({ kind: literal('discrete', 'box') }, { open: true }),
+    states: array(openObject({ label: string({ max: PAYLOAD_LIMITS.nameLength }) }), { min: 1, max: MDP_LIMITS.maxStates }),
+    actions: openObject({ kind: literal(['discrete', 'box']) }),
     gamma: number({ min: 0, max: 1 }),
     initial: array(number(), { max: MDP_LIMITS.maxStates }),
-    rewards: object({ kind: literal('table', 'formula') }, { open: true }),
-    transitions: object({ kind: literal('table', 'formula') }, { open: true }),
-  },
-  { open: true },
+    rewards: openObject({ kind: literal(['table', 'formula']) }),
+    transitions: openObject({ kind: literal(['table', 'formula']) }),
+  }),
 );
 
-const diagnostics = record(
-  (v, loc, out) => {
-    if (v === null || typeof v === 'boolean') return;
-    // non-finite diagnostics (a NaN residual over IPC) are stored as null, never refused: a refused
-    // runs:finish would leave the run 'running'
-    if (typeof v === 'number') return;
-    if (typeof v === 'string') return string({ max: PAYLOAD_LIMITS.diagnosticStringLength })(v, loc, out);
-    out.push(`${where(loc)}: expected a number, string, boolean or null, got ${describe(v)}`);
-  },
-  { maxKeys: PAYLOAD_LIMITS.diagnosticsEntries, maxKeyLength: 100 },
+type DiagnosticValue = number | string | boolean | null;
+const diagnosticValue = v.custom<DiagnosticValue>(
+  // non-finite diagnostics (a NaN residual over IPC) are stored as null, never refused: a refused
+  // runs:finish would leave the run 'running'
+  (x) => x === null || typeof x === 'boolean' || typeof x === 'number' || (typeof x === 'string' && x.length <= PAYLOAD_LIMITS.diagnosticStringLength),
+  (i) =>
+    typeof i.input === 'string'
+      ? `must have at most ${PAYLOAD_LIMITS.diagnosticStringLength} characters, got ${i.input.length}`
+      : `expected a number, string, boolean or null, got ${describe(i.input)}`,
 );
+const diagnostics = typed<RunRecord['diagnostics']>(record(diagnosticValue, { maxKeys: PAYLOAD_LIMITS.diagnosticsEntries, maxKeyLength: 100 }));
 
 /**
  * A metric value: a number or null. NaN and ±Infinity are accepted (the IPC structured clone carries
@@ -290,43 +330,40 @@ const diagnostics = record(
  * `runs:finish` with a diagnostic (see src/main/services/runs.ts).
  */
 const metric = nullable(number({ allowNonFinite: true }));
-const requiredMetric = metric;
 
-const iterationMetrics = object({
-  iteration: number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }),
-  J: requiredMetric,
-  Jplain: requiredMetric,
-  gap: requiredMetric,
-  tv: requiredMetric,
-  entropy: requiredMetric,
-  transportCost: optional(metric),
-  kl: optional(metric),
-  trustSlack: optional(metric),
-  trustViolated: optional(nullable(boolean())),
-  lambda: optional(metric),
-  evalResidual: requiredMetric,
-  policyChange: optional(metric),
-  t: optional(metric),
-  wallMs: requiredMetric,
-});
-
-/**
- * Method options: numbers or strings. NaN is meaningful (gamma = NaN keeps the MDP's own) and JSON
- * writes it as null, so null is accepted and read as NaN by runs:create.
- */
-const methodOptions = record(
-  (v, loc, out) => {
-    if (v === null) return;
-    if (typeof v === 'string') return string({ max: 200 })(v, loc, out);
-    // NaN is meaningful for options (e.g. gamma = NaN keeps the MDP's own); resolveMethodOptions checks ranges
-    if (typeof v === 'number') return;
-    out.push(`${where(loc)}: expected a number, string or null (= NaN), got ${describe(v)}`);
-  },
-  { maxKeys: PAYLOAD_LIMITS.optionsEntries, maxKeyLength: 64 },
+const iterationMetrics = typed<IterationMetrics>(
+  object({
+    iteration: number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }),
+    J: metric,
+    Jplain: metric,
+    gap: metric,
+    tv: metric,
+    entropy: metric,
+    transportCost: optional(metric),
+    kl: optional(metric),
+    trustSlack: optional(metric),
+    trustViolated: optional(nullable(boolean())),
+    lambda: optional(metric),
+    evalResidual: metric,
+    policyChange: optional(metric),
+    t: optional(metric),
+    wallMs: metric,
+  }),
 );
 
-/** One schema per call: `CALL_SCHEMAS[channel](payload, null, problems)`. */
-export const CALL_SCHEMAS: { readonly [C in CallName]: Schema } = {
+/**
+ * Method options: numbers or strings; null (JSON's NaN) is accepted and read as NaN by runs:create.
+ * Ranges are the method specs' business (runs:create resolves the options against them).
+ */
+const optionValue = v.custom<number | string | null>(
+  (x) => x === null || typeof x === 'number' || (typeof x === 'string' && x.length <= 200),
+  (i) => (typeof i.input === 'string' ? `must have at most 200 characters, got ${i.input.length}` : `expected a number, string or null (= NaN), got ${describe(i.input)}`),
+);
+const methodOptions = record(optionValue, { maxKeys: PAYLOAD_LIMITS.optionsEntries, maxKeyLength: 64 });
+const iterationIndex = number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
+
+/** One schema per call. */
+export const CALL_SCHEMAS = {
   'app:info': empty,
 
   'mdps:list': empty,
@@ -349,60 +386,96 @@ export const CALL_SCHEMAS: { readonly [C in CallName]: Schema } = {
   'runs:list': object({
     mdpId: optional(id()),
     experimentId: optional(id()),
-    status: optional(literal(...RUN_STATUSES)),
+    status: optional(literal(RUN_STATUSES)),
   }),
   'runs:get': byId,
   'runs:create': object({
     mdpId: id(),
     experimentId: optional(nullable(id())),
-    method: literal(...METHOD_IDS),
+    method: typed<MethodId>(literal(METHOD_IDS)),
     label: optional(string({ max: PAYLOAD_LIMITS.labelLength })),
     options: methodOptions,
-    backend: literal(...BACKENDS),
+    backend: literal(BACKENDS),
     seed: number({ integer: true, min: 0, max: PAYLOAD_LIMITS.seed }),
     maxIterations: number({ integer: true, min: 1, max: PAYLOAD_LIMITS.maxIterations }),
+    /** defaults to the service's own owner */
+    owner,
   }),
-  'runs:start': byId,
+  'runs:start': object({ id: id(), owner }),
   'runs:appendTrace': object({
     id: id(),
     points: array(iterationMetrics, { min: 1, max: PAYLOAD_LIMITS.traceBatch }),
+    owner,
   }),
+  'runs:heartbeat': object({ id: id(), owner }),
   'runs:addSnapshot': object({
     id: id(),
-    iteration: number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }),
+    iteration: iterationIndex,
     policy: array(number(), { min: 1, max: PAYLOAD_LIMITS.policyLength }),
+    owner,
   }),
   'runs:recordBackend': object({
     id: id(),
-    from: number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER }),
-    backend: literal(...BACKENDS),
+    from: iterationIndex,
+    backend: literal(BACKENDS),
     reason: optional(string({ max: PAYLOAD_LIMITS.reasonLength })),
+    owner,
   }),
   'runs:finish': object({
     id: id(),
-    status: literal(...FINISH_STATUSES),
+    owner,
+    status: literal(FINISH_STATUSES),
     error: optional(nullable(string({ max: PAYLOAD_LIMITS.errorLength }))),
     diagnostics: optional(diagnostics),
     wallMs: optional(number({ min: 0, max: PAYLOAD_LIMITS.wallMs })),
   }),
   'runs:trace': object({
     ids: array(id(), { min: 1, max: PAYLOAD_LIMITS.traceRuns }),
-    metrics: optional(array(literal(...METRIC_KEYS), { max: METRIC_KEYS.length })),
+    metrics: optional(array(typed<MetricKey>(literal(METRIC_KEYS)), { max: METRIC_KEYS.length })),
     maxPoints: optional(number({ integer: true, min: 2, max: PAYLOAD_LIMITS.maxPoints })),
   }),
   'runs:snapshots': byId,
   'runs:delete': byId,
-};
+} satisfies { readonly [C in CallName]: AnySchema };
+
+/** The payload type of every call, inferred from its schema (src/shared/api.ts builds WorkbenchCalls from it). */
+export type CallPayloads = { [C in keyof typeof CALL_SCHEMAS]: v.InferOutput<(typeof CALL_SCHEMAS)[C]> };
 
 export function isCallName(channel: unknown): channel is CallName {
   return typeof channel === 'string' && (CALL_NAMES as readonly string[]).includes(channel);
 }
 
+/** Nesting depth of objects/arrays, counted without recursion; stops at limit + 1. */
+export function payloadDepth(payload: unknown, limit: number = MAX_PAYLOAD_DEPTH): number {
+  let deepest = 0;
+  const stack: [unknown, number][] = [[payload, 0]];
+  while (stack.length) {
+    const [x, d] = stack.pop()!;
+    if (x === null || typeof x !== 'object') continue;
+    const depth = d + 1;
+    if (depth > deepest) deepest = depth;
+    if (depth > limit) return depth;
+    // arrays of numbers (trace batches, policies) are common and flat: skip their scalars quickly
+    for (const child of Array.isArray(x) ? x : Object.values(x as object)) if (child !== null && typeof child === 'object') stack.push([child, depth]);
+  }
+  return deepest;
+}
+
 /** Problems with `payload` as the payload of `channel` (empty when valid). Unknown channels are a problem too. */
 export function validateCallPayload(channel: string, payload: unknown): string[] {
   if (!isCallName(channel)) return [`unknown channel '${String(channel).slice(0, 100)}'`];
+  if (payloadDepth(payload) > MAX_PAYLOAD_DEPTH) return [`payload: nested deeper than ${MAX_PAYLOAD_DEPTH} levels of objects and arrays`];
+  const result = v.safeParse(CALL_SCHEMAS[channel] as AnySchema, payload);
+  if (result.success) return [];
   const problems: string[] = [];
-  CALL_SCHEMAS[channel](payload, null, problems);
+  for (const i of result.issues) {
+    // one summary line of a container (unknown keys, an array's further problems) may follow a full list
+    if (problems.length >= MAX_LISTED_PROBLEMS && result.issues.length > MAX_LISTED_PROBLEMS + 1) {
+      problems.push(`payload: ${result.issues.length - MAX_LISTED_PROBLEMS} further problems not listed`);
+      break;
+    }
+    problems.push(`${formatPath((i.path ?? []).map((p) => p.key as PathKey))}: ${i.message}`);
+  }
   return problems;
 }
 
@@ -429,38 +502,27 @@ export function payloadSizeProblem(bytes: number, limit: number = MAX_PAYLOAD_BY
   return bytes > limit ? `payload is ${bytes} bytes; the limit is ${limit} bytes` : null;
 }
 
-/** JSON size of an in-memory payload (IPC); `undefined` counts as empty. */
+/** JSON size of an in-memory payload (IPC); `undefined` counts as empty; a payload JSON cannot write counts as too large. */
 export function jsonByteLength(payload: unknown): number {
-  const text = JSON.stringify(payload);
+  let text: string | undefined;
+  try {
+    text = JSON.stringify(payload);
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
   return text === undefined ? 0 : utf8ByteLength(text);
 }
 
-// ---------------------------------------------------------------------------------------------------
-// Transport constants (both transports carry the same contract; these are their wire names)
-
-/** Electron: main → renderer events are sent on this IPC channel as (eventName, data). Calls use the call name as channel. */
-export const IPC_EVENT_CHANNEL = 'workbench:event';
-
-/**
- * Browser mode (src/main/server/browserServer.ts):
- *  - calls: `POST ${HTTP_CALL_PATH}<channel>` with header `Authorization: Bearer <token>` and the JSON
- *    payload as body → 200 + JSON result, or an ApiErrorBody with status 400/401/404/409/413/500;
- *  - events: `new WebSocket('ws://' + location.host + HTTP_EVENTS_PATH, [WS_EVENTS_PROTOCOL, WS_BEARER_PREFIX + token])`,
- *    messages are JSON `{ event: EventName, data }`;
- *  - the token comes from the launch URL's fragment `#token=<64 hex>`.
- */
-export const HTTP_CALL_PATH = '/api/call/';
-export const HTTP_EVENTS_PATH = '/api/events';
-export const WS_EVENTS_PROTOCOL = 'workbench-events';
-export const WS_BEARER_PREFIX = 'bearer.';
+// Transport constants live in src/shared/wire.ts (re-exported here for existing importers).
+export { IPC_EVENT_CHANNEL, HTTP_CALL_PATH, HTTP_EVENTS_PATH, WS_EVENTS_PROTOCOL, WS_BEARER_PREFIX } from './wire';
 
 // ---------------------------------------------------------------------------------------------------
 // Desktop-only calls (Electron main validates these before its dialog / menu handlers run)
 
-const commandId = literal(...COMMAND_IDS);
+const commandId = literal(COMMAND_IDS);
 const dialogTitle = string({ min: 1, max: 200 });
 
-export const DESKTOP_CALL_SCHEMAS: { readonly [C in DesktopCallName]: Schema } = {
+export const DESKTOP_CALL_SCHEMAS: { readonly [C in DesktopCallName]: AnySchema } = {
   'desktop:openFile': object({ title: dialogTitle }),
   'desktop:saveFile': object({
     title: dialogTitle,
@@ -469,7 +531,7 @@ export const DESKTOP_CALL_SCHEMAS: { readonly [C in DesktopCallName]: Schema } =
   }),
   'desktop:syncState': object({
     enabled: record(boolean(), { maxKeys: COMMAND_IDS.length, maxKeyLength: 40 }),
-    theme: literal('system', 'light', 'dark'),
+    theme: literal(['system', 'light', 'dark'] as const),
     activeRuns: number({ integer: true, min: 0, max: 1_000_000 }),
   }),
   'desktop:contextMenu': object({
@@ -479,7 +541,7 @@ export const DESKTOP_CALL_SCHEMAS: { readonly [C in DesktopCallName]: Schema } =
   }),
   'desktop:info': empty,
   'desktop:showLog': empty,
-  'desktop:openDocs': object({ page: literal('readme', 'methods'), anchor: optional(string({ min: 1, max: 40 })) }),
+  'desktop:openDocs': object({ page: literal(['readme', 'methods'] as const), anchor: optional(string({ min: 1, max: 40 })) }),
 };
 
 export function isDesktopCallName(channel: unknown): channel is DesktopCallName {
@@ -489,8 +551,9 @@ export function isDesktopCallName(channel: unknown): channel is DesktopCallName 
 /** Problems with `payload` as the payload of the desktop call `channel` (empty when valid). */
 export function validateDesktopPayload(channel: string, payload: unknown): string[] {
   if (!isDesktopCallName(channel)) return [`unknown channel '${String(channel).slice(0, 100)}'`];
-  const problems: string[] = [];
-  DESKTOP_CALL_SCHEMAS[channel](payload, null, problems);
+  if (payloadDepth(payload) > MAX_PAYLOAD_DEPTH) return [`payload: nested deeper than ${MAX_PAYLOAD_DEPTH} levels of objects and arrays`];
+  const result = v.safeParse(DESKTOP_CALL_SCHEMAS[channel], payload);
+  const problems = result.success ? [] : result.issues.map((i) => `${formatPath((i.path ?? []).map((p) => p.key as PathKey))}: ${i.message}`);
   if (channel === 'desktop:syncState' && isPlainObject(payload) && isPlainObject(payload.enabled)) {
     for (const key of Object.keys(payload.enabled)) if (!isCommandId(key)) problems.push(`enabled.${key.slice(0, 40)}: unknown command`);
   }

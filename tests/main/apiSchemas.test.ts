@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CALL_NAMES, MAX_PAYLOAD_BYTES } from '../../src/shared/api';
-import { CALL_SCHEMAS, payloadSizeProblem, utf8ByteLength, validateCallPayload } from '../../src/shared/apiSchemas';
+import { CALL_SCHEMAS, MAX_PAYLOAD_DEPTH, payloadDepth, payloadSizeProblem, utf8ByteLength, validateCallPayload, type CallPayloads } from '../../src/shared/apiSchemas';
 import { point, twoStateMdp } from './fixtures';
 
 describe('apiSchemas', () => {
@@ -46,6 +46,33 @@ describe('apiSchemas', () => {
     const problems = validateCallPayload('runs:addSnapshot', { id: 1, iteration: 0, policy: new Array(10_000).fill('x') });
     expect(problems.length).toBeLessThanOrEqual(21);
     expect(problems.at(-1)).toMatch(/further problems not listed/);
+  });
+
+  it('reports every unknown key of an object, at most 20 listed', () => {
+    const extra = Object.fromEntries(Array.from({ length: 25 }, (_, i) => [`k${i}`, i]));
+    const problems = validateCallPayload('runs:get', { id: 1, ...extra });
+    expect(problems.slice(0, 20)).toEqual(Array.from({ length: 20 }, (_, i) => `k${i}: unknown property`));
+    expect(problems[20]).toBe('payload: 5 more unknown properties not listed');
+    expect(problems).toHaveLength(21);
+    // an undefined property is absent (the IPC clone keeps `{label: undefined}`)
+    expect(validateCallPayload('runs:get', { id: 1, label: undefined })).toEqual([]);
+  });
+
+  it('refuses a payload nested deeper than the limit with a message, before any schema walks it', () => {
+    let deep: unknown = 1;
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    const doc = { ...twoStateMdp(), transitions: { ...twoStateMdp().transitions, extra: deep } };
+    expect(validateCallPayload('mdps:save', { document: doc })).toEqual([`payload: nested deeper than ${MAX_PAYLOAD_DEPTH} levels of objects and arrays`]);
+    let ok: unknown = 1;
+    for (let i = 0; i < MAX_PAYLOAD_DEPTH - 4; i++) ok = { a: ok };
+    expect(payloadDepth({ document: { x: ok } })).toBe(MAX_PAYLOAD_DEPTH - 2); // payload, document, 60 levels of ok
+  });
+
+  it('infers the payload types from the schemas', () => {
+    // compile-time: a payload type is the schema's output type
+    const payload: CallPayloads['runs:heartbeat'] = { id: 3, owner: 'page:x:0:ab' };
+    expect(validateCallPayload('runs:heartbeat', payload)).toEqual([]);
+    expect(validateCallPayload('runs:finish', { id: 1, status: 'stalled', error: 'no progress' })).toEqual([]);
   });
 
   it('measures UTF-8 and applies the payload limit', () => {

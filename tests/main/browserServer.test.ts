@@ -93,7 +93,7 @@ describe('browser-mode server', () => {
     const info = await call('app:info', {});
     expect(info.status).toBe(200);
     expect(info.headers['content-type']).toMatch(/application\/json/);
-    expect(JSON.parse(info.body)).toMatchObject({ version: '1.2.3', transport: 'browser', schemaVersion: 2 });
+    expect(JSON.parse(info.body)).toMatchObject({ version: '1.2.3', transport: 'browser', schemaVersion: 3 });
     const saved = await call('mdps:save', { document: twoStateMdp() });
     expect(saved.status).toBe(200);
     expect(JSON.parse(saved.body)).toMatchObject({ name: 'two-state', states: 2 });
@@ -129,7 +129,9 @@ describe('browser-mode server', () => {
       (await call('runs:create', { mdpId: mdp.id, method: 'ot-trpo', options: {}, backend: 'reference', seed: 0, maxIterations: 5 })).body,
     );
     await call('runs:appendTrace', { id: run.id, points: [point(0), point(1)] });
-    const overlap = await call('runs:appendTrace', { id: run.id, points: [point(1)] });
+    // the same point again is a harmless retry; a different one at a stored iteration is a conflict
+    expect((await call('runs:appendTrace', { id: run.id, points: [point(1)] })).status).toBe(200);
+    const overlap = await call('runs:appendTrace', { id: run.id, points: [point(1, { J: 42 })] });
     expect(overlap.status).toBe(409);
     expect(JSON.parse(overlap.body)).toMatchObject({ code: 'conflict' });
     // null over JSON is an option left out: gamma absent = the MDP's gamma (D1)
@@ -159,6 +161,15 @@ describe('browser-mode server', () => {
     });
     expect(big.status).toBe(413);
     expect(JSON.parse(big.body)).toMatchObject({ code: 'too-large' });
+    expect(mdpCount()).toBe(0);
+  });
+
+  it('answers a deeply nested payload with 400 and a message, never 500', async () => {
+    // a valid document with one deeply nested extra in an open part of it
+    const body = JSON.stringify({ document: twoStateMdp() }).replace('"transitions":{', `"transitions":{"x":${'['.repeat(200_000)}${']'.repeat(200_000)},`);
+    const res = await raw('POST', '/api/call/mdps:save', { headers: auth(), body });
+    expect(res.status).toBe(400);
+    expect(JSON.parse(res.body)).toMatchObject({ code: 'invalid-payload', details: [expect.stringMatching(/nested deeper than 64 levels/)] });
     expect(mdpCount()).toBe(0);
   });
 

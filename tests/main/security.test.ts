@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { contentSecurityPolicy, securityHeaders } from '../../src/main/security/csp';
@@ -122,5 +123,14 @@ describe('content security policy', () => {
     }
     expect(contentSecurityPolicy({ origin: 'http://127.0.0.1:5317' })).toMatch(/connect-src 'self' ws:\/\/127\.0\.0\.1:5317 ws:\/\/localhost:5317/);
     expect(securityHeaders()['X-Content-Type-Options']).toBe('nosniff');
+  });
+
+  it('allows no inline styles in the app (only the dev server, which injects <style> for hot reload)', () => {
+    for (const csp of [contentSecurityPolicy(), contentSecurityPolicy({ origin: 'http://127.0.0.1:5317' }), securityHeaders()['Content-Security-Policy']])
+      expect(csp).toMatch(/style-src 'self';/);
+    expect(contentSecurityPolicy({ devServerUrl: 'http://localhost:5173' })).toMatch(/style-src [^;]*'unsafe-inline'/);
+    const html = readFileSync(join(__dirname, '../../src/renderer/index.html'), 'utf8');
+    expect(html).not.toMatch(/unsafe-inline/);
+    expect(html).toMatch(/style-src 'self';/);
   });
 });

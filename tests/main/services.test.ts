@@ -48,7 +48,7 @@ function newRun(mdpId: number, over: Record<string, unknown> = {}) {
 describe('workbench service', () => {
   it('app:info reports the database and schema', () => {
     const info = service.call('app:info', {});
-    expect(info).toMatchObject({ version: '9.9.9', transport: 'browser', dbPath: join(dir, 'wb.sqlite'), schemaVersion: 2 });
+    expect(info).toMatchObject({ version: '9.9.9', transport: 'browser', dbPath: join(dir, 'wb.sqlite'), schemaVersion: 3 });
   });
 
   it('saves, lists, updates and deletes MDPs, with events', () => {
@@ -86,8 +86,8 @@ describe('workbench service', () => {
 
     const batch1 = Array.from({ length: 50 }, (_, i) => point(i));
     const batch2 = Array.from({ length: 50 }, (_, i) => point(50 + i, { trustViolated: i % 2 === 0 }));
-    expect(service.call('runs:appendTrace', { id: run.id, points: batch1 })).toEqual({ stored: 50, iterations: 50 });
-    expect(service.call('runs:appendTrace', { id: run.id, points: batch2 })).toEqual({ stored: 50, iterations: 100 });
+    expect(service.call('runs:appendTrace', { id: run.id, points: batch1 })).toEqual({ stored: 50, iterations: 50, lastIteration: 49 });
+    expect(service.call('runs:appendTrace', { id: run.id, points: batch2 })).toEqual({ stored: 50, iterations: 100, lastIteration: 99 });
 
     // overlap and non-increasing batches are refused, nothing stored
     const overlap = apiError(() => service.call('runs:appendTrace', { id: run.id, points: [point(99)] }));
@@ -105,7 +105,9 @@ describe('workbench service', () => {
 
     const policy = [0.25, 0.75, 1, 0];
     expect(service.call('runs:addSnapshot', { id: run.id, iteration: 99, policy })).toEqual({ stored: true });
-    expect(apiError(() => service.call('runs:addSnapshot', { id: run.id, iteration: 99, policy })).code).toBe('conflict');
+    // the same snapshot again (a retry) is accepted, a different one at that iteration is not
+    expect(service.call('runs:addSnapshot', { id: run.id, iteration: 99, policy })).toEqual({ stored: true });
+    expect(apiError(() => service.call('runs:addSnapshot', { id: run.id, iteration: 99, policy: [0.5, 0.5, 1, 0] })).code).toBe('conflict');
     expect(apiError(() => service.call('runs:addSnapshot', { id: run.id, iteration: 98, policy: [1, 0] })).code).toBe('invalid-payload');
     expect(service.call('runs:snapshots', { id: run.id })).toEqual([{ runId: run.id, iteration: 99, S: 2, N: 2, policy }]);
 
@@ -176,7 +178,7 @@ describe('workbench service', () => {
     expect(done.error).toBe('non-finite J at iteration 1 (stored as null)');
   });
 
-  it('marks queued and running runs interrupted when the service starts again, keeping their trace', () => {
+  it('marks queued and running runs interrupted when the service starts again after their lease, keeping their trace', () => {
     const mdp = service.call('mdps:save', { document: twoStateMdp() });
     const running = newRun(mdp.id);
     service.call('runs:start', { id: running.id });
@@ -187,7 +189,12 @@ describe('workbench service', () => {
     db.close(); // the app "crashes"
 
     db = openDatabase(join(dir, 'wb.sqlite'));
-    const again = createWorkbenchService(db, { version: '9.9.9', transport: 'electron' });
+    // within the lease nothing is touched (the owner may still be computing elsewhere) ...
+    const early = createWorkbenchService(db, { version: '9.9.9', transport: 'electron' });
+    expect(early.recoveredRunIds).toEqual([]);
+    // ... once it has expired, they are interrupted
+    const later = new Date(Date.now() + early.leaseMs + 1000);
+    const again = createWorkbenchService(db, { version: '9.9.9', transport: 'electron' }, { now: () => later });
     expect([...again.recoveredRunIds].sort()).toEqual([running.id, queued.id].sort());
     const r = again.call('runs:get', { id: running.id });
     expect(r).toMatchObject({ status: 'interrupted', iterations: 3 });

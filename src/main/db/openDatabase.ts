@@ -150,6 +150,19 @@ export function migrate(db: SqliteDatabase, path: string, migrations: readonly M
   const current = db.pragma('user_version', { simple: true }) as number;
   const pending = migrations.filter((m) => m.version > current);
   if (pending.length === 0) return [];
+  // A migration may rebuild a parent table (create new, copy, drop, rename): with foreign keys ON the
+  // DROP would cascade into the child tables. SQLite's documented procedure: foreign keys OFF outside
+  // the transaction, foreign_key_check before COMMIT, then ON again.
+  const foreignKeys = db.pragma('foreign_keys', { simple: true }) as number;
+  if (foreignKeys) db.pragma('foreign_keys = OFF');
+  try {
+    return migrateInTransaction(db, path, pending, current);
+  } finally {
+    if (foreignKeys) db.pragma('foreign_keys = ON');
+  }
+}
+
+function migrateInTransaction(db: SqliteDatabase, path: string, pending: readonly Migration[], current: number): string[] {
   db.exec('BEGIN IMMEDIATE');
   let file = '';
   try {

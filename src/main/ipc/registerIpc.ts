@@ -7,7 +7,7 @@
  */
 import type { BrowserWindow, IpcMain, IpcMainInvokeEvent } from 'electron';
 import { CALL_NAMES } from '../../shared/api';
-import { IPC_EVENT_CHANNEL } from '../../shared/apiSchemas';
+import { IPC_EVENT_CHANNEL } from '../../shared/wire';
 import type { CallOutcome, WorkbenchService } from '../services';
 import { isTrustedAppUrl } from '../security/senderFrame';
 

@@ -3,7 +3,9 @@
  * the app:// protocol and of the dev server; browser mode: every static response). No 'unsafe-eval'
  * anywhere: user formulas are parsed to an AST, never eval'd.
  *  - workers: same origin, plus blob: (the compute worker may be built from a blob URL);
- *  - styles: 'unsafe-inline' because Vue/ECharts set inline styles and Vite injects <style> in dev;
+ *  - styles: 'self' only, no 'unsafe-inline': the built CSS is a file, and Vue's :style bindings and
+ *    ECharts set styles through the CSSOM (element.style), which CSP does not restrict; only the
+ *    electron-vite dev server (it injects <style> elements for hot reload) gets 'unsafe-inline';
  *  - connect: 'self' (browser mode's fetch and its WebSocket at ws://127.0.0.1:PORT/api/events; listed
  *    explicitly because older engines do not map 'self' to ws:); nothing else;
  *  - dev (electron-vite dev server): its origin and its HMR WebSocket.
@@ -18,7 +20,7 @@ export interface CspOptions {
 export function contentSecurityPolicy(options: CspOptions = {}): string {
   const connect = ["'self'"];
   const script = ["'self'"];
-  const style = ["'self'", "'unsafe-inline'"];
+  const style = ["'self'"];
   if (options.origin) {
     const port = new URL(options.origin).port;
     connect.push(`ws://127.0.0.1:${port}`, `ws://localhost:${port}`);
@@ -27,7 +29,7 @@ export function contentSecurityPolicy(options: CspOptions = {}): string {
     const u = new URL(options.devServerUrl);
     connect.push(u.origin, `ws://${u.host}`);
     script.push(u.origin);
-    style.push(u.origin);
+    style.push(u.origin, "'unsafe-inline'");
   }
   return [
     "default-src 'self'",

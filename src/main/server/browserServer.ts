@@ -9,25 +9,35 @@
  * Every request: Host must be 127.0.0.1:PORT / localhost:PORT (DNS rebinding), a present Origin must
  * be this server's. Every /api request: the per-launch secret, `Authorization: Bearer <secret>` (HTTP)
  * or the WebSocket subprotocol `bearer.<secret>` (offer ['workbench-events', 'bearer.<secret>']; the
- * server answers 'workbench-events'). Without it: 401 and nothing runs. Order of API checks: host,
- * origin, secret, method, channel (404 unknown-channel), size (413, stream-limited), JSON (400), schema
- * (400), handler — the same `invokeCall` as the Electron IPC handlers.
+ * server answers 'workbench-events' and never echoes the secret back). Without it: 401 and nothing runs.
+ * Order of API checks: host, origin, secret, method, channel (404 unknown-channel), size (413: at once
+ * from Content-Length, else while streaming), JSON (400), schema (400), handler — the same `invokeCall`
+ * as the Electron IPC handlers.
+ *
+ * Limits (a local page needs a handful of connections; a stuck or hostile client must not hold the
+ * process): at most `maxConnections` TCP connections (further ones are closed at once) and
+ * `maxEventSockets` event sockets (503); a request must arrive completely within `requestTimeoutMs`
+ * (Node answers 408 and closes), headers within `headersTimeoutMs`, and an idle socket is closed after
+ * `idleTimeoutMs`. A 413 is written before the body is read and the connection then lingers, reading
+ * and discarding, until the client has sent its body (or `lingerMs`): closing a socket with unread data
+ * makes the kernel send a reset that destroys the response before the client reads it.
  *
  * Runs and closed sockets: a WebSocket closing (tab reload, tab closed) does not touch runs. A run that
- * was 'running' stays so until the renderer calls runs:finish (e.g. 'interrupted' for the run its
- * reloaded page no longer computes) or the next start-up marks it 'interrupted'.
+ * was 'running' stays so until its page calls runs:finish (e.g. 'interrupted' for the run its reloaded
+ * page no longer computes) or its lease expires (the page stopped renewing it): then the start-up
+ * recovery or the periodic sweep (serve.ts) marks it 'interrupted'.
  */
 import { randomBytes } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { MAX_PAYLOAD_BYTES, type ApiErrorBody } from '../../shared/api';
-import { HTTP_CALL_PATH, HTTP_EVENTS_PATH, isCallName } from '../../shared/apiSchemas';
+import { isCallName } from '../../shared/apiSchemas';
+import { HTTP_CALL_PATH, HTTP_EVENTS_PATH } from '../../shared/wire';
 import { httpStatusFor, type WorkbenchService } from '../services';
 import { securityHeaders } from '../security/csp';
 import {
-  BEARER_PROTOCOL_PREFIX,
   EVENTS_PROTOCOL,
   bearerMatches,
   isAllowedHost,
@@ -49,7 +59,28 @@ export interface BrowserServerOptions {
   secret?: string;
   /** the body limit; defaults to MAX_PAYLOAD_BYTES */
   maxPayloadBytes?: number;
+  /** TCP connections at once (default 64) */
+  maxConnections?: number;
+  /** authenticated event WebSockets at once (default 16) */
+  maxEventSockets?: number;
+  /** the whole request (headers and body) must arrive within this, ms (default 30 000) */
+  requestTimeoutMs?: number;
+  /** the headers must arrive within this, ms (default 10 000; at most requestTimeoutMs) */
+  headersTimeoutMs?: number;
+  /** a socket with no traffic is closed after this, ms (default 120 000) */
+  idleTimeoutMs?: number;
+  /** after an early 413: how long to keep discarding the client's body before closing, ms (default 5 000) */
+  lingerMs?: number;
 }
+
+export const BRIDGE_LIMITS = {
+  maxConnections: 64,
+  maxEventSockets: 16,
+  requestTimeoutMs: 30_000,
+  headersTimeoutMs: 10_000,
+  idleTimeoutMs: 120_000,
+  lingerMs: 5_000,
+} as const;
 
 export interface BrowserServer {
   readonly port: number;
@@ -90,28 +121,26 @@ function sendPlain(res: ServerResponse, status: number, text: string): void {
 type BodyResult = { ok: true; text: string } | { ok: false; tooLarge: true; bytes: number };
 
 /**
- * Read a request body up to `limit` bytes. Past the limit the rest is drained and discarded (so the
- * client can read the 413), and the connection is dropped if it keeps sending far beyond.
+ * Read a request body up to `limit` bytes; past the limit stop collecting and report it (the caller
+ * answers 413 with `refuseAndLinger`, which keeps discarding the rest).
  */
 function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   return new Promise((resolveBody, reject) => {
     const chunks: Buffer[] = [];
     let bytes = 0;
     let over = false;
-    req.on('data', (chunk: Buffer) => {
+    const onData = (chunk: Buffer): void => {
       bytes += chunk.length;
-      if (over) {
-        if (bytes > limit * 2 + 1_048_576) req.destroy();
-        return;
-      }
       if (bytes > limit) {
         over = true;
         chunks.length = 0;
+        req.off('data', onData);
         resolveBody({ ok: false, tooLarge: true, bytes });
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => {
       if (!over) resolveBody({ ok: true, text: Buffer.concat(chunks).toString('utf8') });
     });
@@ -119,10 +148,44 @@ function readBody(req: IncomingMessage, limit: number): Promise<BodyResult> {
   });
 }
 
+/**
+ * Answer with a final error and close the connection without losing the answer: the response is
+ * written straight to the socket, our side is half-closed (FIN), and the request body the client is
+ * still sending is read and discarded until it ends (or `lingerMs`), and only then is the socket
+ * destroyed. (Node's own close after `Connection: close` destroys the socket at once; with unread
+ * bytes in the receive buffer the kernel then sends RST and the client loses the 413.)
+ */
+function refuseAndLinger(req: IncomingMessage, res: ServerResponse, status: number, error: ApiErrorBody, lingerMs: number): void {
+  const socket = req.socket;
+  const text = JSON.stringify(error);
+  const head =
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\n` +
+    'Content-Type: application/json; charset=utf-8\r\n' +
+    `Content-Length: ${Buffer.byteLength(text)}\r\n` +
+    'Cache-Control: no-store\r\nX-Content-Type-Options: nosniff\r\nConnection: close\r\n\r\n';
+  // the ServerResponse is never used: Node must not write its own answer or reuse the socket
+  res.detachSocket(socket);
+  socket.write(head + text);
+  socket.end();
+  const done = (): void => {
+    clearTimeout(timer);
+    socket.destroy();
+  };
+  const timer = setTimeout(done, lingerMs);
+  timer.unref();
+  req.on('end', done);
+  req.on('error', done);
+  socket.on('close', () => clearTimeout(timer));
+  req.resume();
+}
+
 export function startBrowserServer(options: BrowserServerOptions): Promise<BrowserServer> {
   const { service, rendererDir } = options;
   const secret = options.secret ?? randomBytes(32).toString('hex');
   const limit = options.maxPayloadBytes ?? MAX_PAYLOAD_BYTES;
+  const maxEventSockets = options.maxEventSockets ?? BRIDGE_LIMITS.maxEventSockets;
+  const lingerMs = options.lingerMs ?? BRIDGE_LIMITS.lingerMs;
+  const requestTimeout = options.requestTimeoutMs ?? BRIDGE_LIMITS.requestTimeoutMs;
   let port = options.port ?? DEFAULT_PORT;
   let origin = '';
   const sockets = new Set<WebSocket>();
@@ -146,13 +209,12 @@ export function startBrowserServer(options: BrowserServerOptions): Promise<Brows
     }
     const declared = Number(req.headers['content-length'] ?? NaN);
     if (Number.isFinite(declared) && declared > limit) {
-      sendError(res, 413, { code: 'too-large', message: `payload is ${declared} bytes; the limit is ${limit} bytes` }, { Connection: 'close' });
-      req.resume();
+      refuseAndLinger(req, res, 413, { code: 'too-large', message: `payload is ${declared} bytes; the limit is ${limit} bytes` }, lingerMs);
       return;
     }
     const body = await readBody(req, limit);
     if (!body.ok) {
-      sendError(res, 413, { code: 'too-large', message: `payload exceeds the limit of ${limit} bytes` }, { Connection: 'close' });
+      refuseAndLinger(req, res, 413, { code: 'too-large', message: `payload exceeds the limit of ${limit} bytes` }, lingerMs);
       return;
     }
     let payload: unknown;
@@ -208,7 +270,13 @@ export function startBrowserServer(options: BrowserServerOptions): Promise<Brows
       .pipe(res);
   }
 
-  const server = createServer((req, res) => {
+  const headersTimeout = Math.min(options.headersTimeoutMs ?? BRIDGE_LIMITS.headersTimeoutMs, requestTimeout);
+  const server = createServer({
+    requestTimeout,
+    headersTimeout,
+    // how often Node checks the two timeouts above (its default, 30 s, would hold a stalled body that long)
+    connectionsCheckingInterval: Math.max(100, Math.min(1000, Math.floor(headersTimeout / 2))),
+  }, (req, res) => {
     const host = req.headers.host;
     if (!isAllowedHost(host, port)) {
       sendError(res, 421, { code: 'unauthorized', message: `requests must be addressed to 127.0.0.1:${port} or localhost:${port}` });
@@ -248,6 +316,9 @@ export function startBrowserServer(options: BrowserServerOptions): Promise<Brows
     }
     handleStatic(req, res, pathname);
   });
+  server.maxConnections = options.maxConnections ?? BRIDGE_LIMITS.maxConnections;
+  server.keepAliveTimeout = 5_000;
+  server.timeout = options.idleTimeoutMs ?? BRIDGE_LIMITS.idleTimeoutMs;
   server.on('connection', (s) => {
     connections.add(s);
     s.on('close', () => connections.delete(s));
@@ -256,7 +327,8 @@ export function startBrowserServer(options: BrowserServerOptions): Promise<Brows
   const wss = new WebSocketServer({
     noServer: true,
     maxPayload: 64 * 1024, // clients have nothing to say on this socket
-    handleProtocols: (protocols) => (protocols.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : ([...protocols].find((p) => p.startsWith(BEARER_PROTOCOL_PREFIX)) ?? false)),
+    // acknowledge the events protocol only: the `bearer.<secret>` offer is a credential, never echoed
+    handleProtocols: (protocols) => (protocols.has(EVENTS_PROTOCOL) ? EVENTS_PROTOCOL : false),
   });
   const unsubscribe = service.events.subscribe((event, data) => {
     if (sockets.size === 0) return;
@@ -279,6 +351,7 @@ export function startBrowserServer(options: BrowserServerOptions): Promise<Brows
     if (pathname !== EVENTS_PATH) return refuse(404, 'Not Found');
     const offered = parseProtocols(req.headers['sec-websocket-protocol'] as string | undefined);
     if (!protocolsCarrySecret(offered, secret) && !bearerMatches(req.headers.authorization, secret)) return refuse(401, 'Unauthorized');
+    if (sockets.size >= maxEventSockets) return refuse(503, 'Service Unavailable');
     wss.handleUpgrade(req, socket, head, (ws) => {
       sockets.add(ws);
       ws.on('close', () => sockets.delete(ws));

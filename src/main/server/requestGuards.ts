@@ -32,8 +32,8 @@ export function bearerMatches(authorization: string | undefined, secret: string)
   return !!m && secretsEqual(m[1], secret);
 }
 
-export { WS_EVENTS_PROTOCOL as EVENTS_PROTOCOL, WS_BEARER_PREFIX as BEARER_PROTOCOL_PREFIX } from '../../shared/apiSchemas';
-import { WS_BEARER_PREFIX as BEARER_PROTOCOL_PREFIX } from '../../shared/apiSchemas';
+export { WS_EVENTS_PROTOCOL as EVENTS_PROTOCOL, WS_BEARER_PREFIX as BEARER_PROTOCOL_PREFIX } from '../../shared/wire';
+import { WS_BEARER_PREFIX as BEARER_PROTOCOL_PREFIX } from '../../shared/wire';
 
 /** The Sec-WebSocket-Protocol offers, split. */
 export function parseProtocols(header: string | undefined): string[] {

@@ -9,6 +9,15 @@ export interface ServiceContext {
   readonly events: WorkbenchEventHub;
   /** ISO-8601 UTC */
   now(): string;
+  /** the clock in ms since the epoch (the same clock as `now`) */
+  nowMs(): number;
+  /**
+   * Who this service computes for when a call names no owner: "<kind>:<host>:<pid>:<random>" (the CLI's
+   * and the app's own runs). Pages in browser mode pass their own owner with their run calls.
+   */
+  readonly owner: string;
+  /** how long a run's lease lasts after each renewal, ms */
+  readonly leaseMs: number;
 }
 
 /** A typed handler map for some of the calls (Beekeeper-style): key = channel, value = its handler. */

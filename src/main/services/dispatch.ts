@@ -4,8 +4,9 @@
  * (src/shared/apiSchemas.ts) → handler. Every failure becomes an ApiErrorBody; nothing is thrown.
  */
 import { WorkbenchApiError, type ApiErrorBody, type CallName } from '../../shared/api';
-import { isCallName, payloadSizeProblem, validateCallPayload } from '../../shared/apiSchemas';
+import { MAX_PAYLOAD_DEPTH, isCallName, jsonByteLength, payloadDepth, payloadSizeProblem, validateCallPayload } from '../../shared/apiSchemas';
 import type { HandlerMap } from './context';
+import { ERROR_HTTP_STATUS } from '../../shared/wire';
 
 export type CallOutcome = { ok: true; result: unknown } | { ok: false; error: ApiErrorBody };
 
@@ -39,7 +40,10 @@ export function invokeCall(
   options: { payloadBytes?: number } = {},
 ): CallOutcome {
   if (!isCallName(channel)) return fail('unknown-channel', `unknown channel '${String(channel).slice(0, 100)}'`);
-  const tooLarge = payloadSizeProblem(options.payloadBytes ?? Buffer.byteLength(JSON.stringify(payload) ?? ''));
+  // before anything walks it recursively (JSON.stringify for the size, a handler)
+  if (payloadDepth(payload) > MAX_PAYLOAD_DEPTH)
+    return fail('invalid-payload', `invalid payload for ${channel}`, [`payload: nested deeper than ${MAX_PAYLOAD_DEPTH} levels of objects and arrays`]);
+  const tooLarge = payloadSizeProblem(options.payloadBytes ?? jsonByteLength(payload));
   if (tooLarge) return fail('too-large', tooLarge);
   const problems = validateCallPayload(channel, payload);
   if (problems.length) return fail('invalid-payload', `invalid payload for ${channel}`, problems);
@@ -53,21 +57,7 @@ export function invokeCall(
   }
 }
 
-/** HTTP status of each error code (browser mode). */
+/** HTTP status of each error code (browser mode): the table in src/shared/wire.ts. */
 export function httpStatusFor(code: ApiErrorBody['code']): number {
-  switch (code) {
-    case 'invalid-payload':
-      return 400;
-    case 'unauthorized':
-      return 401;
-    case 'not-found':
-    case 'unknown-channel':
-      return 404;
-    case 'conflict':
-      return 409;
-    case 'too-large':
-      return 413;
-    default:
-      return 500;
-  }
+  return ERROR_HTTP_STATUS[code] ?? 500;
 }

@@ -2,9 +2,19 @@
  * `runs:*` — runs, their traces and policy snapshots.
  *
  * Life cycle: runs:create → 'queued'; runs:start → 'running'; runs:appendTrace / runs:addSnapshot /
- * runs:recordBackend while queued or running; runs:finish → completed | failed | cancelled |
- * interrupted (once: finishing a finished run is a 'conflict'). At start-up every run still queued or
- * running is marked 'interrupted' (`recoverInterruptedRuns`), keeping the trace it had stored.
+ * runs:recordBackend / runs:heartbeat while queued or running; runs:finish → completed | failed |
+ * cancelled | interrupted | stalled (once: finishing a finished run with another status is a
+ * 'conflict'; the same status again returns the record, so a retried finish is harmless).
+ *
+ * Ownership and leases. Every run has an owner ("<kind>:<host>:<pid>:<random>": the CLI process, the
+ * app, a browser page) and a lease: each create/start/append/snapshot/backend/heartbeat call renews it
+ * to now + leaseMs. `recoverInterruptedRuns` (every service start) and `sweepExpiredLeases` (the
+ * server's periodic sweep) mark 'interrupted' only queued/running runs whose lease has expired, so two
+ * servers and a CLI on one database never end each other's live runs, and a kill -9'd owner's run
+ * becomes 'interrupted' once its lease runs out. Such a run keeps `lease_lapsed = 1`: when its owner
+ * comes back (a page whose server was down longer than the lease) its next append or heartbeat
+ * re-claims it ('running' again). runs:finish 'interrupted' from a caller that is not the owner is a
+ * conflict while the lease holds.
  *
  * NaN in options. Options may hold NaN (gamma = NaN: "keep the MDP's own gamma"). JSON writes NaN as
  * null, so runs:create reads a null option as NaN, and a RunRecord's options carry null for NaN over
@@ -95,6 +105,10 @@ interface RunRow {
   started_at: string | null;
   finished_at: string | null;
   wall_ms: number | null;
+  owner: string | null;
+  heartbeat_at: string | null;
+  lease_expires_at: string | null;
+  lease_lapsed: number;
 }
 
 function toRecord(r: RunRow): RunRecord {
@@ -119,6 +133,8 @@ function toRecord(r: RunRow): RunRecord {
     startedAt: r.started_at,
     finishedAt: r.finished_at,
     wallMs: r.wall_ms,
+    owner: r.owner,
+    leaseExpiresAt: r.status === 'queued' || r.status === 'running' ? r.lease_expires_at : null,
   };
 }
 
@@ -144,21 +160,45 @@ export function traceStride(total: number, maxPoints: number): number {
   return Math.ceil((total - 1) / (maxPoints - 2));
 }
 
-/** Mark every queued or running run 'interrupted' (start-up after a crash or a closed app). Returns their ids. */
+/** Rows per multi-row INSERT of trace points (16 columns: 512 bound values, far below SQLite's limit). */
+const INSERT_BLOCK = 32;
+
+/** The error text of a run whose owner stopped renewing its lease. */
+export const LEASE_LAPSED_ERROR = 'the process computing the run stopped before it finished (its lease expired)';
+
+/** Default lease of a run, ms: an owner renews it with every append and at least every leaseMs / 3. */
+export const DEFAULT_LEASE_MS = 30_000;
+
+/**
+ * The lease length: `WORKBENCH_LEASE_MS` from the environment when it is an integer in
+ * [200, 86 400 000] (tests use a short one; a user with very long GPU batches a longer one), else
+ * DEFAULT_LEASE_MS.
+ */
+export function leaseMsFromEnv(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.WORKBENCH_LEASE_MS;
+  if (raw === undefined || raw === '') return DEFAULT_LEASE_MS;
+  const n = Number(raw);
+  return Number.isInteger(n) && n >= 200 && n <= 86_400_000 ? n : DEFAULT_LEASE_MS;
+}
+
+/**
+ * Mark 'interrupted' every queued or running run whose lease has expired at `now` (ISO; rows without a
+ * lease, from schema version 2, count as expired). Returns their ids. Runs whose owner is still
+ * renewing are left alone.
+ */
 export function recoverInterruptedRuns(sql: SqliteDatabase, now: string = new Date().toISOString()): number[] {
-  const ids = sql
-    .prepare<[], number>("SELECT id FROM runs WHERE status IN ('queued', 'running') ORDER BY id")
-    .pluck()
-    .all();
-  if (ids.length)
-    sql
-      .prepare(
-        `UPDATE runs SET status = 'interrupted', finished_at = ?,
-           error = COALESCE(error, 'the app stopped before the run finished')
-         WHERE status IN ('queued', 'running')`,
-      )
-      .run(now);
-  return ids;
+  const expired = "status IN ('queued', 'running') AND (lease_expires_at IS NULL OR lease_expires_at <= @now)";
+  return sql.transaction(() => {
+    const ids = sql.prepare<{ now: string }, number>(`SELECT id FROM runs WHERE ${expired} ORDER BY id`).pluck().all({ now });
+    if (ids.length)
+      sql
+        .prepare(
+          `UPDATE runs SET status = 'interrupted', finished_at = @now, lease_lapsed = 1,
+             error = COALESCE(error, @error) WHERE ${expired}`,
+        )
+        .run({ now, error: LEASE_LAPSED_ERROR });
+    return ids;
+  }).immediate();
 }
 
 export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs'>> {
@@ -172,22 +212,42 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
   const mdpDocument = sql.prepare<[number], string>('SELECT document FROM mdps WHERE id = ?').pluck();
   const insertRun = sql.prepare(
     `INSERT INTO runs (experiment_id, mdp_id, method, label, options, backend, backend_segments, seed, max_iterations,
-       status, created_at)
-     VALUES (@experimentId, @mdpId, @method, @label, @options, @backend, @segments, @seed, @maxIterations, 'queued', @now)`,
+       status, created_at, owner, heartbeat_at, lease_expires_at)
+     VALUES (@experimentId, @mdpId, @method, @label, @options, @backend, @segments, @seed, @maxIterations, 'queued', @now,
+       @owner, @now, @leaseUntil)`,
   );
   const setStarted = sql.prepare("UPDATE runs SET status = 'running', started_at = ? WHERE id = ?");
+  const renewLease = sql.prepare('UPDATE runs SET heartbeat_at = @now, lease_expires_at = @leaseUntil WHERE id = @id');
+  const setOwner = sql.prepare('UPDATE runs SET owner = ? WHERE id = ?');
+  const reclaim = sql.prepare(
+    `UPDATE runs SET status = CASE WHEN started_at IS NULL THEN 'queued' ELSE 'running' END, finished_at = NULL,
+       error = NULL, lease_lapsed = 0 WHERE id = ? AND status = 'interrupted' AND lease_lapsed = 1`,
+  );
+  const storedPoints = sql
+    .prepare(
+      `SELECT iteration, ${METRIC_KEYS.map((k) => METRIC_COLUMNS[k]).join(', ')} FROM trace_points
+       WHERE run_id = ? AND iteration BETWEEN ? AND ? ORDER BY iteration`,
+    )
+    .raw();
+  const storedSnapshot = sql.prepare<[number, number], { S: number; N: number; policy: Buffer }>(
+    'SELECT S, N, policy FROM policy_snapshots WHERE run_id = ? AND iteration = ?',
+  );
   const setProgress = sql.prepare(
     'UPDATE runs SET iterations = iterations + @stored, last_iteration = @last, final = @final, diagnostics = @diagnostics WHERE id = @id',
   );
   const setSegments = sql.prepare('UPDATE runs SET backend_segments = ? WHERE id = ?');
   const setFinished = sql.prepare(
-    `UPDATE runs SET status = @status, error = @error, diagnostics = @diagnostics, finished_at = @now,
+    `UPDATE runs SET status = @status, error = @error, diagnostics = @diagnostics, finished_at = @now, lease_lapsed = 0,
        wall_ms = COALESCE(@wallMs, wall_ms) WHERE id = @id`,
   );
   const insertPoint = sql.prepare(
     `INSERT INTO trace_points (run_id, iteration, ${METRIC_KEYS.map((k) => METRIC_COLUMNS[k]).join(', ')})
      VALUES (?, ?, ${METRIC_KEYS.map(() => '?').join(', ')})`,
   );
+  const pointColumns = `run_id, iteration, ${METRIC_KEYS.map((k) => METRIC_COLUMNS[k]).join(', ')}`;
+  const rowPlaceholders = `(${new Array(METRIC_KEYS.length + 2).fill('?').join(', ')})`;
+  const insertBlock = sql.prepare(`INSERT INTO trace_points (${pointColumns}) VALUES ${new Array(INSERT_BLOCK).fill(rowPlaceholders).join(', ')}`);
+  const blockValues: (number | null)[] = new Array<number | null>(INSERT_BLOCK * (METRIC_KEYS.length + 2));
   const snapshotExists = sql.prepare<[number, number], number>('SELECT 1 FROM policy_snapshots WHERE run_id = ? AND iteration = ?').pluck();
   const insertSnapshot = sql.prepare('INSERT INTO policy_snapshots (run_id, iteration, S, N, policy) VALUES (?, ?, ?, ?, ?)');
   const listSnapshots = sql.prepare<[number], { iteration: number; S: number; N: number; policy: Buffer }>(
@@ -209,36 +269,104 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
     ctx.events.emit('onRunChanged', rec);
     return rec;
   };
+  /** like claim, for calls that may also arrive after the run ended (snapshots): never throws */
+  const claimQuietly = (r: RunRow, owner: string): void => {
+    if (r.status === 'interrupted' && r.lease_lapsed === 1 && r.owner === owner) reclaim.run(r.id);
+    renewLease.run({ id: r.id, now: ctx.now(), leaseUntil: new Date(ctx.nowMs() + ctx.leaseMs).toISOString() });
+  };
   const requireActive = (r: RunRow, action: string): void => {
     if (r.status !== 'queued' && r.status !== 'running')
       throw new WorkbenchApiError('conflict', `cannot ${action}: run ${r.id} is already ${r.status}`);
   };
+  const leaseUntil = (): string => new Date(ctx.nowMs() + ctx.leaseMs).toISOString();
+  const leaseExpired = (r: RunRow): boolean => r.lease_expires_at === null || r.lease_expires_at <= ctx.now();
+  /**
+   * The caller computes run `r`: it must be queued/running, or interrupted by a lapsed lease and
+   * `owner` its owner (then it is re-claimed). Renews the lease. Returns the current row.
+   */
+  const claim = (r: RunRow, owner: string, action: string): RunRow => {
+    if (r.status === 'interrupted' && r.lease_lapsed === 1 && r.owner !== null && r.owner === owner) {
+      reclaim.run(r.id);
+      r = row(r.id);
+    }
+    requireActive(r, action);
+    renewLease.run({ id: r.id, now: ctx.now(), leaseUntil: leaseUntil() });
+    return r;
+  };
 
   /** per metric: [key, is trustViolated, always defined] — the loop below runs once per stored value */
   const metricPlan = METRIC_KEYS.map((k) => [k, k === 'trustViolated', ALWAYS_DEFINED_METRICS.includes(k)] as const);
+  /** the stored cells of point p, in the order of METRIC_KEYS, into values[2..] */
+  const cellsOf = (p: IterationMetrics, values: (number | null)[]): { metric: string; iteration: number } | null => {
+    let firstBad: { metric: string; iteration: number } | null = null;
+    const rec = p as unknown as Record<string, unknown>;
+    values[1] = p.iteration;
+    for (let c = 0; c < metricPlan.length; c++) {
+      const [key, isFlag, always] = metricPlan[c];
+      const v = rec[key];
+      if (isFlag) {
+        values[c + 2] = v === true ? 1 : v === false ? 0 : null;
+        continue;
+      }
+      if (typeof v === 'number' && (Number.isFinite(v) || (!always && (v === Infinity || v === -Infinity)))) values[c + 2] = v;
+      else {
+        values[c + 2] = null;
+        if (firstBad === null && (always || (typeof v === 'number' && Number.isNaN(v)))) firstBad = { metric: key, iteration: p.iteration };
+      }
+    }
+    return firstBad;
+  };
+  /**
+   * Points at or below the stored last iteration must equal the stored rows (a retried batch whose
+   * response was lost): returns how many leading points are already stored, or throws a conflict.
+   */
+  const alreadyStored = (r: RunRow, points: IterationMetrics[]): number => {
+    const last = r.last_iteration;
+    if (last === null || points[0].iteration > last) return 0;
+    let k = 0;
+    while (k < points.length && points[k].iteration <= last) k++;
+    const rows = storedPoints.all(r.id, points[0].iteration, points[k - 1].iteration) as (number | null)[][];
+    const values: (number | null)[] = new Array<number | null>(METRIC_KEYS.length + 2);
+    let j = 0;
+    for (let i = 0; i < k; i++) {
+      const p = points[i];
+      while (j < rows.length && (rows[j][0] as number) < p.iteration) j++;
+      const stored = j < rows.length && rows[j][0] === p.iteration ? rows[j] : null;
+      cellsOf(p, values);
+      const same = stored !== null && values.every((v, c) => c === 0 || Object.is(v, stored[c - 1]) || v === stored[c - 1]);
+      if (!same)
+        throw new WorkbenchApiError(
+          'conflict',
+          stored === null
+            ? `points[${i}].iteration ${p.iteration} is at or below the last stored iteration ${last} of run ${r.id} but was never stored; nothing was stored`
+            : `points[${i}] (iteration ${p.iteration}) overlaps the stored trace of run ${r.id} with different values (last stored iteration ${last}); nothing was stored`,
+        );
+    }
+    return k;
+  };
   const appendTrace = sql.transaction((r: RunRow, points: IterationMetrics[]) => {
     const diagnostics = parseJson<Diagnostics>(r.diagnostics, {});
     let firstBad: { metric: string; iteration: number } | null = null;
-    const values: (number | null)[] = new Array<number | null>(METRIC_KEYS.length + 2);
+    const width = METRIC_KEYS.length + 2;
+    const values: (number | null)[] = new Array<number | null>(width);
     values[0] = r.id;
-    for (const p of points) {
-      const rec = p as unknown as Record<string, unknown>;
-      values[1] = p.iteration;
-      for (let c = 0; c < metricPlan.length; c++) {
-        const [key, isFlag, always] = metricPlan[c];
-        const v = rec[key];
-        if (isFlag) {
-          values[c + 2] = v === true ? 1 : v === false ? 0 : null;
-          continue;
-        }
-        if (typeof v === 'number' && (Number.isFinite(v) || (!always && (v === Infinity || v === -Infinity)))) values[c + 2] = v;
-        else {
-          values[c + 2] = null;
-          if (firstBad === null && (always || (typeof v === 'number' && Number.isNaN(v)))) firstBad = { metric: key, iteration: p.iteration };
-        }
+    // full blocks of INSERT_BLOCK rows through one multi-row statement (one binding call per block)
+    let i = 0;
+    for (; i + INSERT_BLOCK <= points.length; i += INSERT_BLOCK) {
+      for (let k = 0; k < INSERT_BLOCK; k++) {
+        const bad = cellsOf(points[i + k], values);
+        if (firstBad === null) firstBad = bad;
+        const base = k * width;
+        for (let c = 0; c < width; c++) blockValues[base + c] = values[c];
       }
+      insertBlock.run(blockValues);
+    }
+    for (; i < points.length; i++) {
+      const bad = cellsOf(points[i], values);
+      if (firstBad === null) firstBad = bad;
       insertPoint.run(values);
     }
+    if (points.length === 0) return;
     const lastPoint = points[points.length - 1] as unknown as Record<string, unknown>;
     const final: Record<string, unknown> = { iteration: lastPoint.iteration };
     for (const key of METRIC_KEYS) {
@@ -301,57 +429,91 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
           seed: p.seed,
           maxIterations: p.maxIterations,
           now: ctx.now(),
+          owner: p.owner ?? ctx.owner,
+          leaseUntil: leaseUntil(),
         }).lastInsertRowid,
       );
       return changed(id);
     },
 
-    'runs:start': ({ id }) => {
-      const r = row(id);
-      if (r.status === 'running') return record(id);
-      if (r.status !== 'queued') throw new WorkbenchApiError('conflict', `cannot start run ${id}: it is ${r.status}`);
-      setStarted.run(ctx.now(), id);
+    'runs:start': ({ id, owner }) => {
+      let r = row(id);
+      if (r.status === 'running' && r.owner === (owner ?? ctx.owner)) {
+        renewLease.run({ id, now: ctx.now(), leaseUntil: leaseUntil() });
+        return record(id);
+      }
+      if (r.status !== 'queued' && !(r.status === 'interrupted' && r.lease_lapsed === 1))
+        throw new WorkbenchApiError('conflict', `cannot start run ${id}: it is ${r.status}`);
+      r = claim(r, owner ?? ctx.owner, `start run ${id}`);
+      if (owner !== undefined && r.owner !== owner) setOwner.run(owner, id);
+      if (r.status === 'queued') setStarted.run(ctx.now(), id);
       return changed(id);
     },
 
-    'runs:appendTrace': ({ id, points }) => {
-      const r = row(id);
-      requireActive(r, 'append to the trace');
-      let previous = r.last_iteration;
+    'runs:appendTrace': ({ id, points, owner }) => {
+      let previous: number | null = null;
       for (let i = 0; i < points.length; i++) {
         const it = points[i].iteration;
-        if (previous !== null && it <= previous) {
+        if (previous !== null && it <= previous)
           throw new WorkbenchApiError(
             'conflict',
-            i === 0
-              ? `points[0].iteration ${it} overlaps the stored trace of run ${id} (last stored iteration ${previous}); nothing was stored`
-              : `points[${i}].iteration ${it} is not after points[${i - 1}].iteration ${previous}; iterations must strictly increase; nothing was stored`,
+            `points[${i}].iteration ${it} is not after points[${i - 1}].iteration ${previous}; iterations must strictly increase; nothing was stored`,
           );
-        }
         previous = it;
       }
-      appendTrace.immediate(r, points);
-      const after = changed(id);
-      return { stored: points.length, iterations: after.iterations };
+      const r = claim(row(id), owner ?? ctx.owner, 'append to the trace');
+      const skip = alreadyStored(r, points);
+      if (skip < points.length) {
+        appendTrace.immediate(r, skip ? points.slice(skip) : points);
+        const after = changed(id);
+        return { stored: points.length - skip, iterations: after.iterations, lastIteration: after.final?.iteration ?? null };
+      }
+      return { stored: 0, iterations: r.iterations, lastIteration: r.last_iteration };
     },
 
-    'runs:addSnapshot': ({ id, iteration, policy }) => {
+    'runs:heartbeat': ({ id, owner }) => {
+      let r = row(id);
+      const who = owner ?? ctx.owner;
+      if (r.status === 'queued' || r.status === 'running' || (r.status === 'interrupted' && r.lease_lapsed === 1 && r.owner === who)) {
+        if (r.owner !== null && r.owner !== who && !leaseExpired(r))
+          throw new WorkbenchApiError('conflict', `run ${id} is computed by ${r.owner}; its lease holds until ${String(r.lease_expires_at)}`);
+        const was = r.status;
+        r = claim(r, who, 'renew the lease');
+        if (r.owner !== who) setOwner.run(who, id);
+        r = row(id);
+        if (was !== r.status) changed(id);
+      }
+      return {
+        id,
+        status: r.status,
+        iterations: r.iterations,
+        lastIteration: r.last_iteration,
+        leaseExpiresAt: r.status === 'queued' || r.status === 'running' ? r.lease_expires_at : null,
+        leaseMs: ctx.leaseMs,
+      };
+    },
+
+    'runs:addSnapshot': ({ id, iteration, policy, owner }) => {
       const r = row(id);
       const mdp = mdpSizes.get(r.mdp_id)!;
       const S = mdp.states;
       const N = mdp.actions;
       if (policy.length !== S * N)
         throw new WorkbenchApiError('invalid-payload', `policy has ${policy.length} values; MDP ${r.mdp_id} needs S * N = ${S} * ${N} = ${S * N}`);
-      if (snapshotExists.get(id, iteration))
-        throw new WorkbenchApiError('conflict', `run ${id} already has a snapshot at iteration ${iteration}`);
       const bytes = Buffer.from(Float64Array.from(policy).buffer);
+      if (snapshotExists.get(id, iteration)) {
+        // the same snapshot again (a retry after a lost response) is accepted; a different one is not
+        const have = storedSnapshot.get(id, iteration)!;
+        if (have.S === S && have.N === N && Buffer.compare(have.policy, bytes) === 0) return { stored: true };
+        throw new WorkbenchApiError('conflict', `run ${id} already has a different snapshot at iteration ${iteration}`);
+      }
+      if (r.status === 'queued' || r.status === 'running' || r.lease_lapsed === 1) claimQuietly(r, owner ?? ctx.owner);
       insertSnapshot.run(id, iteration, S, N, bytes);
       return { stored: true };
     },
 
-    'runs:recordBackend': ({ id, from, backend, reason }) => {
-      const r = row(id);
-      requireActive(r, 'record a backend change');
+    'runs:recordBackend': ({ id, from, backend, reason, owner }) => {
+      const r = claim(row(id), owner ?? ctx.owner, 'record a backend change');
       const segments = parseJson<Segment[]>(r.backend_segments, []);
       const last = segments[segments.length - 1];
       if (last && from < last.from)
@@ -363,8 +525,14 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
       return changed(id);
     },
 
-    'runs:finish': ({ id, status, error, diagnostics, wallMs }) => {
-      const r = row(id);
+    'runs:finish': ({ id, status, error, diagnostics, wallMs, owner }) => {
+      let r = row(id);
+      const who = owner ?? ctx.owner;
+      // a retried finish (its response was lost) finds the run already so
+      if (r.status === status && r.owner === who) return record(id);
+      if (status === 'interrupted' && r.owner !== null && r.owner !== who && !leaseExpired(r))
+        throw new WorkbenchApiError('conflict', `cannot mark run ${id} interrupted: it is computed by ${r.owner} (its lease holds)`);
+      if (r.status === 'interrupted' && r.lease_lapsed === 1 && r.owner === who) r = claim(r, who, `mark it ${status}`);
       requireActive(r, `mark it ${status}`);
       const stored = parseJson<Diagnostics>(r.diagnostics, {});
       const merged: Diagnostics = { ...stored, ...(diagnostics ?? {}) };

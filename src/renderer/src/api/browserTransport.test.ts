@@ -64,7 +64,7 @@ describe('createBrowserApi', () => {
     const api = createBrowserApi({ baseUrl: 'http://127.0.0.1:9', token: 't' });
     await expect(api['app:info']({})).rejects.toMatchObject({ code: 'unauthorized' });
     vi.stubGlobal('fetch', vi.fn(async () => Promise.reject(new TypeError('connection refused'))));
-    await expect(api['app:info']({})).rejects.toMatchObject({ code: 'internal', message: expect.stringContaining('unreachable') });
+    await expect(api['app:info']({})).rejects.toMatchObject({ code: 'unavailable', message: expect.stringContaining('unreachable') });
   });
 
   it('refuses to call without a token', async () => {

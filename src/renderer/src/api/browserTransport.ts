@@ -17,26 +17,27 @@ import {
   type WorkbenchApi,
   type WorkbenchEvents,
 } from '../../../shared/api';
+import {
+  AUTH_HEADER,
+  AUTH_SCHEME,
+  HTTP_CALL_PATH,
+  HTTP_EVENTS_PATH,
+  TOKEN_FRAGMENT_KEY,
+  WS_BEARER_PREFIX,
+  WS_EVENTS_PROTOCOL,
+  isApiErrorCode,
+} from '../../../shared/wire';
 
 const TOKEN_KEY = 'wwb.token';
-const ERROR_CODES: readonly ApiErrorBody['code'][] = [
-  'invalid-payload',
-  'not-found',
-  'conflict',
-  'unauthorized',
-  'too-large',
-  'internal',
-  'unknown-channel',
-];
 
 /** Read `#token=` from the fragment (then strip it from the address bar) or from sessionStorage. */
 export function takeToken(loc: Location = window.location, store: Storage = window.sessionStorage): string | null {
   const hash = loc.hash.startsWith('#') ? loc.hash.slice(1) : loc.hash;
   const params = new URLSearchParams(hash);
-  const fromHash = params.get('token');
+  const fromHash = params.get(TOKEN_FRAGMENT_KEY);
   if (fromHash) {
     store.setItem(TOKEN_KEY, fromHash);
-    params.delete('token');
+    params.delete(TOKEN_FRAGMENT_KEY);
     const rest = params.toString();
     history.replaceState(history.state, '', `${loc.pathname}${loc.search}${rest ? `#${rest}` : ''}`);
     return fromHash;
@@ -47,10 +48,11 @@ export function takeToken(loc: Location = window.location, store: Storage = wind
 function toApiError(status: number, body: unknown): WorkbenchApiError {
   if (body && typeof body === 'object' && 'message' in body) {
     const b = body as Partial<ApiErrorBody>;
-    const code = ERROR_CODES.includes(b.code as ApiErrorBody['code']) ? (b.code as ApiErrorBody['code']) : 'internal';
+    const code = isApiErrorCode(b.code) ? b.code : 'internal';
     return new WorkbenchApiError(code, String(b.message), Array.isArray(b.details) ? b.details.map(String) : []);
   }
-  const code: ApiErrorBody['code'] = status === 401 || status === 403 ? 'unauthorized' : status === 404 ? 'not-found' : status === 413 ? 'too-large' : 'internal';
+  const code: ApiErrorBody['code'] =
+    status === 401 || status === 403 ? 'unauthorized' : status === 404 ? 'not-found' : status === 413 ? 'too-large' : status === 502 || status === 503 || status === 504 ? 'unavailable' : 'internal';
   return new WorkbenchApiError(code, `HTTP ${status}`);
 }
 
@@ -75,17 +77,23 @@ export function createBrowserApi(opts: BrowserTransportOptions): WorkbenchApi {
     const body = JSON.stringify(payload ?? {});
     let res: Response;
     try {
-      res = await fetch(`${base}/api/call/${channel}`, {
+      res = await fetch(`${base}${HTTP_CALL_PATH}${channel}`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        headers: { 'Content-Type': 'application/json', [AUTH_HEADER]: `${AUTH_SCHEME} ${token}` },
         body,
         // small calls survive page unload (used to mark runs interrupted on reload)
         keepalive: body.length < 16_000,
       });
     } catch (err) {
-      throw new WorkbenchApiError('internal', `The workbench server is unreachable (${(err as Error).message}).`);
+      throw new WorkbenchApiError('unavailable', `The workbench server is unreachable (${(err as Error).message}).`);
     }
-    const text = await res.text();
+    let text: string;
+    try {
+      text = await res.text();
+    } catch (err) {
+      // the connection dropped while the answer was on its way (the server stopped)
+      throw new WorkbenchApiError('unavailable', `The workbench server went away during ${channel} (${(err as Error).message}).`);
+    }
     let parsed: unknown = undefined;
     if (text) {
       try {
@@ -125,10 +133,10 @@ export function createBrowserApi(opts: BrowserTransportOptions): WorkbenchApi {
 
   function connect(): void {
     if (!token || socket) return;
-    const url = new URL('/api/events', base);
+    const url = new URL(HTTP_EVENTS_PATH, base);
     url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
     opts.onConnectionChange?.('connecting');
-    const ws = new WebSocket(url.toString(), ['workbench-events', `bearer.${token}`]);
+    const ws = new WebSocket(url.toString(), [WS_EVENTS_PROTOCOL, `${WS_BEARER_PREFIX}${token}`]);
     socket = ws;
     ws.onopen = () => {
       retry = 0;

@@ -1,11 +1,15 @@
 /**
  * Runs methods in the compute worker and records them through the API. The UI thread receives only
- * metric batches, policy snapshots and lifecycle messages; every batch is forwarded to
- * `runs:appendTrace`, snapshots to `runs:addSnapshot`, and the run is closed with `runs:finish`. API
- * calls of one run go through one promise chain so that they reach the services in order.
+ * metric batches, policy snapshots and lifecycle messages; everything is handed to the run's `RunSync`
+ * (src/shared/runSync.ts): one ordered, bounded, retrying queue that stores every batch
+ * (appendTrace), snapshot, backend change and finally `runs:finish` — the latter only after every batch
+ * before it was acknowledged. When the queue is full the worker is paused (backpressure) and resumed
+ * when it has drained; when the server is away the worker keeps computing up to that bound and the
+ * unsent batches are delivered once it is back. The page owns its runs (`PAGE_OWNER`): its calls renew
+ * the runs' leases and re-claim a run whose lease lapsed while the server was down.
  */
 import { defineStore } from 'pinia';
-import { reactive, ref } from 'vue';
+import { reactive, ref, watch } from 'vue';
 import type { RunRecord } from '../../../shared/api';
 import type { MdpDocument } from '../../../shared/mdp/types';
 import {
@@ -15,7 +19,8 @@ import {
   type MethodId,
   type MethodOptions,
 } from '../../../shared/methods';
-import { api, describeError } from '../api/workbenchClient';
+import { api, eventConnection } from '../api/workbenchClient';
+import { RunSync, type SyncConnection } from '../../../shared/runSync';
 import type { FromWorker, InitChoice, ToWorker } from '../compute/workerProtocol';
 import { useRunsStore } from '../stores/runs';
 import { useShellStore } from '../stores/shell';
@@ -33,7 +38,13 @@ export interface LaunchParams {
   init?: InitChoice;
 }
 
-export type LiveState = 'starting' | 'running' | 'pausing' | 'paused' | 'finishing' | 'completed' | 'failed' | 'cancelled';
+export type LiveState = 'starting' | 'running' | 'pausing' | 'paused' | 'finishing' | 'completed' | 'failed' | 'cancelled' | 'stalled';
+
+/** This page's identity as the owner of the runs it computes ("<kind>:<host>:<pid>:<random>"). */
+export const PAGE_OWNER = `page:${typeof location === 'undefined' ? 'worker' : location.host}:0:${Array.from(
+  crypto.getRandomValues(new Uint8Array(6)),
+  (b) => b.toString(16).padStart(2, '0'),
+).join('')}`;
 
 /** Reactive, small: what progress bars and buttons need. */
 export interface LiveRunState {
@@ -48,6 +59,14 @@ export interface LiveRunState {
   /** bumped when new points arrive (charts watch this instead of the arrays) */
   version: number;
   points: number;
+  /** points the services confirmed as stored (persisted progress) */
+  stored: number;
+  /** the connection to the services as this run sees it */
+  connection: SyncConnection;
+  /** the worker is held because too many results wait to be stored */
+  held: boolean;
+  /** why storing is retried or failed, null while online */
+  syncError: string | null;
 }
 
 /** Plain (non-reactive) columns of the live trace. */
@@ -75,9 +94,15 @@ export const useRunExecution = defineStore('runExecution', () => {
   const live = reactive(new Map<number, LiveRunState>());
   const traces = new Map<number, LiveTrace>();
   const workers = new Map<number, Worker>();
+  const syncs = new Map<number, RunSync>();
+  const controls = new Map<number, { pause(): void; resume(): void }>();
   const launching = ref(false);
   const runs = useRunsStore();
   const shell = useShellStore();
+  // the event socket is back: the server is, too; send what waits now instead of after the back-off
+  watch(eventConnection, (c) => {
+    if (c === 'open') for (const sync of syncs.values()) sync.retryNow();
+  });
 
   function trace(id: number): LiveTrace | undefined {
     return traces.get(id);
@@ -100,6 +125,7 @@ export const useRunExecution = defineStore('runExecution', () => {
         backend: p.backend,
         seed: p.seed,
         maxIterations: p.maxIterations,
+        owner: PAGE_OWNER,
       });
     } catch (err) {
       shell.notifyError('Could not create the run', err);
@@ -122,32 +148,46 @@ export const useRunExecution = defineStore('runExecution', () => {
       error: null,
       version: 0,
       points: 0,
+      stored: 0,
+      connection: 'online',
+      held: false,
+      syncError: null,
     };
     live.set(id, state);
     const s = live.get(id)!; // the reactive proxy
     const tr = emptyTrace();
     traces.set(id, tr);
 
-    let chain: Promise<unknown> = Promise.resolve();
-    const enqueue = (what: string, fn: () => Promise<unknown>): void => {
-      chain = chain.then(fn).then(
-        (res) => {
-          if (res && typeof res === 'object' && 'id' in res && 'status' in res) runs.upsert(res as RunRecord);
-        },
-        (err) => shell.notify('error', `Run #${id}: ${what} failed: ${describeError(err)}`),
-      );
-    };
-
-    let pending: IterationMetrics[] = [];
-    let flushTimer: ReturnType<typeof setTimeout> | null = null;
-    const flush = (): void => {
-      if (flushTimer) clearTimeout(flushTimer);
-      flushTimer = null;
-      if (!pending.length) return;
-      const points = pending;
-      pending = [];
-      enqueue('appendTrace', () => api['runs:appendTrace']({ id, points }));
-    };
+    const sync = new RunSync({
+      api,
+      runId: id,
+      owner: PAGE_OWNER,
+      onState: (st) => {
+        s.stored = st.stored;
+        s.connection = st.connection;
+        s.held = st.held;
+        s.syncError = st.error;
+      },
+      onBackpressure: (hold) => {
+        heldByQueue = hold;
+        if (hold && !userPaused) worker.postMessage({ type: 'pause' } satisfies ToWorker);
+        if (!hold && !userPaused) worker.postMessage({ type: 'resume' } satisfies ToWorker);
+      },
+      onRecord: (r) => runs.upsert(r),
+    });
+    syncs.set(id, sync);
+    let userPaused = false;
+    let heldByQueue = false;
+    controls.set(id, {
+      pause: () => {
+        userPaused = true;
+        if (!heldByQueue) worker.postMessage({ type: 'pause' } satisfies ToWorker);
+      },
+      resume: () => {
+        userPaused = false;
+        if (!heldByQueue) worker.postMessage({ type: 'resume' } satisfies ToWorker);
+      },
+    });
 
     let raf = 0;
     const bump = (): void => {
@@ -164,22 +204,25 @@ export const useRunExecution = defineStore('runExecution', () => {
     const t0 = performance.now();
     let finished = false;
 
-    const finish = (status: 'completed' | 'failed' | 'cancelled', extra: { error?: string | null; diagnostics?: RunRecord['diagnostics']; wallMs?: number }): void => {
+    type FinalStatus = 'completed' | 'failed' | 'cancelled' | 'stalled';
+    const finish = (status: FinalStatus, extra: { error?: string | null; diagnostics?: RunRecord['diagnostics']; wallMs?: number }): void => {
       if (finished) return;
       finished = true;
-      flush();
       s.points = tr.iteration.length;
       s.version++;
-      s.state = status === 'completed' ? 'finishing' : status;
-      enqueue('finish', () =>
-        api['runs:finish']({ id, status, error: extra.error ?? null, diagnostics: extra.diagnostics ?? {}, wallMs: Math.round(extra.wallMs ?? performance.now() - t0) }),
-      );
-      void chain.then(() => {
-        s.state = status;
-        runs.invalidate(id);
-      });
+      s.state = 'finishing';
       worker.terminate();
       workers.delete(id);
+      controls.delete(id);
+      // stored only after every batch before it was acknowledged
+      void sync
+        .finish({ status, error: extra.error ?? null, diagnostics: extra.diagnostics ?? {}, wallMs: Math.round(extra.wallMs ?? performance.now() - t0) })
+        .then((r) => {
+          s.state = status;
+          syncs.delete(id);
+          runs.upsert(r);
+          runs.invalidate(id);
+        });
     };
 
     worker.onmessage = (ev: MessageEvent<FromWorker>) => {
@@ -188,12 +231,12 @@ export const useRunExecution = defineStore('runExecution', () => {
         case 'started':
           s.state = 'running';
           s.backend = m.backend;
-          enqueue('start', () => api['runs:start']({ id }));
+          sync.start();
           break;
         case 'backend':
           s.backend = m.backend;
           s.backendNote = m.reason ?? null;
-          enqueue('recordBackend', () => api['runs:recordBackend']({ id, from: m.from, backend: m.backend, reason: m.reason }));
+          sync.backend(m.from, m.backend, m.reason);
           break;
         case 'metrics':
           for (const pt of m.points) {
@@ -203,32 +246,30 @@ export const useRunExecution = defineStore('runExecution', () => {
               tr.columns[k].push(typeof v === 'number' ? v : null);
             }
           }
-          pending.push(...m.points);
+          sync.points(m.points);
           s.iteration = m.points[m.points.length - 1].iteration;
-          if (pending.length >= 2000) flush();
-          else if (!flushTimer) flushTimer = setTimeout(flush, 250);
           bump();
           break;
-        case 'snapshot': {
-          flush();
-          const policy = Array.from(m.policy);
-          const iteration = m.iteration;
-          enqueue('addSnapshot', () => api['runs:addSnapshot']({ id, iteration, policy }));
+        case 'snapshot':
+          sync.snapshot(m.iteration, Array.from(m.policy));
           break;
-        }
         case 'progress':
           s.iteration = m.iteration;
           s.batchSize = m.batchSize;
-          // 'paused' only once the worker says it has stopped between batches
-          if (m.paused && (s.state === 'pausing' || s.state === 'running')) s.state = 'paused';
+          // 'paused' only once the worker says it has stopped between batches, and only for the user's pause
+          if (m.paused && userPaused && (s.state === 'pausing' || s.state === 'running')) s.state = 'paused';
           else if (!m.paused && s.state === 'paused') s.state = 'running';
           break;
-        case 'done':
+        case 'done': {
           s.iteration = tr.iteration.length ? tr.iteration[tr.iteration.length - 1] : 0;
-          // 'stalled' becomes its own run status with the store's migration (D4); until then it is a
-          // completed run whose diagnostics say stopReason 'stalled'
-          finish(m.status === 'stalled' ? 'completed' : m.status, { diagnostics: m.diagnostics, wallMs: m.wallMs });
+          // D4: the worker reports completed | cancelled | stalled and why it stopped
+          const stopReason = m.stopReason;
+          const status = m.status as FinalStatus;
+          const detail = typeof m.diagnostics.stopDetail === 'string' ? m.diagnostics.stopDetail : null;
+          const diagnostics = stopReason === undefined ? m.diagnostics : { ...m.diagnostics, stopReason };
+          finish(status, { diagnostics, wallMs: m.wallMs, error: status === 'stalled' ? (detail ?? 'the run stopped making progress') : null });
           break;
+        }
         case 'failed':
           s.error = m.error;
           finish('failed', { error: m.error, diagnostics: m.diagnostics, wallMs: m.wallMs });
@@ -268,14 +309,14 @@ export const useRunExecution = defineStore('runExecution', () => {
   function pause(id: number): void {
     const s = live.get(id);
     if (!s || s.state !== 'running') return;
-    send(id, { type: 'pause' });
+    controls.get(id)?.pause();
     s.state = 'pausing';
   }
 
   function resume(id: number): void {
     const s = live.get(id);
     if (!s || s.state !== 'paused') return;
-    send(id, { type: 'resume' });
+    controls.get(id)?.resume();
     s.state = 'running';
   }
 
@@ -294,13 +335,21 @@ export const useRunExecution = defineStore('runExecution', () => {
     return !!s && ['starting', 'running', 'pausing', 'paused', 'finishing'].includes(s.state);
   }
 
-  /** On unload: tell the services that runs of this window stop here. */
+  /**
+   * On unload: the runs this page computes (and only those: it names itself as their owner) stop here.
+   * Results still queued are lost with the page; what was acknowledged is stored. If the call does not
+   * get through (the server is down), the run's lease expires and the services mark it interrupted.
+   */
   function interruptAll(): void {
     for (const [id, w] of workers) {
       w.terminate();
-      void api['runs:finish']({ id, status: 'interrupted', error: 'the window was closed or reloaded during the run' }).catch(() => undefined);
+      syncs.get(id)?.dispose();
+      void api['runs:finish']({ id, owner: PAGE_OWNER, status: 'interrupted', error: 'the window was closed or reloaded during the run' }).catch(
+        () => undefined,
+      );
     }
     workers.clear();
+    syncs.clear();
   }
 
   return { live, launching, trace, start, pause, resume, cancel, isActive, interruptAll };
