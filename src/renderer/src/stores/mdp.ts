@@ -10,6 +10,7 @@ import { importGymnasium } from '../../../shared/mdp/gymnasium';
 import { MDP_FORMAT, MDP_FORMAT_VERSION, type MdpDocument, type MdpIssue, type TabularMdp } from '../../../shared/mdp/types';
 import { api, describeError } from '../api/workbenchClient';
 import { buildPreset } from '../compute/presetCatalog';
+import { autoLayout } from '../components/mdp/layout';
 
 export interface ValidationState {
   ok: boolean;
@@ -55,6 +56,8 @@ export function actionCount(doc: MdpDocument): number {
 /** Give every state a canvas position: keep the given ones, lay out the rest on a grid. */
 export function ensureLayout(doc: MdpDocument): void {
   const S = doc.states.length;
+  const missing = doc.states.some((st) => typeof st.x !== 'number' || typeof st.y !== 'number' || !Number.isFinite(st.x) || !Number.isFinite(st.y));
+  if (missing && autoLayout(doc)) return;
   const cols = Math.max(1, Math.ceil(Math.sqrt(S)));
   const gap = S > 64 ? 40 : 130;
   doc.states.forEach((st, i) => {
@@ -69,6 +72,78 @@ function clone<T>(v: T): T {
   return structuredClone(toRaw(v));
 }
 
+/** The largest file the designer reads (drop or import): bigger ones are refused before reading. */
+export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
+
+/** What an import would load: the document (not yet loaded) and what validation says about it. */
+export interface ImportPreview {
+  fileName: string;
+  document: MdpDocument;
+  source: 'native' | 'gymnasium';
+  S: number;
+  N: number;
+  errors: MdpIssue[];
+  warnings: MdpIssue[];
+}
+
+/**
+ * Read a JSON text as the native format or a Gymnasium table; nothing is loaded. Throws an Error with a
+ * specific message (naming the file) when the text is not JSON, not an object, or neither format.
+ */
+export function parseImport(text: string, fileName = 'imported'): ImportPreview {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${fileName} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
+    throw new Error(`${fileName}: expected a JSON object (an MDP document or a Gymnasium table), got ${Array.isArray(data) ? 'an array' : data === null ? 'null' : typeof data}`);
+  }
+  let document: MdpDocument;
+  let source: ImportPreview['source'];
+  if ((data as { format?: unknown }).format === MDP_FORMAT) {
+    const d = data as MdpDocument;
+    if (d.version !== MDP_FORMAT_VERSION) throw new Error(`${fileName}: unsupported format version ${String(d.version)} (this app reads version ${MDP_FORMAT_VERSION})`);
+    if (!Array.isArray(d.states) || !d.actions || !d.rewards || !d.transitions) {
+      throw new Error(`${fileName}: the document lacks states, actions, rewards or transitions`);
+    }
+    if (typeof d.name !== 'string') throw new Error(`${fileName}: the document's name must be a string`);
+    document = d;
+    source = 'native';
+  } else {
+    const r = importGymnasium(data, { name: fileName.replace(/\.json$/i, '') });
+    if (!r.ok) {
+      const msgs = r.issues.filter((i) => i.severity === 'error').slice(0, 5).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
+      throw new Error(`${fileName} is neither a '${MDP_FORMAT}' document nor a Gymnasium model: ${msgs.join('; ')}`);
+    }
+    document = r.document;
+    source = 'gymnasium';
+  }
+  let errors: MdpIssue[] = [];
+  let warnings: MdpIssue[] = [];
+  try {
+    const c = compileMdp(document);
+    if (c.ok) warnings = c.warnings;
+    else {
+      errors = c.issues.filter((i) => i.severity === 'error');
+      warnings = c.issues.filter((i) => i.severity !== 'error');
+    }
+  } catch (err) {
+    errors = [{ severity: 'error', code: 'compile-crash', message: `The compiler failed: ${(err as Error).message}` }];
+  }
+  return { fileName, document, source, S: document.states.length, N: actionCount(document), errors, warnings };
+}
+
+/** The unsaved draft kept in localStorage so that a reload does not lose edits. */
+export const DRAFT_KEY = 'wwb.designer.draft.v1';
+interface Draft {
+  doc: MdpDocument;
+  savedId: number | null;
+  preset: string | null;
+  at: string;
+}
+
 export const useMdpStore = defineStore('mdp', () => {
   const doc = ref<MdpDocument>(blankDocument());
   const savedId = ref<number | null>(null);
@@ -79,6 +154,11 @@ export const useMdpStore = defineStore('mdp', () => {
   const saving = ref(false);
   const dirty = ref(false);
   const selectedState = ref<number | null>(null);
+  /** the selected edge on the canvas (all outcomes from -> to), synced with the outcome table */
+  const selectedEdge = ref<{ from: number; to: number } | null>(null);
+  /** set when a draft was restored at start-up: what the notice shows */
+  const restoredDraft = ref<{ name: string; at: string } | null>(null);
+  const draftError = ref<string | null>(null);
   /** the last successful compilation (kept while the document has errors, marked stale) */
   const compiled = shallowRef<TabularMdp | null>(null);
   const compiledStale = ref(false);
@@ -155,9 +235,86 @@ export const useMdpStore = defineStore('mdp', () => {
       saveError.value = [];
       if (historyTimer) clearTimeout(historyTimer);
       historyTimer = setTimeout(recordHistory, 250);
+      scheduleDraft();
     },
     { deep: true },
   );
+
+  // ---- drafts: unsaved edits survive a reload ----
+  let draftTimer: ReturnType<typeof setTimeout> | null = null;
+  function scheduleDraft(): void {
+    if (draftTimer) clearTimeout(draftTimer);
+    draftTimer = setTimeout(writeDraft, 300);
+  }
+  function writeDraft(): void {
+    draftTimer = null;
+    if (typeof localStorage === 'undefined') return;
+    if (!dirty.value) {
+      clearDraft();
+      return;
+    }
+    const draft: Draft = { doc: toRaw(doc.value), savedId: savedId.value, preset: preset.value, at: new Date().toISOString() };
+    try {
+      localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+      draftError.value = null;
+    } catch (err) {
+      draftError.value = `The draft could not be kept for a reload (${(err as Error).name === 'QuotaExceededError' ? 'too large for local storage' : (err as Error).message}); save to keep it.`;
+    }
+  }
+  function clearDraft(): void {
+    try {
+      localStorage.removeItem(DRAFT_KEY);
+    } catch {
+      /* storage unavailable: nothing kept, nothing to clear */
+    }
+  }
+  /** Restore the draft of an earlier session, if any; returns whether one was restored. */
+  function restoreDraft(): boolean {
+    if (typeof localStorage === 'undefined') return false;
+    let raw: string | null = null;
+    try {
+      raw = localStorage.getItem(DRAFT_KEY);
+    } catch {
+      return false;
+    }
+    if (!raw) return false;
+    try {
+      const d = JSON.parse(raw) as Draft;
+      if (!d || typeof d !== 'object' || !d.doc || !Array.isArray(d.doc.states)) throw new Error('malformed draft');
+      load(d.doc, { id: d.savedId ?? null, preset: d.preset ?? null, dirty: true });
+      restoredDraft.value = { name: d.doc.name, at: d.at };
+      return true;
+    } catch {
+      clearDraft();
+      return false;
+    }
+  }
+  function dismissDraftNotice(): void {
+    restoredDraft.value = null;
+  }
+  /** Drop the restored draft and go back to what was there before the edits (the saved MDP or a blank). */
+  async function discardDraft(): Promise<void> {
+    const id = savedId.value;
+    restoredDraft.value = null;
+    clearDraft();
+    if (id !== null) {
+      try {
+        await open(id);
+        return;
+      } catch {
+        /* the saved MDP is gone: fall through to a blank document */
+      }
+    }
+    if (preset.value) {
+      try {
+        loadPreset(preset.value);
+        return;
+      } catch {
+        /* preset unknown now */
+      }
+    }
+    newBlank();
+  }
 
   function restore(json: string): void {
     restoring = true;
@@ -184,7 +341,7 @@ export const useMdpStore = defineStore('mdp', () => {
   }
 
   /** Replace the whole document (preset, open, import): resets history. */
-  function load(next: MdpDocument, opts: { id?: number | null; preset?: string | null } = {}): void {
+  function load(next: MdpDocument, opts: { id?: number | null; preset?: string | null; dirty?: boolean } = {}): void {
     ensureLayout(next);
     restoring = true;
     doc.value = next;
@@ -195,8 +352,13 @@ export const useMdpStore = defineStore('mdp', () => {
     future.length = 0;
     canUndo.value = canRedo.value = false;
     lastSnapshot = JSON.stringify(next);
-    dirty.value = opts.id == null;
+    // a preset, a saved MDP or a blank is "unsaved" only once edited; an import is unsaved from the start
+    dirty.value = opts.dirty ?? false;
+    if (dirty.value) scheduleDraft();
+    else clearDraft();
     selectedState.value = null;
+    selectedEdge.value = null;
+    restoredDraft.value = null;
     saveError.value = [];
     compiled.value = null;
     validateNow();
@@ -247,6 +409,8 @@ export const useMdpStore = defineStore('mdp', () => {
       });
       savedId.value = rec.id;
       dirty.value = false;
+      clearDraft();
+      restoredDraft.value = null;
       saveError.value = [];
       await refreshLibrary();
       return rec.id;
@@ -269,30 +433,15 @@ export const useMdpStore = defineStore('mdp', () => {
     await refreshLibrary();
   }
 
-  /** Parse a JSON text: the native format, or a Gymnasium-style description when an importer exists. */
+  /** Parse a JSON text (native or Gymnasium) and load it; throws with a specific message, changing nothing. */
   async function importJson(text: string, fileName = 'imported'): Promise<void> {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (err) {
-      throw new Error(`${fileName} is not valid JSON: ${(err as Error).message}`);
-    }
-    if (data && typeof data === 'object' && (data as { format?: unknown }).format === MDP_FORMAT) {
-      const d = data as MdpDocument;
-      if (d.version !== MDP_FORMAT_VERSION) throw new Error(`${fileName}: unsupported format version ${String(d.version)}`);
-      if (!Array.isArray(d.states) || !d.actions || !d.rewards || !d.transitions) {
-        throw new Error(`${fileName}: the document lacks states, actions, rewards or transitions`);
-      }
-      load(d);
-      return;
-    }
-    const r = importGymnasium(data, { name: fileName.replace(/\.json$/i, '') });
-    if (r.ok) {
-      load(r.document);
-      return;
-    }
-    const msgs = r.issues.filter((i) => i.severity === 'error').slice(0, 5).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
-    throw new Error(`${fileName} is neither a '${MDP_FORMAT}' document nor a Gymnasium model: ${msgs.join('; ')}`);
+    const preview = parseImport(text, fileName);
+    loadImport(preview);
+  }
+
+  /** Load what parseImport read (after the user saw its preview). */
+  function loadImport(preview: ImportPreview): void {
+    load(structuredClone(preview.document), { dirty: true });
   }
 
   function exportJson(): { name: string; text: string } {
@@ -326,13 +475,77 @@ export const useMdpStore = defineStore('mdp', () => {
         .map((e) => ({ ...e, s: e.s > s ? e.s - 1 : e.s, next: e.next > s ? e.next - 1 : e.next }));
     }
     if (d.terminalStates) d.terminalStates = d.terminalStates.filter((t) => t !== s).map((t) => (t > s ? t - 1 : t));
+    if (d.rewards.kind === 'formula' && d.rewards.perState) {
+      const next: Record<string, string> = {};
+      for (const [k, v] of Object.entries(d.rewards.perState)) {
+        const i = Number(k);
+        if (i !== s) next[String(i > s ? i - 1 : i)] = v;
+      }
+      d.rewards.perState = next;
+    }
     selectedState.value = null;
+    selectedEdge.value = null;
+  }
+
+  /** Index where a new outcome of (s, a) goes: after the last outcome of (s, a), else before the first of a later pair. */
+  function insertionIndex(s: number, a: number): number {
+    const d = doc.value;
+    if (d.transitions.kind !== 'table') return 0;
+    const entries = d.transitions.entries;
+    let after = -1;
+    for (let i = 0; i < entries.length; i++) if (entries[i].s === s && entries[i].a === a) after = i;
+    if (after >= 0) return after + 1;
+    const firstLater = entries.findIndex((e) => e.s > s || (e.s === s && e.a > a));
+    return firstLater < 0 ? entries.length : firstLater;
   }
 
   function addTransition(s: number, a: number): void {
     const d = doc.value;
     if (d.transitions.kind !== 'table') return;
-    d.transitions.entries.push({ s, a, next: s, p: 0 });
+    d.transitions.entries.splice(insertionIndex(s, a), 0, { s, a, next: s, p: 0 });
+  }
+
+  /**
+   * Draw an outcome s --a--> next with probability p (and an optional reward): updates the existing
+   * outcome of (s, a, next) or inserts one beside its (s, a) group. With `rescale`, the other outcomes of
+   * (s, a) are scaled by (1 - p) / (their sum) so that the row keeps summing to 1.
+   */
+  function drawTransition(t: { s: number; a: number; next: number; p: number; reward?: number | null; terminated?: boolean; rescale?: boolean }): void {
+    const d = doc.value;
+    if (d.transitions.kind !== 'table') return;
+    const entries = d.transitions.entries;
+    let target = entries.find((e) => e.s === t.s && e.a === t.a && e.next === t.next && !!e.terminated === !!t.terminated);
+    if (!target) {
+      target = { s: t.s, a: t.a, next: t.next, p: t.p };
+      entries.splice(insertionIndex(t.s, t.a), 0, target);
+    }
+    target.p = t.p;
+    if (t.reward === null || t.reward === undefined) delete target.reward;
+    else target.reward = t.reward;
+    if (t.terminated) target.terminated = true;
+    else delete target.terminated;
+    if (t.rescale) {
+      const others = entries.filter((e) => e.s === t.s && e.a === t.a && e !== target);
+      const sum = others.reduce((acc, e) => acc + (Number.isFinite(e.p) ? e.p : 0), 0);
+      if (sum > 0 && t.p <= 1) for (const e of others) e.p = (e.p * (1 - t.p)) / sum;
+    }
+    selectedEdge.value = { from: t.s, to: t.next };
+  }
+
+  /** Set the per-state reward formula of state s (null removes the override). */
+  function setPerStateReward(s: number, expr: string | null): void {
+    const r = doc.value.rewards;
+    if (r.kind !== 'formula') return;
+    const key = String(s);
+    if (expr === null) {
+      if (r.perState) {
+        delete r.perState[key];
+        if (!Object.keys(r.perState).length) delete r.perState;
+      }
+      return;
+    }
+    if (!r.perState) r.perState = {};
+    r.perState[key] = expr;
   }
 
   function removeTransition(index: number): void {
@@ -349,6 +562,15 @@ export const useMdpStore = defineStore('mdp', () => {
 
   validateNow();
 
+  // a reload or a closed window with unsaved edits: the browser asks (where it allows), the draft stays
+  if (typeof window !== 'undefined') {
+    window.addEventListener('beforeunload', (e) => {
+      if (!dirty.value) return;
+      writeDraft();
+      e.preventDefault();
+    });
+  }
+
   return {
     doc,
     savedId,
@@ -359,6 +581,15 @@ export const useMdpStore = defineStore('mdp', () => {
     saving,
     dirty,
     selectedState,
+    selectedEdge,
+    restoredDraft,
+    draftError,
+    restoreDraft,
+    dismissDraftNotice,
+    discardDraft,
+    loadImport,
+    drawTransition,
+    setPerStateReward,
     validation,
     compiled,
     compiledStale,
