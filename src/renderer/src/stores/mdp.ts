@@ -441,7 +441,7 @@ export const useMdpStore = defineStore('mdp', () => {
 
   /** Load what parseImport read (after the user saw its preview). */
   function loadImport(preview: ImportPreview): void {
-    load(structuredClone(preview.document), { dirty: true });
+    load(clone(preview.document), { dirty: true });
   }
 
   function exportJson(): { name: string; text: string } {
@@ -516,8 +516,9 @@ export const useMdpStore = defineStore('mdp', () => {
     const entries = d.transitions.entries;
     let target = entries.find((e) => e.s === t.s && e.a === t.a && e.next === t.next && !!e.terminated === !!t.terminated);
     if (!target) {
-      target = { s: t.s, a: t.a, next: t.next, p: t.p };
-      entries.splice(insertionIndex(t.s, t.a), 0, target);
+      const at = insertionIndex(t.s, t.a);
+      entries.splice(at, 0, { s: t.s, a: t.a, next: t.next, p: t.p });
+      target = entries[at]; // the reactive proxy, so that identity tests below hold
     }
     target.p = t.p;
     if (t.reward === null || t.reward === undefined) delete target.reward;
@@ -525,7 +526,7 @@ export const useMdpStore = defineStore('mdp', () => {
     if (t.terminated) target.terminated = true;
     else delete target.terminated;
     if (t.rescale) {
-      const others = entries.filter((e) => e.s === t.s && e.a === t.a && e !== target);
+      const others = entries.filter((e) => e.s === t.s && e.a === t.a && toRaw(e) !== toRaw(target));
       const sum = others.reduce((acc, e) => acc + (Number.isFinite(e.p) ? e.p : 0), 0);
       if (sum > 0 && t.p <= 1) for (const e of others) e.p = (e.p * (1 - t.p)) / sum;
     }
@@ -561,6 +562,7 @@ export const useMdpStore = defineStore('mdp', () => {
   }));
 
   validateNow();
+  restoreDraft();
 
   // a reload or a closed window with unsaved edits: the browser asks (where it allows), the draft stays
   if (typeof window !== 'undefined') {
