@@ -6,11 +6,11 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, toRaw, watch } from 'vue';
 import type { MdpSummary } from '../../../shared/api';
 import { compileMdp } from '../../../shared/mdp/compile';
-import { importGymnasium } from '../../../shared/mdp/gymnasium';
 import { MDP_FORMAT, MDP_FORMAT_VERSION, type MdpDocument, type MdpIssue, type TabularMdp } from '../../../shared/mdp/types';
 import { api, describeError } from '../api/workbenchClient';
 import { buildPreset } from '../compute/presetCatalog';
 import { autoLayout } from '../components/mdp/layout';
+import type { ImportPreview } from '../components/mdp/importFile';
 
 export interface ValidationState {
   ok: boolean;
@@ -72,68 +72,7 @@ function clone<T>(v: T): T {
   return structuredClone(toRaw(v));
 }
 
-/** The largest file the designer reads (drop or import): bigger ones are refused before reading. */
-export const MAX_IMPORT_BYTES = 64 * 1024 * 1024;
-
-/** What an import would load: the document (not yet loaded) and what validation says about it. */
-export interface ImportPreview {
-  fileName: string;
-  document: MdpDocument;
-  source: 'native' | 'gymnasium';
-  S: number;
-  N: number;
-  errors: MdpIssue[];
-  warnings: MdpIssue[];
-}
-
-/**
- * Read a JSON text as the native format or a Gymnasium table; nothing is loaded. Throws an Error with a
- * specific message (naming the file) when the text is not JSON, not an object, or neither format.
- */
-export function parseImport(text: string, fileName = 'imported'): ImportPreview {
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (err) {
-    throw new Error(`${fileName} is not valid JSON: ${(err as Error).message}`);
-  }
-  if (data === null || typeof data !== 'object' || Array.isArray(data)) {
-    throw new Error(`${fileName}: expected a JSON object (an MDP document or a Gymnasium table), got ${Array.isArray(data) ? 'an array' : data === null ? 'null' : typeof data}`);
-  }
-  let document: MdpDocument;
-  let source: ImportPreview['source'];
-  if ((data as { format?: unknown }).format === MDP_FORMAT) {
-    const d = data as MdpDocument;
-    if (d.version !== MDP_FORMAT_VERSION) throw new Error(`${fileName}: unsupported format version ${String(d.version)} (this app reads version ${MDP_FORMAT_VERSION})`);
-    if (!Array.isArray(d.states) || !d.actions || !d.rewards || !d.transitions) {
-      throw new Error(`${fileName}: the document lacks states, actions, rewards or transitions`);
-    }
-    if (typeof d.name !== 'string') throw new Error(`${fileName}: the document's name must be a string`);
-    document = d;
-    source = 'native';
-  } else {
-    const r = importGymnasium(data, { name: fileName.replace(/\.json$/i, '') });
-    if (!r.ok) {
-      const msgs = r.issues.filter((i) => i.severity === 'error').slice(0, 5).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
-      throw new Error(`${fileName} is neither a '${MDP_FORMAT}' document nor a Gymnasium model: ${msgs.join('; ')}`);
-    }
-    document = r.document;
-    source = 'gymnasium';
-  }
-  let errors: MdpIssue[] = [];
-  let warnings: MdpIssue[] = [];
-  try {
-    const c = compileMdp(document);
-    if (c.ok) warnings = c.warnings;
-    else {
-      errors = c.issues.filter((i) => i.severity === 'error');
-      warnings = c.issues.filter((i) => i.severity !== 'error');
-    }
-  } catch (err) {
-    errors = [{ severity: 'error', code: 'compile-crash', message: `The compiler failed: ${(err as Error).message}` }];
-  }
-  return { fileName, document, source, S: document.states.length, N: actionCount(document), errors, warnings };
-}
+export { MAX_IMPORT_BYTES, parseImport, type ImportPreview } from '../components/mdp/importFile';
 
 /** The unsaved draft kept in localStorage so that a reload does not lose edits. */
 export const DRAFT_KEY = 'wwb.designer.draft.v1';

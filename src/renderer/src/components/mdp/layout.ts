@@ -109,13 +109,19 @@ export function detectGrid(doc: MdpDocument): GridStructure | null {
   if (doc.transitions.kind !== 'table') return null;
   const entries = doc.transitions.entries;
   const step = Math.max(1, Math.floor(entries.length / 2000));
+  // jumps back to a start state (CliffWalking's cliff) count as local, when the starts are few
+  const starts = new Set<number>();
+  doc.initial.forEach((v, s) => {
+    if (v > 0) starts.add(s);
+  });
+  const resetsOk = starts.size <= Math.max(2, 0.05 * S);
   let local = 0, seen = 0;
   for (let i = 0; i < entries.length; i += step) {
     const e = entries[i];
     if (!(e.s >= 0 && e.s < S && e.next >= 0 && e.next < S)) continue;
     seen++;
     const d = Math.abs(row[e.s] - row[e.next]) + Math.abs(col[e.s] - col[e.next]);
-    if (d <= 1 || (doc.initial[e.next] ?? 0) > 0) local++;
+    if (d <= 1 || (resetsOk && starts.has(e.next))) local++;
   }
   if (seen > 0 && local < 0.8 * seen) return null;
   const terminal = new Set(doc.terminalStates ?? []);
