@@ -6,7 +6,7 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, toRaw, watch } from 'vue';
 import type { MdpSummary } from '../../../shared/api';
 import { compileMdp } from '../../../shared/mdp/compile';
-import { MDP_FORMAT, MDP_FORMAT_VERSION, type MdpDocument, type MdpIssue, type TabularMdp } from '../../../shared/mdp/types';
+import { MDP_FORMAT, MDP_FORMAT_VERSION, type MdpDocument, type MdpIssue, type TabularMdp, type TransitionEntry } from '../../../shared/mdp/types';
 import { api, describeError } from '../api/workbenchClient';
 import { buildPreset } from '../compute/presetCatalog';
 import { autoLayout } from '../components/mdp/layout';
@@ -97,6 +97,8 @@ export const useMdpStore = defineStore('mdp', () => {
   const selectedEdge = ref<{ from: number; to: number } | null>(null);
   /** set when a draft was restored at start-up: what the notice shows */
   const restoredDraft = ref<{ name: string; at: string } | null>(null);
+  /** bumped on every change of the document: lets views index the raw document without deep tracking */
+  const docVersion = ref(0);
   const draftError = ref<string | null>(null);
   /** the last successful compilation (kept while the document has errors, marked stale) */
   const compiled = shallowRef<TabularMdp | null>(null);
@@ -168,6 +170,7 @@ export const useMdpStore = defineStore('mdp', () => {
   watch(
     doc,
     () => {
+      docVersion.value++;
       scheduleValidation();
       if (restoring) return;
       dirty.value = true;
@@ -494,6 +497,22 @@ export const useMdpStore = defineStore('mdp', () => {
     d.transitions.entries.splice(index, 1);
   }
 
+  /** entry indices of the transition table by source state, rebuilt once per document change */
+  const outcomeIndex = computed(() => {
+    void docVersion.value;
+    const t = toRaw(doc.value).transitions;
+    const S = toRaw(doc.value).states.length;
+    const byState: number[][] = Array.from({ length: S }, () => []);
+    if (t.kind === 'table') t.entries.forEach((e, i) => byState[e.s]?.push(i));
+    return byState;
+  });
+  /** the raw outcomes of state s (read-only: edit through the document) */
+  function outcomesOf(s: number): { i: number; e: TransitionEntry }[] {
+    const t = toRaw(doc.value).transitions;
+    if (t.kind !== 'table') return [];
+    return (outcomeIndex.value[s] ?? []).map((i) => ({ i, e: t.entries[i] })).filter((x) => x.e !== undefined);
+  }
+
   const summary = computed(() => ({
     S: doc.value.states.length,
     N: actionCount(doc.value),
@@ -523,6 +542,8 @@ export const useMdpStore = defineStore('mdp', () => {
     dirty,
     selectedState,
     selectedEdge,
+    docVersion,
+    outcomesOf,
     restoredDraft,
     draftError,
     restoreDraft,
