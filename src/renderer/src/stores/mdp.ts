@@ -10,7 +10,7 @@ import { MDP_FORMAT, MDP_FORMAT_VERSION, type MdpDocument, type MdpIssue, type T
 import { api, describeError } from '../api/workbenchClient';
 import { buildPreset } from '../compute/presetCatalog';
 import { autoLayout } from '../components/mdp/layout';
-import type { ImportPreview } from '../components/mdp/importFile';
+import { parseImport, type ImportPreview } from '../components/mdp/importFile';
 
 export interface ValidationState {
   ok: boolean;
