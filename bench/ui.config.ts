@@ -7,7 +7,7 @@ import { CHROMIUM_ARGS } from '../playwright.config';
 
 export default defineConfig({
   testDir: '.',
-  testMatch: /uiFrames\.bench\.ts$/,
+  testMatch: /(uiFrames|designerFrames)\.bench\.ts$/,
   timeout: 600_000,
   workers: 1,
   reporter: [['list']],

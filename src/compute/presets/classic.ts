@@ -2,7 +2,7 @@
  * Small hand-made MDPs: a chain, a slippery grid world, and a continuous-action navigation task.
  */
 import { MDP_FORMAT, MDP_FORMAT_VERSION, type MdpDocument, type TransitionEntry } from '../../shared/mdp/types';
-import { COMPASS, gridStates, lineStates, lit, pointMass, resolvePresetParams, type Preset, type PresetParam } from './preset';
+import { COMPASS, PresetParamError, gridStates, lineStates, lit, pointMass, resolvePresetParams, type Preset, type PresetParam } from './preset';
 
 // ---------------------------------------------------------------------------------------------------
 // chain
@@ -181,7 +181,7 @@ export const nav1d: Preset = {
   params: navParams,
   build(given): MdpDocument {
     const { states: S, target, n, sigma, actionCost } = resolvePresetParams('nav-1d', navParams, given);
-    if (target >= S) throw new RangeError(`preset 'nav-1d': target ${target} must be a state index below ${S}`);
+    if (target >= S) throw new PresetParamError(`preset 'nav-1d': target ${target} must be a state index below ${S}`, 'nav-1d', 'target');
     return {
       format: MDP_FORMAT,
       version: MDP_FORMAT_VERSION,

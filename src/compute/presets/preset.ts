@@ -7,7 +7,7 @@
  */
 import type { MdpDocument, StateSpec } from '../../shared/mdp/types';
 
-export type PresetCategory = 'bandit' | 'classic' | 'gymnasium' | 'continuous';
+export type PresetCategory = 'bandit' | 'classic' | 'gymnasium' | 'continuous' | 'family';
 
 export interface PresetParam {
   key: string;
@@ -33,7 +33,23 @@ export interface Preset {
 export const CELL = 80;
 export const MARGIN = 40;
 
-/** Fill defaults and check ranges; throws RangeError naming the parameter. */
+/**
+ * A preset parameter that is unknown, not a number, or out of range; or a preset spec that cannot be
+ * parsed. A RangeError, so callers that catch those keep working; the message names the preset and
+ * the parameter and is meant to be shown as it is (CLI, designer form, sweep specs).
+ */
+export class PresetParamError extends RangeError {
+  constructor(
+    message: string,
+    readonly preset: string,
+    readonly param?: string,
+  ) {
+    super(message);
+    this.name = 'PresetParamError';
+  }
+}
+
+/** Fill defaults and check ranges; throws PresetParamError naming the parameter. */
 export function resolvePresetParams(
   id: string,
   spec: readonly PresetParam[],
@@ -42,18 +58,18 @@ export function resolvePresetParams(
   const known = new Set(spec.map((p) => p.key));
   for (const key of Object.keys(given)) {
     if (!known.has(key)) {
-      throw new RangeError(`preset '${id}': unknown parameter '${key}' (known: ${[...known].join(', ') || 'none'})`);
+      throw new PresetParamError(`preset '${id}': unknown parameter '${key}' (known: ${[...known].join(', ') || 'none'})`, id, key);
     }
   }
   const out: Record<string, number> = {};
   for (const p of spec) {
     const v = Object.prototype.hasOwnProperty.call(given, p.key) ? given[p.key] : p.default;
     if (typeof v !== 'number' || !Number.isFinite(v)) {
-      throw new RangeError(`preset '${id}': parameter '${p.key}' must be a finite number, got ${String(v)}`);
+      throw new PresetParamError(`preset '${id}': parameter '${p.key}' must be a finite number, got ${String(v)}`, id, p.key);
     }
-    if (p.integer && !Number.isInteger(v)) throw new RangeError(`preset '${id}': parameter '${p.key}' must be an integer, got ${v}`);
+    if (p.integer && !Number.isInteger(v)) throw new PresetParamError(`preset '${id}': parameter '${p.key}' must be an integer, got ${v}`, id, p.key);
     if (v < p.min || v > p.max) {
-      throw new RangeError(`preset '${id}': parameter '${p.key}' = ${v} is outside [${p.min}, ${p.max}]`);
+      throw new PresetParamError(`preset '${id}': parameter '${p.key}' = ${v} is outside [${p.min}, ${p.max}]`, id, p.key);
     }
     out[p.key] = v;
   }

@@ -14,6 +14,7 @@ const GROUP: Record<PresetCategory, string> = {
   classic: 'Classic tabular',
   gymnasium: 'Gymnasium toy text',
   continuous: 'Continuous actions',
+  family: 'Random families & generators',
 };
 
 export const PRESET_ENTRIES: PresetEntry[] = PRESETS.map((p) => ({

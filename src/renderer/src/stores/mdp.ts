@@ -6,10 +6,11 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, toRaw, watch } from 'vue';
 import type { MdpSummary } from '../../../shared/api';
 import { compileMdp } from '../../../shared/mdp/compile';
-import { importGymnasium } from '../../../shared/mdp/gymnasium';
-import { MDP_FORMAT, MDP_FORMAT_VERSION, type MdpDocument, type MdpIssue, type TabularMdp } from '../../../shared/mdp/types';
+import { MDP_FORMAT, MDP_FORMAT_VERSION, type MdpDocument, type MdpIssue, type TabularMdp, type TransitionEntry } from '../../../shared/mdp/types';
 import { api, describeError } from '../api/workbenchClient';
 import { buildPreset } from '../compute/presetCatalog';
+import { autoLayout } from '../components/mdp/layout';
+import { parseImport, type ImportPreview } from '../components/mdp/importFile';
 
 export interface ValidationState {
   ok: boolean;
@@ -55,6 +56,8 @@ export function actionCount(doc: MdpDocument): number {
 /** Give every state a canvas position: keep the given ones, lay out the rest on a grid. */
 export function ensureLayout(doc: MdpDocument): void {
   const S = doc.states.length;
+  const missing = doc.states.some((st) => typeof st.x !== 'number' || typeof st.y !== 'number' || !Number.isFinite(st.x) || !Number.isFinite(st.y));
+  if (missing && autoLayout(doc)) return;
   const cols = Math.max(1, Math.ceil(Math.sqrt(S)));
   const gap = S > 64 ? 40 : 130;
   doc.states.forEach((st, i) => {
@@ -69,6 +72,17 @@ function clone<T>(v: T): T {
   return structuredClone(toRaw(v));
 }
 
+export { MAX_IMPORT_BYTES, parseImport, type ImportPreview } from '../components/mdp/importFile';
+
+/** The unsaved draft kept in localStorage so that a reload does not lose edits. */
+export const DRAFT_KEY = 'wwb.designer.draft.v1';
+interface Draft {
+  doc: MdpDocument;
+  savedId: number | null;
+  preset: string | null;
+  at: string;
+}
+
 export const useMdpStore = defineStore('mdp', () => {
   const doc = ref<MdpDocument>(blankDocument());
   const savedId = ref<number | null>(null);
@@ -79,6 +93,13 @@ export const useMdpStore = defineStore('mdp', () => {
   const saving = ref(false);
   const dirty = ref(false);
   const selectedState = ref<number | null>(null);
+  /** the selected edge on the canvas (all outcomes from -> to), synced with the outcome table */
+  const selectedEdge = ref<{ from: number; to: number } | null>(null);
+  /** set when a draft was restored at start-up: what the notice shows */
+  const restoredDraft = ref<{ name: string; at: string } | null>(null);
+  /** bumped on every change of the document: lets views index the raw document without deep tracking */
+  const docVersion = ref(0);
+  const draftError = ref<string | null>(null);
   /** the last successful compilation (kept while the document has errors, marked stale) */
   const compiled = shallowRef<TabularMdp | null>(null);
   const compiledStale = ref(false);
@@ -149,15 +170,93 @@ export const useMdpStore = defineStore('mdp', () => {
   watch(
     doc,
     () => {
+      docVersion.value++;
       scheduleValidation();
       if (restoring) return;
       dirty.value = true;
       saveError.value = [];
       if (historyTimer) clearTimeout(historyTimer);
       historyTimer = setTimeout(recordHistory, 250);
+      scheduleDraft();
     },
     { deep: true },
   );
+
+  // ---- drafts: unsaved edits survive a reload ----
+  let draftTimer: ReturnType<typeof setTimeout> | null = null;
+  function scheduleDraft(): void {
+    if (draftTimer) clearTimeout(draftTimer);
+    draftTimer = setTimeout(writeDraft, 300);
+  }
+  function writeDraft(): void {
+    draftTimer = null;
+    if (typeof localStorage === 'undefined') return;
+    if (!dirty.value) {
+      clearDraft();
+      return;
+    }
+    const draft: Draft = { doc: toRaw(doc.value), savedId: savedId.value, preset: preset.value, at: new Date().toISOString() };
+    try {
+      localStorage.setItem(DRAFT_KEY, JSON.stringify(draft));
+      draftError.value = null;
+    } catch (err) {
+      draftError.value = `The draft could not be kept for a reload (${(err as Error).name === 'QuotaExceededError' ? 'too large for local storage' : (err as Error).message}); save to keep it.`;
+    }
+  }
+  function clearDraft(): void {
+    try {
+      localStorage.removeItem(DRAFT_KEY);
+    } catch {
+      /* storage unavailable: nothing kept, nothing to clear */
+    }
+  }
+  /** Restore the draft of an earlier session, if any; returns whether one was restored. */
+  function restoreDraft(): boolean {
+    if (typeof localStorage === 'undefined') return false;
+    let raw: string | null = null;
+    try {
+      raw = localStorage.getItem(DRAFT_KEY);
+    } catch {
+      return false;
+    }
+    if (!raw) return false;
+    try {
+      const d = JSON.parse(raw) as Draft;
+      if (!d || typeof d !== 'object' || !d.doc || !Array.isArray(d.doc.states)) throw new Error('malformed draft');
+      load(d.doc, { id: d.savedId ?? null, preset: d.preset ?? null, dirty: true });
+      restoredDraft.value = { name: d.doc.name, at: d.at };
+      return true;
+    } catch {
+      clearDraft();
+      return false;
+    }
+  }
+  function dismissDraftNotice(): void {
+    restoredDraft.value = null;
+  }
+  /** Drop the restored draft and go back to what was there before the edits (the saved MDP or a blank). */
+  async function discardDraft(): Promise<void> {
+    const id = savedId.value;
+    restoredDraft.value = null;
+    clearDraft();
+    if (id !== null) {
+      try {
+        await open(id);
+        return;
+      } catch {
+        /* the saved MDP is gone: fall through to a blank document */
+      }
+    }
+    if (preset.value) {
+      try {
+        loadPreset(preset.value);
+        return;
+      } catch {
+        /* preset unknown now */
+      }
+    }
+    newBlank();
+  }
 
   function restore(json: string): void {
     restoring = true;
@@ -184,7 +283,7 @@ export const useMdpStore = defineStore('mdp', () => {
   }
 
   /** Replace the whole document (preset, open, import): resets history. */
-  function load(next: MdpDocument, opts: { id?: number | null; preset?: string | null } = {}): void {
+  function load(next: MdpDocument, opts: { id?: number | null; preset?: string | null; dirty?: boolean } = {}): void {
     ensureLayout(next);
     restoring = true;
     doc.value = next;
@@ -195,8 +294,13 @@ export const useMdpStore = defineStore('mdp', () => {
     future.length = 0;
     canUndo.value = canRedo.value = false;
     lastSnapshot = JSON.stringify(next);
-    dirty.value = opts.id == null;
+    // a preset, a saved MDP or a blank is "unsaved" only once edited; an import is unsaved from the start
+    dirty.value = opts.dirty ?? false;
+    if (dirty.value) scheduleDraft();
+    else clearDraft();
     selectedState.value = null;
+    selectedEdge.value = null;
+    restoredDraft.value = null;
     saveError.value = [];
     compiled.value = null;
     validateNow();
@@ -247,6 +351,8 @@ export const useMdpStore = defineStore('mdp', () => {
       });
       savedId.value = rec.id;
       dirty.value = false;
+      clearDraft();
+      restoredDraft.value = null;
       saveError.value = [];
       await refreshLibrary();
       return rec.id;
@@ -269,30 +375,15 @@ export const useMdpStore = defineStore('mdp', () => {
     await refreshLibrary();
   }
 
-  /** Parse a JSON text: the native format, or a Gymnasium-style description when an importer exists. */
+  /** Parse a JSON text (native or Gymnasium) and load it; throws with a specific message, changing nothing. */
   async function importJson(text: string, fileName = 'imported'): Promise<void> {
-    let data: unknown;
-    try {
-      data = JSON.parse(text);
-    } catch (err) {
-      throw new Error(`${fileName} is not valid JSON: ${(err as Error).message}`);
-    }
-    if (data && typeof data === 'object' && (data as { format?: unknown }).format === MDP_FORMAT) {
-      const d = data as MdpDocument;
-      if (d.version !== MDP_FORMAT_VERSION) throw new Error(`${fileName}: unsupported format version ${String(d.version)}`);
-      if (!Array.isArray(d.states) || !d.actions || !d.rewards || !d.transitions) {
-        throw new Error(`${fileName}: the document lacks states, actions, rewards or transitions`);
-      }
-      load(d);
-      return;
-    }
-    const r = importGymnasium(data, { name: fileName.replace(/\.json$/i, '') });
-    if (r.ok) {
-      load(r.document);
-      return;
-    }
-    const msgs = r.issues.filter((i) => i.severity === 'error').slice(0, 5).map((i) => (i.path ? `${i.path}: ${i.message}` : i.message));
-    throw new Error(`${fileName} is neither a '${MDP_FORMAT}' document nor a Gymnasium model: ${msgs.join('; ')}`);
+    const preview = parseImport(text, fileName);
+    loadImport(preview);
+  }
+
+  /** Load what parseImport read (after the user saw its preview). */
+  function loadImport(preview: ImportPreview): void {
+    load(clone(preview.document), { dirty: true });
   }
 
   function exportJson(): { name: string; text: string } {
@@ -326,19 +417,100 @@ export const useMdpStore = defineStore('mdp', () => {
         .map((e) => ({ ...e, s: e.s > s ? e.s - 1 : e.s, next: e.next > s ? e.next - 1 : e.next }));
     }
     if (d.terminalStates) d.terminalStates = d.terminalStates.filter((t) => t !== s).map((t) => (t > s ? t - 1 : t));
+    if (d.rewards.kind === 'formula' && d.rewards.perState) {
+      const next: Record<string, string> = {};
+      for (const [k, v] of Object.entries(d.rewards.perState)) {
+        const i = Number(k);
+        if (i !== s) next[String(i > s ? i - 1 : i)] = v;
+      }
+      d.rewards.perState = next;
+    }
     selectedState.value = null;
+    selectedEdge.value = null;
+  }
+
+  /** Index where a new outcome of (s, a) goes: after the last outcome of (s, a), else before the first of a later pair. */
+  function insertionIndex(s: number, a: number): number {
+    const d = doc.value;
+    if (d.transitions.kind !== 'table') return 0;
+    const entries = d.transitions.entries;
+    let after = -1;
+    for (let i = 0; i < entries.length; i++) if (entries[i].s === s && entries[i].a === a) after = i;
+    if (after >= 0) return after + 1;
+    const firstLater = entries.findIndex((e) => e.s > s || (e.s === s && e.a > a));
+    return firstLater < 0 ? entries.length : firstLater;
   }
 
   function addTransition(s: number, a: number): void {
     const d = doc.value;
     if (d.transitions.kind !== 'table') return;
-    d.transitions.entries.push({ s, a, next: s, p: 0 });
+    d.transitions.entries.splice(insertionIndex(s, a), 0, { s, a, next: s, p: 0 });
+  }
+
+  /**
+   * Draw an outcome s --a--> next with probability p (and an optional reward): updates the existing
+   * outcome of (s, a, next) or inserts one beside its (s, a) group. With `rescale`, the other outcomes of
+   * (s, a) are scaled by (1 - p) / (their sum) so that the row keeps summing to 1.
+   */
+  function drawTransition(t: { s: number; a: number; next: number; p: number; reward?: number | null; terminated?: boolean; rescale?: boolean }): void {
+    const d = doc.value;
+    if (d.transitions.kind !== 'table') return;
+    const entries = d.transitions.entries;
+    let target = entries.find((e) => e.s === t.s && e.a === t.a && e.next === t.next && !!e.terminated === !!t.terminated);
+    if (!target) {
+      const at = insertionIndex(t.s, t.a);
+      entries.splice(at, 0, { s: t.s, a: t.a, next: t.next, p: t.p });
+      target = entries[at]; // the reactive proxy, so that identity tests below hold
+    }
+    target.p = t.p;
+    if (t.reward === null || t.reward === undefined) delete target.reward;
+    else target.reward = t.reward;
+    if (t.terminated) target.terminated = true;
+    else delete target.terminated;
+    if (t.rescale) {
+      const others = entries.filter((e) => e.s === t.s && e.a === t.a && toRaw(e) !== toRaw(target));
+      const sum = others.reduce((acc, e) => acc + (Number.isFinite(e.p) ? e.p : 0), 0);
+      if (sum > 0 && t.p <= 1) for (const e of others) e.p = (e.p * (1 - t.p)) / sum;
+    }
+    selectedEdge.value = { from: t.s, to: t.next };
+  }
+
+  /** Set the per-state reward formula of state s (null removes the override). */
+  function setPerStateReward(s: number, expr: string | null): void {
+    const r = doc.value.rewards;
+    if (r.kind !== 'formula') return;
+    const key = String(s);
+    if (expr === null) {
+      if (r.perState) {
+        delete r.perState[key];
+        if (!Object.keys(r.perState).length) delete r.perState;
+      }
+      return;
+    }
+    if (!r.perState) r.perState = {};
+    r.perState[key] = expr;
   }
 
   function removeTransition(index: number): void {
     const d = doc.value;
     if (d.transitions.kind !== 'table') return;
     d.transitions.entries.splice(index, 1);
+  }
+
+  /** entry indices of the transition table by source state, rebuilt once per document change */
+  const outcomeIndex = computed(() => {
+    void docVersion.value;
+    const t = toRaw(doc.value).transitions;
+    const S = toRaw(doc.value).states.length;
+    const byState: number[][] = Array.from({ length: S }, () => []);
+    if (t.kind === 'table') t.entries.forEach((e, i) => byState[e.s]?.push(i));
+    return byState;
+  });
+  /** the raw outcomes of state s (read-only: edit through the document) */
+  function outcomesOf(s: number): { i: number; e: TransitionEntry }[] {
+    const t = toRaw(doc.value).transitions;
+    if (t.kind !== 'table') return [];
+    return (outcomeIndex.value[s] ?? []).map((i) => ({ i, e: t.entries[i] })).filter((x) => x.e !== undefined);
   }
 
   const summary = computed(() => ({
@@ -348,6 +520,16 @@ export const useMdpStore = defineStore('mdp', () => {
   }));
 
   validateNow();
+  restoreDraft();
+
+  // a reload or a closed window with unsaved edits: the browser asks (where it allows), the draft stays
+  if (typeof window !== 'undefined') {
+    window.addEventListener('beforeunload', (e) => {
+      if (!dirty.value) return;
+      writeDraft();
+      e.preventDefault();
+    });
+  }
 
   return {
     doc,
@@ -359,6 +541,17 @@ export const useMdpStore = defineStore('mdp', () => {
     saving,
     dirty,
     selectedState,
+    selectedEdge,
+    docVersion,
+    outcomesOf,
+    restoredDraft,
+    draftError,
+    restoreDraft,
+    dismissDraftNotice,
+    discardDraft,
+    loadImport,
+    drawTransition,
+    setPerStateReward,
     validation,
     compiled,
     compiledStale,
