@@ -1,4 +1,9 @@
-/** Timing helpers for the benchmarks: warm up once, then take the median of `repeats` runs. */
+/**
+ * Timing helpers for the benchmarks: warm up (at least `warmup` calls and 30 ms, so that the JIT has
+ * compiled the hot loops before the first timed call), then time `repeats` runs: `ms` is their median,
+ * `min` the best (the side-by-side table uses the best on both sides: on a shared machine it is the
+ * figure least disturbed by other processes).
+ */
 export interface BenchRow {
   name: string;
   size: string;
@@ -9,8 +14,9 @@ export interface BenchRow {
   note?: string;
 }
 
-export function timeIt(fn: () => unknown, repeats = 5): { ms: number } {
-  fn();
+export function timeIt(fn: () => unknown, repeats = 5, warmup = 2): { ms: number; min: number } {
+  const w0 = performance.now();
+  for (let calls = 0; calls < warmup || (performance.now() - w0 < 30 && calls < 50); calls++) fn();
   const times: number[] = [];
   for (let i = 0; i < repeats; i++) {
     const t0 = performance.now();
@@ -18,7 +24,7 @@ export function timeIt(fn: () => unknown, repeats = 5): { ms: number } {
     times.push(performance.now() - t0);
   }
   times.sort((a, b) => a - b);
-  return { ms: times[Math.floor(times.length / 2)] };
+  return { ms: times[Math.floor(times.length / 2)], min: times[0] };
 }
 
 export function printRows(title: string, rows: BenchRow[]): void {

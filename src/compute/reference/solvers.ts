@@ -164,6 +164,18 @@ function finishOptimum(
  * value iteration. The policy returned is the soft-greedy policy of the final Q.
  */
 export function softValueIteration(mdp: TabularMdp, gamma: number, tau: number, tol = 1e-10, maxIter = 1_000_000): Optimum {
+  const { V, iterations } = softValueIterationSweeps(mdp, gamma, tau, tol, maxIter);
+  return finishOptimum(mdp, V, gamma, tau, iterations);
+}
+
+/** The sweeps of softValueIteration alone: V after the first sweep whose change is <= tol, and the count. */
+export function softValueIterationSweeps(
+  mdp: TabularMdp,
+  gamma: number,
+  tau: number,
+  tol = 1e-10,
+  maxIter = 1_000_000,
+): { V: Float64Array; iterations: number } {
   let V = new Float64Array(mdp.S);
   let W = new Float64Array(mdp.S);
   const Q = new Float64Array(mdp.S * mdp.N);
@@ -176,7 +188,7 @@ export function softValueIteration(mdp: TabularMdp, gamma: number, tau: number, 
     W = t;
     if (change <= tol || !(change === change) || change === Infinity) break;
   }
-  return finishOptimum(mdp, V, gamma, tau, it);
+  return { V, iterations: it };
 }
 
 /** Value iteration (tau = 0) to |V_{k+1} - V_k|_inf <= tol; greedy policy with lowest-index tie-break. */
