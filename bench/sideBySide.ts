@@ -318,7 +318,8 @@ export function sideBySide(quick: boolean, log: (line: string) => void = () => {
     const { results: _r, blas, ...versions } = res;
     return { rows, peers: { available: true, versions, blas } };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    if (process.env.WWB_BENCH_KEEP) console.log(`kept ${dir}`);
+    else rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -38,8 +38,30 @@ export interface Optimum {
 export const GREEDY_TIE_TOL = 1e-10;
 
 /**
+ * Exponentials and logarithms of the previous sweep, reused where their argument has not changed bit
+ * for bit (so the sweep's result is identical with or without the cache). On episodic and
+ * deterministic MDPs (Taxi, grid worlds) the values of states near the terminal ones settle exactly
+ * after a few sweeps, and their rows then cost no transcendental call at all.
+ */
+export interface SoftSweepCache {
+  /** per (s, j): the last (Q - m) / tau and mu_j exp of it */
+  arg: Float64Array;
+  term: Float64Array;
+  /** per s: the last sum z and log z */
+  z: Float64Array;
+  logZ: Float64Array;
+}
+
+export function softSweepCache(mdp: TabularMdp): SoftSweepCache {
+  const arg = new Float64Array(mdp.S * mdp.N).fill(NaN); // NaN never equals: the first sweep computes all
+  return { arg, term: new Float64Array(mdp.S * mdp.N), z: new Float64Array(mdp.S).fill(NaN), logZ: new Float64Array(mdp.S) };
+}
+
+/**
  * One Jacobi sweep of the soft Bellman operator: Vout = T_tau V, Q filled from V (r + gamma P V).
- * Returns |Vout - V|_inf. With tau = 0 it is the hard max. O(nnz + S N); no allocation.
+ * Returns |Vout - V|_inf. With tau = 0 it is the hard max. O(nnz + S N); no allocation. At most one
+ * exponential per (s, j) (none for the maximiser, whose term is mu_j exactly, nor below e^-60) and one
+ * logarithm per state; with a `cache` (softSweepCache) those whose argument is unchanged are reused.
  */
 export function softBellmanSweep(
   mdp: TabularMdp,
@@ -48,9 +70,11 @@ export function softBellmanSweep(
   tau: number,
   Vout: Float64Array,
   Q: Float64Array,
+  cache: SoftSweepCache | null = null,
 ): number {
   const { S, N, reward, rowPtr, next, prob, mu } = mdp;
   let change = 0;
+  const inv = 1 / tau;
   for (let s = 0; s < S; s++) {
     const o = s * N;
     let m = -Infinity;
@@ -65,12 +89,32 @@ export function softBellmanSweep(
     let v: number;
     if (tau > 0 && m !== -Infinity && m === m) {
       let z = 0;
-      const inv = 1 / tau;
-      for (let j = 0; j < N; j++) {
-        const x = (Q[o + j] - m) * inv;
-        if (!(x <= -60)) z += mu[j] * Math.exp(x); // e^-60 ~ 1e-26: below round-off of z >= mu(argmax); NaN propagates
+      if (cache) {
+        const { arg, term } = cache;
+        for (let j = 0; j < N; j++) {
+          const x = (Q[o + j] - m) * inv;
+          if (x === arg[o + j]) z += term[o + j];
+          else {
+            // e^-60 ~ 1e-26: below round-off of z >= mu(argmax); NaN propagates
+            const t = x === 0 ? mu[j] : !(x <= -60) ? mu[j] * Math.exp(x) : 0;
+            arg[o + j] = x;
+            term[o + j] = t;
+            z += t;
+          }
+        }
+        if (z !== cache.z[s]) {
+          cache.z[s] = z;
+          cache.logZ[s] = Math.log(z);
+        }
+        v = m + tau * cache.logZ[s];
+      } else {
+        for (let j = 0; j < N; j++) {
+          const x = (Q[o + j] - m) * inv;
+          if (x === 0) z += mu[j];
+          else if (!(x <= -60)) z += mu[j] * Math.exp(x); // e^-60 ~ 1e-26: below round-off of z >= mu(argmax); NaN propagates
+        }
+        v = m + tau * Math.log(z);
       }
-      v = m + tau * Math.log(z);
     } else {
       v = m;
       if (m === -Infinity) v = NaN; // only reachable with NaN rewards: every comparison failed
@@ -179,9 +223,10 @@ export function softValueIterationSweeps(
   let V = new Float64Array(mdp.S);
   let W = new Float64Array(mdp.S);
   const Q = new Float64Array(mdp.S * mdp.N);
+  const cache = tau > 0 ? softSweepCache(mdp) : null;
   let it = 0;
   while (it < maxIter) {
-    const change = softBellmanSweep(mdp, V, gamma, tau, W, Q);
+    const change = softBellmanSweep(mdp, V, gamma, tau, W, Q, cache);
     it++;
     const t = V;
     V = W;
