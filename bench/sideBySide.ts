@@ -16,7 +16,7 @@ timed repeats on both sides (the figure least disturbed by other processes on a 
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { compileMdp } from '../src/shared/mdp/compile';
 import { presetById } from '../src/compute/presets';
@@ -32,10 +32,15 @@ export interface SideRow {
   kernel: string;
   size: string;
   oursMs: number;
+  /** least process CPU time (all threads) of our run, ms */
+  oursCpuMs: number;
   peer: string;
   peerMs?: number;
-  /** peer ms / our ms */
+  peerCpuMs?: number;
+  /** peer ms / our ms (wall clock, best of the repeats) */
   ratio?: number;
+  /** peer CPU ms / our CPU ms */
+  cpuRatio?: number;
   /** max |ours - peer| over the answer vector */
   diff?: number;
   /** the tolerance the answers must agree to */
@@ -98,15 +103,16 @@ function sinkhornRows(quick: boolean): Ours[] {
       const I = n >= 1024 ? (quick ? 40 : 100) : quick ? 100 : 200;
       const repeats = quick ? 5 : 9;
       const run = (iters: number) => sinkhorn(a, b, C, eps, { tol: 0, maxIter: iters });
-      const t1 = timeIt(() => run(I), repeats).min;
+      const t1 = timeIt(() => run(I), repeats);
       let last = run(2 * I);
-      const t2 = timeIt(() => (last = run(2 * I)), repeats).min;
+      const t2 = timeIt(() => (last = run(2 * I)), repeats);
       out.push({
         problem: { id: `sinkhorn-${n}-${eps}`, kind: 'sinkhorn', n, eps, a: list(a), b: list(b), iterations: [I, 2 * I], repeats, warmup: 2 },
         row: {
           kernel: `Sinkhorn per iteration, eps ${eps} (1-D grid, |x-y|^2)`,
           size: `n=${n}`,
-          oursMs: (t2 - t1) / I,
+          oursMs: (t2.min - t1.min) / I,
+          oursCpuMs: (t2.cpuMin - t1.cpuMin) / I,
           tol: 1e-11,
           note: `${last.domain}: ${last.fftProducts} FFT / ${last.exactProducts} exact products, ${last.patchedEntries} entries patched`,
         },
@@ -124,7 +130,7 @@ function sviRow(quick: boolean): Ours {
   const tol = 1e-10;
   let r = softValueIterationSweeps(taxi, taxi.gamma, tau, tol);
   const repeats = quick ? 5 : 15;
-  const ms = timeIt(() => (r = softValueIterationSweeps(taxi, taxi.gamma, tau, tol)), repeats, 5).min;
+  const t = timeIt(() => (r = softValueIterationSweeps(taxi, taxi.gamma, tau, tol)), repeats, 5);
   return {
     problem: {
       id: 'svi-taxi',
@@ -145,7 +151,8 @@ function sviRow(quick: boolean): Ours {
     row: {
       kernel: `soft value iteration to ${tol} (Taxi, tau ${tau})`,
       size: `S=${taxi.S} N=${taxi.N}`,
-      oursMs: ms,
+      oursMs: t.min,
+      oursCpuMs: t.cpuMin,
       tol: 1e-9,
       note: `${r.iterations} sweeps`,
     },
@@ -176,7 +183,7 @@ function fokkerPlanckRow(quick: boolean, S: number, N: number): Ours {
   const outRate = new Float64Array(S * N);
   const step = () => fokkerPlanckStep(graph, pi, phi, S, tau, null, 0, cfl, out, rates, outRate);
   const repeats = quick ? 15 : 41;
-  const ms = timeIt(step, repeats, 10).min;
+  const t = timeIt(step, repeats, 10);
   step();
   return {
     problem: {
@@ -197,7 +204,8 @@ function fokkerPlanckRow(quick: boolean, S: number, N: number): Ours {
     row: {
       kernel: 'Fokker-Planck (Scharfetter-Gummel) explicit step',
       size: `S=${S} N=${N}`,
-      oursMs: ms,
+      oursMs: t.min,
+      oursCpuMs: t.cpuMin,
       tol: 1e-15,
       note: `${E} edges per state`,
     },
@@ -216,10 +224,10 @@ function policyEvaluationRow(quick: boolean, S: number): Ours {
   let V = new Float64Array(S);
   let info = solveEvaluationSystem(M, c, gamma, V, tol);
   const repeats = quick ? 5 : 9;
-  const ms = timeIt(() => {
+  const t = timeIt(() => {
     V = new Float64Array(S);
     info = solveEvaluationSystem(M, c, gamma, V, tol);
-  }, repeats).min;
+  }, repeats);
   let sup = 0;
   for (let s = 0; s < S; s++) sup = Math.max(sup, Math.abs(V[s]));
   return {
@@ -240,7 +248,8 @@ function policyEvaluationRow(quick: boolean, S: number): Ours {
     row: {
       kernel: 'policy evaluation solve, P_pi built (BiCGSTAB, random MDP, N=4, 3 successors)',
       size: `S=${S}`,
-      oursMs: ms,
+      oursMs: t.min,
+      oursCpuMs: t.cpuMin,
       tol: 1e-9,
       note: `${info.matvecs} products; P_pi build ${build.toFixed(2)} ms`,
     },
@@ -262,10 +271,15 @@ function peersScript(): string {
 
 export interface SideBySideResult {
   rows: SideRow[];
+  /** 1-minute load average before our runs and after the peers' */
+  load: number[];
+  cpus: number;
   peers: { available: boolean; reason?: string; versions?: Record<string, unknown>; blas?: unknown };
 }
 
 export function sideBySide(quick: boolean, log: (line: string) => void = () => {}): SideBySideResult {
+  const load = [loadavg()[0]];
+  const cpus = availableParallelism();
   const ours: Ours[] = [];
   log('sinkhorn ...');
   ours.push(...sinkhornRows(quick));
@@ -282,7 +296,8 @@ export function sideBySide(quick: boolean, log: (line: string) => void = () => {
   const peerName = (kind: Problem['kind']): string =>
     kind === 'sinkhorn' ? 'POT ot.sinkhorn' : kind === 'policy-evaluation' ? 'scipy bicgstab' : kind === 'soft-value-iteration' ? 'numpy + scipy CSR' : 'numpy';
   if (missing) {
-    return { rows: ours.map((o) => ({ ...o.row, peer: peerName(o.problem.kind) })), peers: { available: false, reason: missing } };
+    load.push(loadavg()[0]);
+    return { rows: ours.map((o) => ({ ...o.row, peer: peerName(o.problem.kind) })), load, cpus, peers: { available: false, reason: missing } };
   }
   log('peers (numpy, scipy, POT) ...');
   const dir = mkdtempSync(join(tmpdir(), 'wwb-bench-'));
@@ -296,7 +311,17 @@ export function sideBySide(quick: boolean, log: (line: string) => void = () => {
     const r = spawnSync(PYTHON, [peersScript(), input, output], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
     if (r.status !== 0) throw new Error(`bench/peers.py failed: ${r.stderr}`);
     const res = JSON.parse(readFileSync(output, 'utf8')) as {
-      results: { id: string; ms?: number; perIteration?: number; answer?: number[]; error?: string; buildMs?: number; sweeps?: number }[];
+      results: {
+        id: string;
+        ms?: number;
+        cpu?: number;
+        perIteration?: number;
+        cpuPerIteration?: number;
+        answer?: number[];
+        error?: string;
+        buildMs?: number;
+        sweeps?: number;
+      }[];
       blas?: unknown;
       [k: string]: unknown;
     };
@@ -306,6 +331,7 @@ export function sideBySide(quick: boolean, log: (line: string) => void = () => {
       const row: SideRow = { ...o.row, peer: peerName(o.problem.kind) };
       if (!p || p.error || !p.answer) return { ...row, error: p?.error ?? 'no result' };
       const peerMs = o.peerTime === 'perIteration' ? p.perIteration! : p.ms!;
+      const peerCpuMs = o.peerTime === 'perIteration' ? p.cpuPerIteration! : p.cpu!;
       let diff = 0;
       for (let i = 0; i < o.answer.length; i++) {
         const d = Math.abs(o.answer[i] - p.answer[i]);
@@ -313,10 +339,11 @@ export function sideBySide(quick: boolean, log: (line: string) => void = () => {
       }
       if (p.answer.length !== o.answer.length) diff = NaN;
       const extra = p.buildMs !== undefined ? `; scipy A build ${p.buildMs.toFixed(2)} ms` : p.sweeps !== undefined ? `; peer ${p.sweeps} sweeps` : '';
-      return { ...row, peerMs, ratio: peerMs / o.row.oursMs, diff, note: row.note + extra };
+      return { ...row, peerMs, peerCpuMs, ratio: peerMs / o.row.oursMs, cpuRatio: peerCpuMs / o.row.oursCpuMs, diff, note: row.note + extra };
     });
     const { results: _r, blas, ...versions } = res;
-    return { rows, peers: { available: true, versions, blas } };
+    load.push(loadavg()[0]);
+    return { rows, load, cpus, peers: { available: true, versions, blas } };
   } finally {
     if (process.env.WWB_BENCH_KEEP) console.log(`kept ${dir}`);
     else rmSync(dir, { recursive: true, force: true });
@@ -330,11 +357,15 @@ export function printSideBySide(result: SideBySideResult): void {
     console.log(`   peers: ${JSON.stringify(result.peers.versions)}`);
     console.log(`   BLAS (threadpoolctl, OPENBLAS_CORETYPE/OPENBLAS_L2_SIZE unset): ${JSON.stringify(result.peers.blas)}`);
   }
-  console.log(`\n| kernel | size | ours ms | peer | peer ms | peer / ours | max abs diff (tol) | note |`);
-  console.log('| --- | --- | --- | --- | --- | --- | --- | --- |');
+  console.log(`   load average at the start / end: ${result.load.map((l) => l.toFixed(2)).join(' / ')} on ${result.cpus} CPUs`);
+  console.log('   ms: best wall-clock time of the repeats; cpu: least process CPU time (all threads); ratio = peer / ours (> 1: ours faster)');
+  console.log(`\n| kernel | size | ours ms | peer | peer ms | ratio | ours cpu | peer cpu | cpu ratio | max abs diff (tol) | note |`);
+  console.log('| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |');
   for (const r of result.rows) {
-    const f = (x: number | undefined, d = 3) => (x === undefined ? '-' : x < 0.01 ? x.toExponential(2) : x.toFixed(d));
+    const f = (x: number | undefined) => (x === undefined ? '-' : Math.abs(x) < 0.01 ? x.toExponential(2) : x.toFixed(3));
+    const q = (x: number | undefined) => (x === undefined ? '-' : x.toFixed(2));
     const diff = r.diff === undefined ? '-' : `${r.diff.toExponential(1)}${r.diff <= r.tol ? '' : ' MISMATCH'} (${r.tol.toExponential(0)})`;
-    console.log(`| ${r.kernel} | ${r.size} | ${f(r.oursMs)} | ${r.peer} | ${r.error ? `error: ${r.error}` : f(r.peerMs)} | ${r.ratio === undefined ? '-' : r.ratio.toFixed(2)} | ${diff} | ${r.note} |`);
+    const peer = r.error ? `error: ${r.error}` : f(r.peerMs);
+    console.log(`| ${r.kernel} | ${r.size} | ${f(r.oursMs)} | ${r.peer} | ${peer} | ${q(r.ratio)} | ${f(r.oursCpuMs)} | ${f(r.peerCpuMs)} | ${q(r.cpuRatio)} | ${diff} | ${r.note} |`);
   }
 }

@@ -509,11 +509,18 @@ function gmres(
 
 /**
  * BiCGSTAB (van der Vorst) for (I - g M) x = b (or its transpose), in place on x (the warm start): two
- * sparse products and six vector updates per iteration, no stored basis. Stops when the 2-norm residual
- * is <= tol * max(scaleFloor, |x|_inf); the recursively updated residual is confirmed against the true
- * b - A x before stopping (and the iteration restarted from the true residual if they disagree). Returns
- * the products used and whether it converged; on a breakdown (rho or (rhat, v) = 0) it restarts from the
- * true residual, and after maxMatvecs products it gives up (the caller then falls back).
+ * sparse products and a few vector updates per iteration, no stored basis. Stops when the 2-norm
+ * residual is <= tol * max(scaleFloor, |x|_inf); the recursively updated residual only ends an inner
+ * run, and the true b - A x decides (the iteration restarts from it if they disagree). On a breakdown
+ * (rho or (rhat, v) = 0) it restarts from the true residual; after maxMatvecs products it gives up (the
+ * caller then falls back).
+ *
+ * Preconditioning (not transposed): the right preconditioner P^{-1} z = z + g / (1 - g) mean(z) 1.
+ * Where the rows of M sum to 1, M 1 = 1 and (I - g M) P^{-1} = I - g (M - 1 w^T) with w = 1/S: the
+ * eigenvalue 1 of M (the slow mode that makes the plain iteration contract only at rate g) moves to 0
+ * and every other eigenvalue of M is kept (left eigenvectors of other eigenvalues are orthogonal to 1),
+ * so the Krylov method sees a spectrum within g |lambda_2| of 1 (well-mixing chains: a few iterations).
+ * With terminating rows the deflation is inexact but P stays non-singular (eigenvalues 1 and 1/(1-g)).
  */
 function bicgstab(
   m: StateMatrix,
@@ -531,6 +538,20 @@ function bicgstab(
   const p = new Float64Array(S);
   const v = new Float64Array(S);
   const t = new Float64Array(S);
+  const ph = new Float64Array(S);
+  const sh = new Float64Array(S);
+  const kappa = !transpose && g > 0 && g < 1 ? g / (1 - g) : 0;
+  // out = P^{-1} z
+  const precondition = (z: Float64Array, out: Float64Array): void => {
+    if (kappa === 0) {
+      out.set(z);
+      return;
+    }
+    let sum = 0;
+    for (let i = 0; i < S; i++) sum += z[i];
+    const c = (kappa * sum) / S;
+    for (let i = 0; i < S; i++) out[i] = z[i] + c;
+  };
   let matvecs = 0;
   const supScale = (): number => {
     let sc = scaleFloor;
@@ -561,9 +582,9 @@ function bicgstab(
     rhat.set(r);
     p.set(r);
     let rho = rn * rn;
-    let restart = false;
-    while (!restart && matvecs + 2 <= maxMatvecs) {
-      applyShifted(m, g, p, v, transpose);
+    while (matvecs + 2 <= maxMatvecs) {
+      precondition(p, ph);
+      applyShifted(m, g, ph, v, transpose);
       matvecs++;
       let rv = 0;
       for (let i = 0; i < S; i++) rv += rhat[i] * v[i];
@@ -577,11 +598,11 @@ function bicgstab(
         ss += si * si;
       }
       if (Math.sqrt(ss) <= tol * supScale()) {
-        for (let i = 0; i < S; i++) x[i] += alpha * p[i];
-        rn = Math.sqrt(ss);
+        for (let i = 0; i < S; i++) x[i] += alpha * ph[i];
         break;
       }
-      applyShifted(m, g, r, t, transpose);
+      precondition(r, sh);
+      applyShifted(m, g, sh, t, transpose);
       matvecs++;
       let ts = 0;
       let tt = 0;
@@ -593,24 +614,21 @@ function bicgstab(
       let rr = 0;
       let rhoNew = 0;
       for (let i = 0; i < S; i++) {
-        x[i] += alpha * p[i] + omega * r[i];
+        x[i] += alpha * ph[i] + omega * sh[i];
         const ri = r[i] - omega * t[i];
         r[i] = ri;
         rr += ri * ri;
         rhoNew += rhat[i] * ri;
       }
-      rn = Math.sqrt(rr);
-      if (!(rn === rn)) return { matvecs, converged: false };
-      if (rn <= tol * supScale()) break;
-      if (omega === 0 || rhoNew === 0 || !Number.isFinite(rhoNew)) {
-        restart = true;
-        break;
-      }
+      const rr2 = Math.sqrt(rr);
+      if (!(rr2 === rr2)) return { matvecs, converged: false };
+      if (rr2 <= tol * supScale()) break;
+      if (omega === 0 || rhoNew === 0 || !Number.isFinite(rhoNew)) break; // breakdown: restart
       const beta = (rhoNew / rho) * (alpha / omega);
       for (let i = 0; i < S; i++) p[i] = r[i] + beta * (p[i] - omega * v[i]);
       rho = rhoNew;
     }
-    if (matvecs + 2 > maxMatvecs && !(rn <= tol * supScale())) break;
+    if (matvecs >= maxMatvecs) break;
     rn = trueResidual();
   }
   return { matvecs, converged: rn <= tol * supScale() };

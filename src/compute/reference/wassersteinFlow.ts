@@ -14,7 +14,8 @@
  * Detailed balance q(i->k)/q(k->i) = exp((Phi_k - Phi_i)/tau) makes the discrete Gibbs state
  * mu exp(Q/tau)/Z the exact fixed point for frozen Q, and the coupled fixed point the soft optimum of the
  * same discretised MDP. The scheme is written as antisymmetric edge fluxes
- * F_e = dt (pi_i q(i->k) - pi_k q(k->i)), subtracted from i and added to k, so mass is conserved to
+ * F_e = dt (pi_i q(i->k) - pi_k q(k->i)), subtracted from i and added to k (summed per action first,
+ * pi + dt sum_e (+-F_e / dt), in the same pass over the edges as the rates), so mass is conserved to
  * round-off; explicit Euler with dt = cfl / max_{s,i} sum_k q(i->k) (cfl <= 1) keeps masses non-negative.
  * A fixed `dt` option overrides the CFL rule (then positivity is the user's business, and a negative mass
  * stops the run with a DivergenceError).
@@ -257,6 +258,8 @@ export function fokkerPlanckStep(
   const coef = edgeScratch;
   for (let e = 0; e < E; e++) coef[e] = tau / (length[e] * length[e]);
   let maxOut = 0;
+  // one pass over the edges: rates, out-rates and the net inflow G = sum of signed fluxes / dt (in out)
+  out.fill(0, 0, S * N);
   for (let s = 0; s < S; s++) {
     const o = s * N;
     const ws = w ? w[s] : 1;
@@ -282,22 +285,15 @@ export function fokkerPlanckStep(
       rates[ro + 2 * e + 1] = qki;
       outRate[o + i] += qik;
       outRate[o + k] += qki;
+      const f = qik * pi[o + i] - qki * pi[o + k];
+      out[o + i] -= f;
+      out[o + k] += f;
     }
     for (let j = 0; j < N; j++) if (outRate[o + j] > maxOut || outRate[o + j] !== outRate[o + j]) maxOut = outRate[o + j];
   }
+  // dt needs every state's out-rates: apply it once per mass, pi + dt G
   const dt = dtFixed > 0 ? dtFixed : maxOut > 0 ? cfl / maxOut : 0;
-  out.set(pi.subarray(0, S * N));
-  for (let s = 0; s < S; s++) {
-    const o = s * N;
-    const ro = 2 * s * E;
-    for (let e = 0; e < E; e++) {
-      const i = from[e];
-      const k = to[e];
-      const F = dt * (rates[ro + 2 * e] * pi[o + i] - rates[ro + 2 * e + 1] * pi[o + k]);
-      out[o + i] -= F;
-      out[o + k] += F;
-    }
-  }
+  for (let j = 0, SN = S * N; j < SN; j++) out[j] = pi[j] + dt * out[j];
   return { dt, maxOutRate: maxOut };
 }
 
