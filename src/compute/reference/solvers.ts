@@ -126,6 +126,94 @@ export function softBellmanSweep(
   return change;
 }
 
+/** Largest exponent range (in units of tau) of each factor of deterministicSoftSweep: e^-340 ~ 1e-148. */
+const FACTOR_RANGE = 340;
+
+/** The precomputed part of deterministicSoftSweep, or null when the MDP is not deterministic. */
+interface DeterministicRows {
+  S: number;
+  N: number;
+  /** successor of (s, j), or -1 for a terminating row (Q = r) */
+  succ: Int32Array;
+  /** mu_j exp((r(s,j) - rmax) / tau) */
+  muEr: Float64Array;
+  rmax: number;
+  terminal: boolean;
+}
+
+function deterministicSoftRows(mdp: TabularMdp, tau: number): DeterministicRows | null {
+  const { S, N, reward, rowPtr, next, prob, mu } = mdp;
+  const succ = new Int32Array(S * N);
+  let rmax = -Infinity;
+  let rmin = Infinity;
+  let terminal = false;
+  for (let sj = 0; sj < S * N; sj++) {
+    const n = rowPtr[sj + 1] - rowPtr[sj];
+    if (n === 0) {
+      succ[sj] = -1;
+      terminal = true;
+    } else if (n === 1 && prob[rowPtr[sj]] === 1) succ[sj] = next[rowPtr[sj]];
+    else return null;
+    const r = reward[sj];
+    if (!Number.isFinite(r)) return null;
+    if (r > rmax) rmax = r;
+    if (r < rmin) rmin = r;
+  }
+  if (!((rmax - rmin) / tau <= FACTOR_RANGE)) return null;
+  const muEr = new Float64Array(S * N);
+  for (let s = 0; s < S; s++) for (let j = 0; j < N; j++) muEr[s * N + j] = mu[j] * Math.exp((reward[s * N + j] - rmax) / tau);
+  return { S, N, succ, muEr, rmax, terminal };
+}
+
+let expScratch = new Float64Array(0);
+
+/**
+ * The soft Bellman sweep on a deterministic MDP, factorised: with Q(s,j) = r(s,j) + gamma V(s'(s,j))
+ * (or r(s,j) on a terminating row, as if V(s') = 0),
+ *
+ *     T V(s) = tau log sum_j mu_j e^{Q(s,j)/tau}
+ *            = rmax + gamma G + tau log sum_j [mu_j e^{(r(s,j) - rmax)/tau}] e^{gamma (V(s') - G)/tau},
+ *
+ * G = max(V) (and 0 with terminating rows): the bracket is precomputed, and e^{gamma (V - G)/tau} is
+ * one exponential per state shared by all its predecessors, so a sweep costs S exponentials and S
+ * logarithms (against S N exponentials). Every factor lies in [e^-340, 1] (checked: reward range at
+ * set-up, value range here), so nothing underflows; the result equals softBellmanSweep's to a few ulp.
+ * Returns |Vout - V|_inf, or NaN when the ranges do not allow the factorisation (the caller then runs
+ * softBellmanSweep).
+ */
+function deterministicSoftSweep(d: DeterministicRows, V: Float64Array, gamma: number, tau: number, Vout: Float64Array): number {
+  const { S, N, succ, muEr, rmax, terminal } = d;
+  let G = terminal ? 0 : -Infinity;
+  let lo = terminal ? 0 : Infinity;
+  for (let s = 0; s < S; s++) {
+    const v = V[s];
+    if (v > G) G = v;
+    if (v < lo) lo = v;
+  }
+  if (!((gamma * (G - lo)) / tau <= FACTOR_RANGE)) return NaN; // also NaN values
+  if (expScratch.length < S) expScratch = new Float64Array(S);
+  const e = expScratch;
+  const k = gamma / tau;
+  for (let s = 0; s < S; s++) e[s] = Math.exp(k * (V[s] - G));
+  const e0 = Math.exp(-k * G);
+  const base = rmax + gamma * G;
+  let change = 0;
+  for (let s = 0; s < S; s++) {
+    const o = s * N;
+    let acc = 0;
+    for (let j = 0; j < N; j++) {
+      const t = succ[o + j];
+      acc += muEr[o + j] * (t >= 0 ? e[t] : e0);
+    }
+    if (!(acc > 1e-290)) return NaN; // a reference measure with tiny masses: leave it to the plain sweep
+    const v = base + tau * Math.log(acc);
+    const dv = Math.abs(v - V[s]);
+    if (dv > change) change = dv;
+    Vout[s] = v;
+  }
+  return change;
+}
+
 /** pi(j|s) = mu(j) exp((Q(s,j) - max_k Q(s,k))/tau), normalised per row (the soft-greedy policy). */
 export function softGreedyPolicy(mdp: TabularMdp, Q: Float64Array, tau: number, out?: Float64Array): Float64Array {
   const { S, N, mu } = mdp;
@@ -212,7 +300,12 @@ export function softValueIteration(mdp: TabularMdp, gamma: number, tau: number, 
   return finishOptimum(mdp, V, gamma, tau, iterations);
 }
 
-/** The sweeps of softValueIteration alone: V after the first sweep whose change is <= tol, and the count. */
+/**
+ * The sweeps of softValueIteration alone: V after the first sweep whose change is <= tol, and the count.
+ * On MDPs whose every (s, j) row has one successor with probability 1 or none (deterministic: Taxi,
+ * grid worlds), sweeps are factorised (deterministicSoftSweep: one exponential and one logarithm per
+ * state instead of one exponential per (s, j)) wherever their exponent ranges allow it.
+ */
 export function softValueIterationSweeps(
   mdp: TabularMdp,
   gamma: number,
@@ -224,9 +317,11 @@ export function softValueIterationSweeps(
   let W = new Float64Array(mdp.S);
   const Q = new Float64Array(mdp.S * mdp.N);
   const cache = tau > 0 ? softSweepCache(mdp) : null;
+  const det = tau > 0 ? deterministicSoftRows(mdp, tau) : null;
   let it = 0;
   while (it < maxIter) {
-    const change = softBellmanSweep(mdp, V, gamma, tau, W, Q, cache);
+    let change = det ? deterministicSoftSweep(det, V, gamma, tau, W) : NaN;
+    if (!(change >= 0)) change = softBellmanSweep(mdp, V, gamma, tau, W, Q, cache);
     it++;
     const t = V;
     V = W;
