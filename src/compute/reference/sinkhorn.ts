@@ -1,5 +1,12 @@
 /**
- * Entropic optimal transport in the log domain and the exact 1-D W2 (ALGORITHMS.md §4).
+ * Entropic optimal transport in the scaling and the log domain, and the exact 1-D W2 (ALGORITHMS.md §4).
+ *
+ * Domains: `sinkhorn` and `entropicJkoStep` iterate on the scalings u, v (a, b) with the kernel
+ * K = exp(-C/eps) precomputed (no exponential inside the iteration) wherever the kernel's range
+ * max C / eps stays below SCALING_MAX_KERNEL_RANGE, and fall back, per problem, to the log-domain forms
+ * below (max-shifted log-sum-exps) where it would underflow; their results say which domain ran. On a
+ * uniform 1-D grid with a translation-invariant cost K is Toeplitz and is applied by FFT (fft.ts) under a
+ * certified error (see ToeplitzKernel), O(n log n) per product instead of O(n^2).
  *
  * Entropic transport between probability vectors a (length n) and b (length m), cost C (n x m,
  * row-major), blur eps > 0:
@@ -393,6 +400,8 @@ function rowProduct(t: Float64Array, x: Float64Array, n: number, i: number, tran
  *     u = 1/n;  repeat: v = b / (K^T u),  u = a / (K v);  on iterations 0, k, 2k, ... stop if
  *     |v ⊙ (K^T u) - b|_2 < tol
  *
+ * (the check's product K^T u is the next iteration's, so checking costs O(n) beyond it).
+ *
  * Structure: where the cost is Toeplitz (a uniform 1-D grid with a translation-invariant cost), K is
  * kept as its 2n - 1 diagonals and applied by FFT with the certified error of ToeplitzKernel (each
  * product exact to fftRelTol entry by entry, or redone exactly); otherwise K is a dense n x m matrix.
@@ -464,8 +473,10 @@ export function sinkhorn(a: Float64Array, b: Float64Array, C: Float64Array, eps:
   let err = Infinity;
   let converged = false;
   let failed = false;
+  let ktuFresh = false; // ktu = K^T u for the current u (left by the marginal check)
   while (it < maxIter) {
-    KTu(u, ktu);
+    if (!ktuFresh) KTu(u, ktu);
+    ktuFresh = false;
     for (let k = 0; k < m; k++) {
       if (b[k] > 0) {
         if (!(ktu[k] > 0 && ktu[k] < Infinity)) failed = true;
@@ -495,6 +506,7 @@ export function sinkhorn(a: Float64Array, b: Float64Array, C: Float64Array, eps:
         converged = true;
         break;
       }
+      ktuFresh = true; // the next v-update needs this very product
       toeplitz?.retilt(u, v);
     }
   }
@@ -653,7 +665,8 @@ let jkoScratch = new Float64Array(0);
  *     theta = eps / (eps + 2 eta tau),  log w_k = (2 eta tau log mu_k + 2 eta Q_k) / (eps + 2 eta tau)
  *
  * so an iteration costs two N x N products, N logarithms and N exponentials instead of 2 N^2
- * exponentials. Returns null (the caller then runs the log domain from the same warm start) if a
+ * exponentials. The marginal error is checked on every iteration here: K b is needed for the a-update
+ * anyway, so the check costs N multiplications. Returns null (the caller then runs the log domain from the same warm start) if a
  * product underflows to zero where mass must go or anything turns non-finite.
  */
 function entropicJkoStepScaling(
