@@ -129,7 +129,7 @@ function sviRow(quick: boolean): Ours {
   const tau = 0.1;
   const tol = 1e-10;
   let r = softValueIterationSweeps(taxi, taxi.gamma, tau, tol);
-  const repeats = quick ? 5 : 15;
+  const repeats = quick ? 25 : 61;
   const t = timeIt(() => (r = softValueIterationSweeps(taxi, taxi.gamma, tau, tol)), repeats, 5);
   return {
     problem: {
@@ -182,7 +182,7 @@ function fokkerPlanckRow(quick: boolean, S: number, N: number): Ours {
   const rates = new Float64Array(2 * S * E);
   const outRate = new Float64Array(S * N);
   const step = () => fokkerPlanckStep(graph, pi, phi, S, tau, null, 0, cfl, out, rates, outRate);
-  const repeats = quick ? 15 : 41;
+  const repeats = quick ? 41 : 81;
   const t = timeIt(step, repeats, 10);
   step();
   return {
@@ -277,77 +277,95 @@ export interface SideBySideResult {
   peers: { available: boolean; reason?: string; versions?: Record<string, unknown>; blas?: unknown };
 }
 
+interface PeerResult {
+  id: string;
+  ms?: number;
+  cpu?: number;
+  perIteration?: number;
+  cpuPerIteration?: number;
+  answer?: number[];
+  error?: string;
+  buildMs?: number;
+  sweeps?: number;
+}
+
+interface PeerOutput {
+  results: PeerResult[];
+  blas?: unknown;
+  [k: string]: unknown;
+}
+
+/** Solve `problems` with bench/peers.py (one subprocess; its import time is not measured). */
+function runPeers(problems: Problem[], dir: string): PeerOutput {
+  const input = join(dir, 'in.json');
+  const output = join(dir, 'out.json');
+  writeFileSync(input, JSON.stringify({ problems }));
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  const r = spawnSync(PYTHON, [peersScript(), input, output], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
+  if (r.status !== 0) throw new Error(`bench/peers.py failed: ${r.stderr}`);
+  return JSON.parse(readFileSync(output, 'utf8')) as PeerOutput;
+}
+
+const peerName = (kind: Problem['kind']): string =>
+  kind === 'sinkhorn' ? 'POT ot.sinkhorn' : kind === 'policy-evaluation' ? 'scipy bicgstab' : kind === 'soft-value-iteration' ? 'numpy + scipy CSR' : 'numpy';
+
+function compare(o: Ours, p: PeerResult | undefined): SideRow {
+  const row: SideRow = { ...o.row, peer: peerName(o.problem.kind) };
+  if (!p || p.error || !p.answer) return { ...row, error: p?.error ?? 'no result' };
+  const peerMs = o.peerTime === 'perIteration' ? p.perIteration! : p.ms!;
+  const peerCpuMs = o.peerTime === 'perIteration' ? p.cpuPerIteration! : p.cpu!;
+  let diff = p.answer.length === o.answer.length ? 0 : NaN;
+  for (let i = 0; i < o.answer.length && diff === diff; i++) {
+    const d = Math.abs(o.answer[i] - p.answer[i]);
+    if (d > diff || d !== d) diff = d;
+  }
+  const extra = p.buildMs !== undefined ? `; scipy A build ${p.buildMs.toFixed(2)} ms` : p.sweeps !== undefined ? `; peer ${p.sweeps} sweeps` : '';
+  return { ...row, peerMs, peerCpuMs, ratio: peerMs / o.row.oursMs, cpuRatio: peerCpuMs / o.row.oursCpuMs, diff, note: row.note + extra };
+}
+
+/**
+ * Every group of rows is measured on our side and then at once by the peers, group after group, so
+ * that both sides of a row see about the same machine load.
+ */
 export function sideBySide(quick: boolean, log: (line: string) => void = () => {}): SideBySideResult {
   const load = [loadavg()[0]];
   const cpus = availableParallelism();
-  const ours: Ours[] = [];
-  log('sinkhorn ...');
-  ours.push(...sinkhornRows(quick));
-  log('soft value iteration ...');
-  ours.push(sviRow(quick));
-  log('Fokker-Planck step ...');
-  ours.push(fokkerPlanckRow(quick, 16, 1024));
-  if (!quick) ours.push(fokkerPlanckRow(quick, 256, 64));
-  log('policy evaluation ...');
-  ours.push(policyEvaluationRow(quick, 10_000));
-  if (!quick) ours.push(policyEvaluationRow(quick, 100_000));
-
+  const groups: [string, () => Ours[]][] = [
+    ['Sinkhorn', () => sinkhornRows(quick)],
+    ['soft value iteration', () => [sviRow(quick)]],
+    ['Fokker-Planck step', () => (quick ? [fokkerPlanckRow(quick, 16, 1024)] : [fokkerPlanckRow(quick, 16, 1024), fokkerPlanckRow(quick, 256, 64)])],
+    ['policy evaluation', () => (quick ? [policyEvaluationRow(quick, 10_000)] : [policyEvaluationRow(quick, 10_000), policyEvaluationRow(quick, 100_000)])],
+  ];
   const missing = peersAvailable();
-  const peerName = (kind: Problem['kind']): string =>
-    kind === 'sinkhorn' ? 'POT ot.sinkhorn' : kind === 'policy-evaluation' ? 'scipy bicgstab' : kind === 'soft-value-iteration' ? 'numpy + scipy CSR' : 'numpy';
-  if (missing) {
-    load.push(loadavg()[0]);
-    return { rows: ours.map((o) => ({ ...o.row, peer: peerName(o.problem.kind) })), load, cpus, peers: { available: false, reason: missing } };
-  }
-  log('peers (numpy, scipy, POT) ...');
-  const dir = mkdtempSync(join(tmpdir(), 'wwb-bench-'));
+  const rows: SideRow[] = [];
+  let versions: Record<string, unknown> | undefined;
+  let blas: unknown;
+  const dir = missing ? null : mkdtempSync(join(tmpdir(), 'wwb-bench-'));
   try {
-    const input = join(dir, 'in.json');
-    const output = join(dir, 'out.json');
-    writeFileSync(input, JSON.stringify({ problems: ours.map((o) => o.problem) }));
-    const env = { ...process.env };
-    delete env.OPENBLAS_CORETYPE;
-    delete env.OPENBLAS_L2_SIZE;
-    const r = spawnSync(PYTHON, [peersScript(), input, output], { env, encoding: 'utf8', maxBuffer: 1 << 26 });
-    if (r.status !== 0) throw new Error(`bench/peers.py failed: ${r.stderr}`);
-    const res = JSON.parse(readFileSync(output, 'utf8')) as {
-      results: {
-        id: string;
-        ms?: number;
-        cpu?: number;
-        perIteration?: number;
-        cpuPerIteration?: number;
-        answer?: number[];
-        error?: string;
-        buildMs?: number;
-        sweeps?: number;
-      }[];
-      blas?: unknown;
-      [k: string]: unknown;
-    };
-    const byId = new Map(res.results.map((x) => [x.id, x]));
-    const rows = ours.map((o): SideRow => {
-      const p = byId.get(o.problem.id);
-      const row: SideRow = { ...o.row, peer: peerName(o.problem.kind) };
-      if (!p || p.error || !p.answer) return { ...row, error: p?.error ?? 'no result' };
-      const peerMs = o.peerTime === 'perIteration' ? p.perIteration! : p.ms!;
-      const peerCpuMs = o.peerTime === 'perIteration' ? p.cpuPerIteration! : p.cpu!;
-      let diff = 0;
-      for (let i = 0; i < o.answer.length; i++) {
-        const d = Math.abs(o.answer[i] - p.answer[i]);
-        if (d > diff || d !== d) diff = d;
+    for (const [name, build] of groups) {
+      log(`${name} ...`);
+      const ours = build();
+      if (!dir) {
+        rows.push(...ours.map((o) => ({ ...o.row, peer: peerName(o.problem.kind) })));
+        continue;
       }
-      if (p.answer.length !== o.answer.length) diff = NaN;
-      const extra = p.buildMs !== undefined ? `; scipy A build ${p.buildMs.toFixed(2)} ms` : p.sweeps !== undefined ? `; peer ${p.sweeps} sweeps` : '';
-      return { ...row, peerMs, peerCpuMs, ratio: peerMs / o.row.oursMs, cpuRatio: peerCpuMs / o.row.oursCpuMs, diff, note: row.note + extra };
-    });
-    const { results: _r, blas, ...versions } = res;
-    load.push(loadavg()[0]);
-    return { rows, load, cpus, peers: { available: true, versions, blas } };
+      const res = runPeers(
+        ours.map((o) => o.problem),
+        dir,
+      );
+      const byId = new Map(res.results.map((x) => [x.id, x]));
+      rows.push(...ours.map((o) => compare(o, byId.get(o.problem.id))));
+      const { results: _r, blas: b, ...v } = res;
+      versions = v;
+      blas = b;
+    }
   } finally {
-    if (process.env.WWB_BENCH_KEEP) console.log(`kept ${dir}`);
-    else rmSync(dir, { recursive: true, force: true });
+    if (dir) rmSync(dir, { recursive: true, force: true });
   }
+  load.push(loadavg()[0]);
+  return { rows, load, cpus, peers: missing ? { available: false, reason: missing } : { available: true, versions, blas } };
 }
 
 export function printSideBySide(result: SideBySideResult): void {
