@@ -1,5 +1,5 @@
 /**
- * Timing helpers for the benchmarks: warm up (at least `warmup` calls and 30 ms, so that the JIT has
+ * Timing helpers for the benchmarks: warm up (at least `warmup` calls and 60 ms, so that the JIT has
  * compiled the hot loops before the first timed call), then time `repeats` runs: `ms` is their median,
  * `min` the best (the side-by-side table uses the best on both sides: on a shared machine it is the
  * figure least disturbed by other processes), `cpuMin` the least process CPU time of a run (all threads;
@@ -17,7 +17,7 @@ export interface BenchRow {
 
 export function timeIt(fn: () => unknown, repeats = 5, warmup = 2): { ms: number; min: number; cpuMin: number } {
   const w0 = performance.now();
-  for (let calls = 0; calls < warmup || (performance.now() - w0 < 30 && calls < 50); calls++) fn();
+  for (let calls = 0; warmup > 0 && (calls < warmup || (performance.now() - w0 < 60 && calls < 200)); calls++) fn();
   const times: number[] = [];
   let cpuMin = Infinity;
   for (let i = 0; i < repeats; i++) {

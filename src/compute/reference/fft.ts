@@ -58,7 +58,29 @@ export class Fft {
         im[r] = t;
       }
     }
-    for (let size = 2; size <= L; size <<= 1) {
+    // sizes 2 and 4 together (twiddles 1 and -i: no multiplication), then the general radix-2 stages
+    if (L >= 4) {
+      for (let p = 0; p < L; p += 4) {
+        const ar = re[p] + re[p + 1];
+        const ai = im[p] + im[p + 1];
+        const br = re[p] - re[p + 1];
+        const bi = im[p] - im[p + 1];
+        const cr = re[p + 2] + re[p + 3];
+        const ci = im[p + 2] + im[p + 3];
+        const dr = re[p + 2] - re[p + 3];
+        const di = im[p + 2] - im[p + 3];
+        re[p] = ar + cr;
+        im[p] = ai + ci;
+        re[p + 2] = ar - cr;
+        im[p + 2] = ai - ci;
+        // (dr + i di) * (-i) = di - i dr
+        re[p + 1] = br + di;
+        im[p + 1] = bi - dr;
+        re[p + 3] = br - di;
+        im[p + 3] = bi + dr;
+      }
+    }
+    for (let size = L >= 4 ? 8 : 2; size <= L; size <<= 1) {
       const half = size >> 1;
       const step = L / size;
       for (let start = 0; start < L; start += size) {
@@ -100,27 +122,42 @@ export function nextPow2(x: number): number {
 
 /**
  * Products with the n x n Toeplitz matrix T_ij = t[i - j + n - 1] and its transpose by FFT. The kernel's
- * spectrum is computed once (per `setKernel`); each apply costs two FFTs of length L = nextPow2(2n - 1).
+ * spectrum is computed once (per `setKernel`). Each product is a real convolution of length L =
+ * nextPow2(2n - 1), done as two complex FFTs of length L/2 (the real input packed as
+ * z_m = x_{2m} + i x_{2m+1}, and the spectrum split into its even and odd halves and recombined with
+ * the twiddles e^{-2 pi i k / L}), half the work of complex transforms of length L.
  */
 export class ToeplitzFft {
   readonly n: number;
   readonly L: number;
   private readonly fft: Fft;
+  private readonly half: Fft | null;
   private readonly kr: Float64Array;
   private readonly ki: Float64Array;
   private readonly wr: Float64Array;
   private readonly wi: Float64Array;
+  /** cos and sin of 2 pi k / L, k <= L / 4 */
+  private readonly tc: Float64Array;
+  private readonly ts: Float64Array;
   /** ||t||_1 of the current kernel */
   private norm1 = 0;
 
   constructor(n: number, t?: Float64Array) {
     this.n = n;
     this.L = nextPow2(Math.max(1, 2 * n - 1));
-    this.fft = new Fft(this.L);
-    this.kr = new Float64Array(this.L);
-    this.ki = new Float64Array(this.L);
-    this.wr = new Float64Array(this.L);
-    this.wi = new Float64Array(this.L);
+    const L = this.L;
+    this.fft = new Fft(L);
+    this.half = L >= 4 ? new Fft(L >> 1) : null;
+    this.kr = new Float64Array(L);
+    this.ki = new Float64Array(L);
+    this.wr = new Float64Array(L);
+    this.wi = new Float64Array(L);
+    this.tc = new Float64Array((L >> 2) + 1);
+    this.ts = new Float64Array((L >> 2) + 1);
+    for (let k = 0; k <= L >> 2; k++) {
+      this.tc[k] = Math.cos((2 * Math.PI * k) / L);
+      this.ts[k] = Math.sin((2 * Math.PI * k) / L);
+    }
     if (t) this.setKernel(t);
   }
 
@@ -145,13 +182,18 @@ export class ToeplitzFft {
    * max_i |y_i - fl(y)_i| (module comment).
    */
   apply(v: Float64Array, out: Float64Array, transpose = false): number {
-    const { n, L, kr, ki, wr, wi, fft } = this;
+    const { n, L } = this;
     let v2 = 0;
-    for (let j = 0; j < n; j++) {
-      const x = v[j];
-      wr[j] = x;
-      v2 += x * x;
-    }
+    for (let j = 0; j < n; j++) v2 += v[j] * v[j];
+    if (this.half) this.applyReal(v, out, transpose);
+    else this.applyComplex(v, out, transpose);
+    return FFT_ERROR_CONSTANT * 2 ** -53 * Math.log2(L) * this.norm1 * Math.sqrt(v2);
+  }
+
+  /** The product through complex transforms of length L (lengths below 4). */
+  private applyComplex(v: Float64Array, out: Float64Array, transpose: boolean): void {
+    const { n, L, kr, ki, wr, wi, fft } = this;
+    for (let j = 0; j < n; j++) wr[j] = v[j];
     wr.fill(0, n);
     wi.fill(0);
     fft.forward(wr, wi);
@@ -166,6 +208,85 @@ export class ToeplitzFft {
     }
     fft.inverse(wr, wi);
     for (let i = 0; i < n; i++) out[i] = wr[i];
-    return FFT_ERROR_CONSTANT * 2 ** -53 * Math.log2(L) * this.norm1 * Math.sqrt(v2);
+  }
+
+  /**
+   * The product through complex transforms of length M = L/2: Z = FFT_M(x_even + i x_odd), then for each
+   * pair (k, M - k) the real spectrum X_k = (Z_k + conj Z_{M-k})/2 - i e^{-2 pi i k/L} (Z_k - conj Z_{M-k})/2,
+   * Y_k = K_k X_k, and its packed inverse Z'_k = (Y_k + conj Y_{M-k})/2 + i e^{2 pi i k/L} (Y_k - conj Y_{M-k})/2,
+   * so that IFFT_M(Z') = y_even + i y_odd.
+   */
+  private applyReal(v: Float64Array, out: Float64Array, transpose: boolean): void {
+    const { n, L, kr, ki, wr, wi, tc, ts } = this;
+    const half = this.half!;
+    const M = L >> 1;
+    for (let m = 0; m < M; m++) {
+      const e = 2 * m;
+      wr[m] = e < n ? v[e] : 0;
+      wi[m] = e + 1 < n ? v[e + 1] : 0;
+    }
+    half.forward(wr, wi);
+    const sg = transpose ? -1 : 1;
+    // k = 0 with M: X_0 = Re Z_0 + Im Z_0, X_M = Re Z_0 - Im Z_0 (both real)
+    {
+      const x0 = wr[0] + wi[0];
+      const xm = wr[0] - wi[0];
+      const y0r = kr[0] * x0;
+      const y0i = sg * ki[0] * x0;
+      const ymr = kr[M] * xm;
+      const ymi = sg * ki[M] * xm;
+      // Q = (Y_0 + conj Y_M)/2, R = (Y_0 - conj Y_M)/2, Z'_0 = Q + i R
+      const qr = 0.5 * (y0r + ymr);
+      const qi = 0.5 * (y0i - ymi);
+      const rr = 0.5 * (y0r - ymr);
+      const ri = 0.5 * (y0i + ymi);
+      wr[0] = qr - ri;
+      wi[0] = qi + rr;
+    }
+    for (let k = 1; k <= M >> 1; k++) {
+      const kp = M - k;
+      // twiddle angle 2 pi k / L (k <= L/4 here)
+      const c = tc[k];
+      const s = ts[k];
+      const ar = wr[k];
+      const ai = wi[k];
+      const br = wr[kp];
+      const bi = wi[kp];
+      const pr = 0.5 * (ar + br);
+      const pi = 0.5 * (ai - bi);
+      const dr = 0.5 * (ar - br);
+      const di = 0.5 * (ai + bi);
+      // X_k and X_{M-k}
+      const xr = pr + c * di - s * dr;
+      const xi = pi - c * dr - s * di;
+      const xpr = pr - c * di + s * dr;
+      const xpi = -pi - c * dr - s * di;
+      // Y = K X (K conjugated for the transpose)
+      const k1r = kr[k];
+      const k1i = sg * ki[k];
+      const k2r = kr[kp];
+      const k2i = sg * ki[kp];
+      const yr = k1r * xr - k1i * xi;
+      const yi = k1r * xi + k1i * xr;
+      const ypr = k2r * xpr - k2i * xpi;
+      const ypi = k2r * xpi + k2i * xpr;
+      // packed inverse
+      const qr = 0.5 * (yr + ypr);
+      const qi = 0.5 * (yi - ypi);
+      const rr = 0.5 * (yr - ypr);
+      const ri = 0.5 * (yi + ypi);
+      wr[k] = qr - c * ri - s * rr;
+      wi[k] = qi + c * rr - s * ri;
+      if (kp !== k) {
+        wr[kp] = qr + c * ri + s * rr;
+        wi[kp] = -qi + c * rr - s * ri;
+      }
+    }
+    half.inverse(wr, wi);
+    for (let m = 0; m < M; m++) {
+      const e = 2 * m;
+      if (e < n) out[e] = wr[m];
+      if (e + 1 < n) out[e + 1] = wi[m];
+    }
   }
 }

@@ -302,11 +302,26 @@ class ToeplitzKernel {
     }
   }
 
-  /** Re-fit both tilts to the current scalings (called at the marginal checks). */
+  private betaFwd = 0;
+  private betaBwd = 0;
+
+  /**
+   * Re-fit both tilts to the current scalings (called at the marginal checks); a tilt whose change would
+   * alter the scaling's range by less than e^0.05 is kept (the products are certified either way).
+   */
   retilt(u: Float64Array, v: Float64Array): void {
     if (!this.fftOn) return;
-    this.tilt(logSlope(v), false);
-    this.tilt(logSlope(u), true);
+    const bf = logSlope(v);
+    const bb = logSlope(u);
+    const keep = 0.05 / Math.max(1, this.n - 1);
+    if (!(Math.abs(bf - this.betaFwd) <= keep)) {
+      this.betaFwd = bf;
+      this.tilt(bf, false);
+    }
+    if (!(Math.abs(bb - this.betaBwd) <= keep)) {
+      this.betaBwd = bb;
+      this.tilt(bb, true);
+    }
   }
 
   /**
