@@ -315,13 +315,17 @@ export function softValueIterationSweeps(
 ): { V: Float64Array; iterations: number } {
   let V = new Float64Array(mdp.S);
   let W = new Float64Array(mdp.S);
-  const Q = new Float64Array(mdp.S * mdp.N);
-  const cache = tau > 0 ? softSweepCache(mdp) : null;
+  let Q: Float64Array | null = null; // only the plain sweep needs it
+  let cache: SoftSweepCache | null = null;
   const det = tau > 0 ? deterministicSoftRows(mdp, tau) : null;
   let it = 0;
   while (it < maxIter) {
     let change = det ? deterministicSoftSweep(det, V, gamma, tau, W) : NaN;
-    if (!(change >= 0)) change = softBellmanSweep(mdp, V, gamma, tau, W, Q, cache);
+    if (!(change >= 0)) {
+      if (tau > 0 && !cache) cache = softSweepCache(mdp);
+      Q ??= new Float64Array(mdp.S * mdp.N);
+      change = softBellmanSweep(mdp, V, gamma, tau, W, Q, cache);
+    }
     it++;
     const t = V;
     V = W;
