@@ -18,7 +18,7 @@ def timed(fn, repeats, warmup):
     """(best wall ms, output, best process CPU ms: all threads, BLAS workers included)."""
     t0 = time.perf_counter()
     calls = 0
-    while warmup > 0 and (calls < warmup or (time.perf_counter() - t0 < 0.06 and calls < 200)):
+    while warmup > 0 and (calls < warmup or (time.perf_counter() - t0 < 0.06 and calls < max(200, warmup))):
         fn()
         calls += 1
     times = []

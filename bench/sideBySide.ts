@@ -105,8 +105,8 @@ function sinkhornRows(quick: boolean): Ours[] {
       const run = (iters: number) => sinkhorn(a, b, C, eps, { tol: 0, maxIter: iters });
       // I and 2I iterations timed alternately (after both are warm), so that both see the same JIT state
       let last = run(2 * I);
-      timeIt(() => run(I), 1, 4);
-      timeIt(() => run(2 * I), 1, 4);
+      timeIt(() => run(I), 1, 4, 300);
+      timeIt(() => run(2 * I), 1, 4, 300);
       const t1 = { min: Infinity, cpuMin: Infinity };
       const t2 = { min: Infinity, cpuMin: Infinity };
       for (let rep = 0; rep < repeats; rep++) {
@@ -141,7 +141,7 @@ function sviRow(quick: boolean): Ours {
   const tol = 1e-10;
   let r = softValueIterationSweeps(taxi, taxi.gamma, tau, tol);
   const repeats = quick ? 25 : 61;
-  const t = timeIt(() => (r = softValueIterationSweeps(taxi, taxi.gamma, tau, tol)), repeats, 5);
+  const t = timeIt(() => (r = softValueIterationSweeps(taxi, taxi.gamma, tau, tol)), repeats, 400, 500);
   return {
     problem: {
       id: 'svi-taxi',
@@ -157,7 +157,7 @@ function sviRow(quick: boolean): Ours {
       tau,
       tol,
       repeats,
-      warmup: 5,
+      warmup: 400,
     },
     row: {
       kernel: `soft value iteration to ${tol} (Taxi, tau ${tau})`,
@@ -194,7 +194,7 @@ function fokkerPlanckRow(quick: boolean, S: number, N: number): Ours {
   const outRate = new Float64Array(S * N);
   const step = () => fokkerPlanckStep(graph, pi, phi, S, tau, null, 0, cfl, out, rates, outRate);
   const repeats = quick ? 41 : 81;
-  const t = timeIt(step, repeats, 10);
+  const t = timeIt(step, repeats, 400, 300);
   step();
   return {
     problem: {
@@ -210,7 +210,7 @@ function fokkerPlanckRow(quick: boolean, S: number, N: number): Ours {
       tau,
       cfl,
       repeats,
-      warmup: 10,
+      warmup: 400,
     },
     row: {
       kernel: 'Fokker-Planck (Scharfetter-Gummel) explicit step',
@@ -235,10 +235,15 @@ function policyEvaluationRow(quick: boolean, S: number): Ours {
   let V = new Float64Array(S);
   let info = solveEvaluationSystem(M, c, gamma, V, tol);
   const repeats = quick ? 5 : 9;
-  const t = timeIt(() => {
-    V = new Float64Array(S);
-    info = solveEvaluationSystem(M, c, gamma, V, tol);
-  }, repeats);
+  const t = timeIt(
+    () => {
+      V = new Float64Array(S);
+      info = solveEvaluationSystem(M, c, gamma, V, tol);
+    },
+    repeats,
+    5,
+    400,
+  );
   let sup = 0;
   for (let s = 0; s < S; s++) sup = Math.max(sup, Math.abs(V[s]));
   return {
@@ -254,7 +259,7 @@ function policyEvaluationRow(quick: boolean, S: number): Ours {
       // our stopping rule, |r|_2 <= tol max(1, |V|_inf), as scipy's absolute tolerance
       atol: tol * Math.max(1, sup),
       repeats,
-      warmup: 1,
+      warmup: 5,
     },
     row: {
       kernel: 'policy evaluation solve, P_pi built (BiCGSTAB, random MDP, N=4, 3 successors)',

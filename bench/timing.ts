@@ -1,6 +1,7 @@
 /**
- * Timing helpers for the benchmarks: warm up (at least `warmup` calls and 60 ms, so that the JIT has
- * compiled the hot loops before the first timed call), then time `repeats` runs: `ms` is their median,
+ * Timing helpers for the benchmarks: warm up (at least `warmup` calls and `warmMs` ms, at most
+ * max(200, warmup) calls, so that the JIT has compiled the hot loops before the first timed call; on a
+ * loaded machine V8's optimising compiler can take a few hundred calls to finish), then time `repeats` runs: `ms` is their median,
  * `min` the best (the side-by-side table uses the best on both sides: on a shared machine it is the
  * figure least disturbed by other processes), `cpuMin` the least process CPU time of a run (all threads;
  * on a loaded machine it is the steadier measure of the work done, at millisecond-level resolution).
@@ -15,9 +16,10 @@ export interface BenchRow {
   note?: string;
 }
 
-export function timeIt(fn: () => unknown, repeats = 5, warmup = 2): { ms: number; min: number; cpuMin: number } {
+export function timeIt(fn: () => unknown, repeats = 5, warmup = 2, warmMs = 60): { ms: number; min: number; cpuMin: number } {
   const w0 = performance.now();
-  for (let calls = 0; warmup > 0 && (calls < warmup || (performance.now() - w0 < 60 && calls < 200)); calls++) fn();
+  const maxCalls = Math.max(200, warmup);
+  for (let calls = 0; warmup > 0 && (calls < warmup || (performance.now() - w0 < warmMs && calls < maxCalls)); calls++) fn();
   const times: number[] = [];
   let cpuMin = Infinity;
   for (let i = 0; i < repeats; i++) {
