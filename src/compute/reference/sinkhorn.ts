@@ -615,6 +615,88 @@ export interface JkoKernel {
   /** exp(-C/eps), row-major; null when it would underflow (log domain only) */
   K?: Float64Array | null;
   domain?: 'scaling' | 'log';
+  /** K = K1 ⊗ K2 on an n1 x n2 product grid (null: dense products) */
+  separable?: SeparableKernel | null;
+}
+
+/**
+ * A kernel on an n1 x n2 product grid (action j = j1 + n1 j2, axis 0 fastest, as the grids are laid
+ * out) whose cost is additive, C((i1,i2),(k1,k2)) = c1(i1,k1) + c2(i2,k2) (the squared Euclidean cost
+ * on a 2-D lattice): K = K1 ⊗ K2, so K x costs N (n1 + n2) multiplications instead of N^2.
+ */
+export interface SeparableKernel {
+  n1: number;
+  n2: number;
+  /** n1 x n1 and n2 x n2, row-major, and their transposes */
+  K1: Float64Array;
+  K2: Float64Array;
+  K1T: Float64Array;
+  K2T: Float64Array;
+  /** n1 x n2 scratch */
+  T: Float64Array;
+}
+
+/**
+ * Detect an additive cost on a product grid: the first factorisation N = n1 n2 (n1, n2 >= 2) with
+ * |C_ik - (C((i1,0),(k1,0)) + C((0,i2),(0,k2)) - C_00)| <= 1e-13 eps for every i, k (so each kernel entry
+ * is exp(-C/eps) to a relative 1e-13). Null when none is.
+ */
+export function separableKernel(C: Float64Array, N: number, eps: number): SeparableKernel | null {
+  const tol = 1e-13 * eps;
+  const c00 = C[0];
+  for (let n1 = 2; n1 * 2 <= N; n1++) {
+    if (N % n1 !== 0) continue;
+    const n2 = N / n1;
+    let ok = true;
+    for (let i = 0; i < N && ok; i++) {
+      const i1 = i % n1;
+      const i2 = (i - i1) / n1;
+      for (let k = 0; k < N; k++) {
+        const k1 = k % n1;
+        const k2 = (k - k1) / n1;
+        const add = C[i1 * N + k1] + C[i2 * n1 * N + k2 * n1] - c00;
+        if (!(Math.abs(C[i * N + k] - add) <= tol)) {
+          ok = false;
+          break;
+        }
+      }
+    }
+    if (!ok) continue;
+    const K1 = new Float64Array(n1 * n1);
+    const K2 = new Float64Array(n2 * n2);
+    for (let i1 = 0; i1 < n1; i1++) for (let k1 = 0; k1 < n1; k1++) K1[i1 * n1 + k1] = Math.exp(-C[i1 * N + k1] / eps);
+    for (let i2 = 0; i2 < n2; i2++) for (let k2 = 0; k2 < n2; k2++) K2[i2 * n2 + k2] = Math.exp(-(C[i2 * n1 * N + k2 * n1] - c00) / eps);
+    return { n1, n2, K1, K2, K1T: transposeMatrix(K1, n1, n1), K2T: transposeMatrix(K2, n2, n2), T: new Float64Array(n1 * n2) };
+  }
+  return null;
+}
+
+/** out = K x (or K^T x) for a separable kernel: T = K1 X (per column of X), out = T K2^T. */
+function applySeparable(sk: SeparableKernel, x: Float64Array, out: Float64Array, transpose: boolean): void {
+  const { n1, n2, T } = sk;
+  const A = transpose ? sk.K1T : sk.K1;
+  const B = transpose ? sk.K2T : sk.K2;
+  // T[k2 * n1 + i1] = sum_k1 A[i1, k1] x[k1 + n1 k2]
+  for (let k2 = 0; k2 < n2; k2++) {
+    const xo = k2 * n1;
+    for (let i1 = 0; i1 < n1; i1++) {
+      const ar = i1 * n1;
+      let acc = 0;
+      for (let k1 = 0; k1 < n1; k1++) acc += A[ar + k1] * x[xo + k1];
+      T[xo + i1] = acc;
+    }
+  }
+  // out[i1 + n1 i2] = sum_k2 B[i2, k2] T[k2 * n1 + i1]
+  for (let i2 = 0; i2 < n2; i2++) {
+    const br = i2 * n2;
+    const oo = i2 * n1;
+    for (let i1 = 0; i1 < n1; i1++) out[oo + i1] = 0;
+    for (let k2 = 0; k2 < n2; k2++) {
+      const bk = B[br + k2];
+      const to = k2 * n1;
+      for (let i1 = 0; i1 < n1; i1++) out[oo + i1] += bk * T[to + i1];
+    }
+  }
 }
 
 export function jkoKernel(C: Float64Array, N: number, eps: number): JkoKernel {
@@ -629,7 +711,8 @@ export function jkoKernel(C: Float64Array, N: number, eps: number): JkoKernel {
     K = new Float64Array(N * N);
     for (let i = 0; i < N * N; i++) K[i] = Math.exp(L[i]);
   }
-  return { N, eps, L, LT: transposeMatrix(L, N, N), C, K, domain: K ? 'scaling' : 'log' };
+  const separable = K && N >= 16 ? separableKernel(C, N, eps) : null;
+  return { N, eps, L, LT: transposeMatrix(L, N, N), C, K, domain: K ? 'scaling' : 'log', separable };
 }
 
 export interface JkoStepResult {
@@ -679,8 +762,8 @@ let jkoScratch = new Float64Array(0);
  *     a_i = pi_k(i) / (K b)_i,   q = K^T a,   prox_k = q_k^theta w_k / Z,   b_k = prox_k / q_k
  *     theta = eps / (eps + 2 eta tau),  log w_k = (2 eta tau log mu_k + 2 eta Q_k) / (eps + 2 eta tau)
  *
- * so an iteration costs two N x N products, N logarithms and N exponentials instead of 2 N^2
- * exponentials. The marginal error is checked on every iteration here: K b is needed for the a-update
+ * so an iteration costs two N x N products (N (n1 + n2) multiplications each on a separable 2-D grid
+ * kernel, see SeparableKernel), N logarithms and N exponentials instead of 2 N^2 exponentials. The marginal error is checked on every iteration here: K b is needed for the a-update
  * anyway, so the check costs N multiplications. Returns null (the caller then runs the log domain from the same warm start) if a
  * product underflows to zero where mass must go or anything turns non-finite.
  */
@@ -699,7 +782,9 @@ function entropicJkoStepScaling(
   out: Float64Array,
 ): JkoStepResult | null {
   const { N, eps, C } = kernel;
-  if (jkoScratch.length < 5 * N) jkoScratch = new Float64Array(5 * N);
+  if (jkoScratch.length < 6 * N) jkoScratch = new Float64Array(6 * N);
+  const sep = kernel.separable ?? null;
+  const kbv = jkoScratch.subarray(5 * N, 6 * N);
   const a = jkoScratch.subarray(0, N);
   const b = jkoScratch.subarray(N, 2 * N);
   const q = jkoScratch.subarray(2 * N, 3 * N);
@@ -722,10 +807,14 @@ function entropicJkoStepScaling(
   for (;;) {
     // K b, the first-marginal error of the current plan, and the a-update
     let e = 0;
+    if (sep) applySeparable(sep, b, kbv, false);
     for (let i = 0; i < N; i++) {
-      const r = i * N;
       let kb = 0;
-      for (let k = 0; k < N; k++) kb += K[r + k] * b[k];
+      if (sep) kb = kbv[i];
+      else {
+        const r = i * N;
+        for (let k = 0; k < N; k++) kb += K[r + k] * b[k];
+      }
       const pi = policy[o + i];
       if (it > 0) e += Math.abs(a[i] * kb - pi);
       if (pi > 0) {
@@ -742,12 +831,15 @@ function entropicJkoStepScaling(
       if (!(err === err) || it >= maxIter) break;
     }
     // q = K^T a, prox, b-update
-    q.fill(0);
-    for (let i = 0; i < N; i++) {
-      const ai = a[i];
-      if (ai === 0) continue;
-      const r = i * N;
-      for (let k = 0; k < N; k++) q[k] += ai * K[r + k];
+    if (sep) applySeparable(sep, a, q, true);
+    else {
+      q.fill(0);
+      for (let i = 0; i < N; i++) {
+        const ai = a[i];
+        if (ai === 0) continue;
+        const r = i * N;
+        for (let k = 0; k < N; k++) q[k] += ai * K[r + k];
+      }
     }
     let mx = -Infinity;
     for (let k = 0; k < N; k++) {
