@@ -1,19 +1,52 @@
 /**
- * `npm run bench`: figures and ratios, never assertions. Reference (f64 CPU) first, then the WebGPU
- * backend on whatever adapter Dawn finds (a real GPU where there is one, SwiftShader otherwise), with
- * the ratio against the reference where both exist.
+ * `npm run bench`: figures and ratios, never assertions.
+ *
+ *  1. side by side: the f64 reference kernels against numpy / scipy / POT on the same inputs in the same
+ *     run, with the difference of the answers (bench/sideBySide.ts; peers skipped, and said so, where
+ *     /usr/bin/python3 with numpy, scipy and POT is missing);
+ *  2. further reference (f64, CPU) figures, and trace storage (points per second written through the
+ *     services into SQLite, and how much storing slows a run);
+ *  3. the WebGPU backend on whatever adapter Dawn finds (a real GPU where there is one, SwiftShader
+ *     otherwise, labelled as an emulation), with the ratio against the reference where both exist.
+ *
+ * Flags: --quick (fewer sizes and repeats, small WebGPU sizes: under 2 minutes on a 2-core machine
+ * without a GPU), --reference-only (no WebGPU), --json FILE (every figure as JSON, for tracking).
  */
+import { writeFileSync } from 'node:fs';
 import { referenceBenchmarks } from './reference';
+import { printSideBySide, sideBySide } from './sideBySide';
 import { printRows } from './timing';
 import { traceWriteBenchmarks } from './traceWrite';
 
+function flagValue(name: string): string | undefined {
+  const i = process.argv.indexOf(name);
+  return i >= 0 ? process.argv[i + 1] : undefined;
+}
+
 async function main(): Promise<void> {
-  console.log(`Wasserstein Workbench benchmarks — node ${process.version}, ${new Date().toISOString()}`);
-  printRows('reference backend (f64, CPU)', referenceBenchmarks());
-  printRows('trace storage (SQLite through the services)', await traceWriteBenchmarks());
-  if (process.argv.includes('--reference-only')) return;
-  const { webgpuBenchmarks } = await import('./webgpu');
-  await webgpuBenchmarks();
+  const t0 = performance.now();
+  const quick = process.argv.includes('--quick');
+  const jsonFile = flagValue('--json');
+  if (process.argv.includes('--json') && (!jsonFile || jsonFile.startsWith('--'))) throw new Error('--json needs a file name');
+  console.log(`Wasserstein Workbench benchmarks — node ${process.version}, ${new Date().toISOString()}${quick ? ' (quick)' : ''}`);
+  const side = sideBySide(quick, (line) => console.log(`   ${line}`));
+  printSideBySide(side);
+  const reference = referenceBenchmarks(quick);
+  printRows('reference backend (f64, CPU)', reference);
+  const storage = await traceWriteBenchmarks();
+  printRows('trace storage (SQLite through the services)', storage);
+  let webgpu: unknown = null;
+  if (!process.argv.includes('--reference-only')) {
+    const { webgpuBenchmarks } = await import('./webgpu');
+    webgpu = await webgpuBenchmarks(quick);
+  }
+  const seconds = (performance.now() - t0) / 1000;
+  console.log(`\ntotal ${seconds.toFixed(1)} s`);
+  if (jsonFile) {
+    const report = { date: new Date().toISOString(), node: process.version, quick, seconds, sideBySide: side, reference, storage, webgpu };
+    writeFileSync(jsonFile, JSON.stringify(report, null, 1));
+    console.log(`figures written to ${jsonFile}`);
+  }
 }
 
 main().then(

@@ -7,23 +7,38 @@ import { createNodeGpu } from '../src/cli/nodeGpu';
 import { GpuContext } from '../src/compute/webgpu/context';
 import { DEFAULT_BENCH_SIZES, runWebGpuBenchmarks, type BenchRecord } from '../src/compute/webgpu/bench';
 
-export async function webgpuBenchmarks(): Promise<void> {
+export interface WebGpuBenchReport {
+  adapter: string;
+  source: string;
+  emulation: boolean;
+  records: BenchRecord[];
+}
+
+/**
+ * The WebGPU section. On an emulated adapter (SwiftShader) every size is limited to S * N <= 256 and
+ * the budget per measurement to 150 ms (the emulation is slow and says nothing about GPU speed); with
+ * `quick` on a real GPU, S * N <= 2^14.
+ */
+export async function webgpuBenchmarks(quick: boolean): Promise<WebGpuBenchReport | null> {
   let node;
   try {
     node = await createNodeGpu();
   } catch (error) {
     console.log(`\n## WebGPU: no adapter (${error instanceof Error ? error.message : String(error)}); skipped`);
-    return;
+    return null;
   }
-  const quick = process.argv.includes('--quick');
   const ctx = await GpuContext.create(node.gpu);
-  console.log(`\n## WebGPU backend — adapter: ${node.description} (${node.source})`);
-  if (node.source !== 'driver') console.log('   (a CPU emulation of a GPU: these figures say nothing about real-GPU speed)');
-  const sizes = quick ? DEFAULT_BENCH_SIZES.filter((z) => z.S * z.N <= 1 << 14) : DEFAULT_BENCH_SIZES;
-  const records = await runWebGpuBenchmarks(ctx, { sizes, budgetMs: quick ? 400 : 1500, log: (line) => console.log(`   ${line}`) });
+  const emulation = node.source !== 'driver';
+  console.log(`\n## WebGPU backend — adapter: ${node.description} (${node.source})${emulation ? ' — EMULATION' : ''}`);
+  if (emulation) console.log('   (a CPU emulation of a GPU, limited to small sizes: these figures say nothing about real-GPU speed)');
+  const maxSN = emulation ? 256 : quick ? 1 << 14 : Infinity;
+  const sizes = DEFAULT_BENCH_SIZES.filter((z) => z.S * z.N <= maxSN);
+  const budgetMs = emulation ? 150 : quick ? 400 : 1500;
+  const records = await runWebGpuBenchmarks(ctx, { sizes, budgetMs, log: (line) => console.log(`   ${line}`) });
   printRecords(records);
   console.log(`\nbuffer pool after the run: ${ctx.pool.bytesInUse} bytes in use, ${ctx.pool.bytesPooled} pooled`);
   ctx.destroy();
+  return { adapter: node.description, source: node.source, emulation, records };
 }
 
 function printRecords(records: BenchRecord[]): void {

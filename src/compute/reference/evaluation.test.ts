@@ -7,6 +7,9 @@ import {
   occupancy,
   occupancyWithMass,
   policyObjective,
+  policyTransitionMatrix,
+  regularisedReward,
+  solveEvaluationSystem,
   uniformPolicy,
 } from './evaluation';
 import { randomMdp, tabularFromArrays, testRandom } from './testing';
@@ -111,5 +114,53 @@ describe('occupancy', () => {
     // J = sum rho0 V = g / (1 - g)
     const ev = evaluatePolicy(mdp, Float64Array.from([1, 1]), 0.8, 0);
     expect(policyObjective(mdp, ev.V)).toBeCloseTo(4, 12);
+  });
+});
+
+describe('BiCGSTAB policy evaluation', () => {
+  it('equals the direct (LU) answer on a smaller case, with and without a warm start', () => {
+    const mdp = randomMdp(300, 5, 31, { branching: 4 });
+    const pi = randomPolicy(300, 5, 32);
+    const direct = evaluatePolicy(mdp, pi, 0.97, 0.3, null, 1e-12, { solver: 'dense', occupancy: true });
+    const krylov = evaluatePolicy(mdp, pi, 0.97, 0.3, null, 1e-12, { solver: 'iterative', occupancy: true });
+    expect(krylov.solver).toBe('iterative');
+    expect(krylov.sweeps).toBe(0); // BiCGSTAB converged, no Gauss–Seidel fallback
+    expect(maxDiff(krylov.V, direct.V)).toBeLessThan(1e-9);
+    expect(maxDiff(krylov.d!, direct.d!)).toBeLessThan(1e-12);
+    const warm = evaluatePolicy(mdp, pi, 0.97, 0.3, direct.V, 1e-12, { solver: 'iterative' });
+    expect(warm.matvecs!).toBeLessThan(krylov.matvecs!);
+    expect(maxDiff(warm.V, direct.V)).toBeLessThan(1e-9);
+  });
+
+  it('S = 10^4: the residual |V - (c + gamma P_pi V)|_inf meets the tolerance, in few products', () => {
+    const S = 10_000;
+    const mdp = randomMdp(S, 4, 33, { branching: 3 });
+    const pi = uniformPolicy(mdp);
+    const M = policyTransitionMatrix(mdp, pi);
+    const c = regularisedReward(mdp, pi, 0.1);
+    const V = new Float64Array(S);
+    const r = solveEvaluationSystem(M, c, 0.9, V, 1e-12);
+    expect(r.converged).toBe(true);
+    expect(r.sweeps).toBe(0);
+    expect(r.matvecs).toBeLessThan(100);
+    let res = 0;
+    let sup = 1;
+    for (let s = 0; s < S; s++) {
+      let acc = 0;
+      for (let e = M.rowPtr[s]; e < M.rowPtr[s + 1]; e++) acc += M.val[e] * V[M.col[e]];
+      res = Math.max(res, Math.abs(V[s] - c[s] - 0.9 * acc));
+      sup = Math.max(sup, Math.abs(V[s]));
+    }
+    expect(res).toBeLessThan(1e-12 * sup);
+  });
+
+  it("the 'gmres' and 'gauss-seidel' choices give the same answer", () => {
+    const mdp = randomMdp(400, 3, 34, { branching: 3 });
+    const pi = randomPolicy(400, 3, 35);
+    const a = evaluatePolicy(mdp, pi, 0.95, 0.1, null, 1e-12, { solver: 'iterative' });
+    const b = evaluatePolicy(mdp, pi, 0.95, 0.1, null, 1e-12, { solver: 'iterative', iterative: 'gmres' });
+    const c = evaluatePolicy(mdp, pi, 0.95, 0.1, null, 1e-12, { solver: 'iterative', iterative: 'gauss-seidel' });
+    expect(maxDiff(a.V, b.V)).toBeLessThan(1e-9);
+    expect(maxDiff(a.V, c.V)).toBeLessThan(1e-9);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { entropicJkoStep, jkoKernel, sinkhornLogDomain, w2Exact1d, w2Squared1d } from './sinkhorn';
+import { entropicJkoStep, jkoKernel, separableKernel, sinkhorn, sinkhornLogDomain, w2Exact1d, w2Squared1d, type JkoKernel } from './sinkhorn';
 import { bandit1d, cellCentres, testRandom } from './testing';
 
 function randomSimplex(n: number, rnd: () => number): Float64Array {
@@ -146,5 +146,179 @@ describe('entropic JKO step', () => {
     const slopes = rows.map(([r, tv]) => tv / r);
     expect(Math.max(...slopes) / Math.min(...slopes)).toBeLessThan(2);
     expect(rows[3][1]).toBeLessThan(5e-3);
+  });
+});
+
+/** A smooth density on n grid points of [0, 1]: a Gaussian bump over a floor. */
+function bump(n: number, mean: number, sd: number, floor: number): Float64Array {
+  const a = Float64Array.from({ length: n }, (_, i) => Math.exp(-0.5 * ((i / (n - 1) - mean) / sd) ** 2) + floor);
+  const z = a.reduce((u, v) => u + v, 0);
+  return a.map((v) => v / z);
+}
+
+/** ((i - k) / (n - 1))^2: exactly Toeplitz (the same bits on every diagonal). */
+function gridCost(n: number): Float64Array {
+  const C = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < n; k++) {
+      const d = (i - k) / (n - 1);
+      C[i * n + k] = d * d;
+    }
+  }
+  return C;
+}
+
+const maxAbs = (a: ArrayLike<number>, b: ArrayLike<number>): number => {
+  let m = 0;
+  for (let i = 0; i < a.length; i++) if (Number.isFinite(a[i]) || Number.isFinite(b[i])) m = Math.max(m, Math.abs(a[i] - b[i]));
+  return m;
+};
+
+describe('scaling-domain Sinkhorn', () => {
+  it('dense kernel: equal to the log domain at convergence (cost, value, potentials to 1e-11)', () => {
+    const rnd = testRandom(11);
+    // scattered points (no Toeplitz structure): the dense kernel path
+    const x = Array.from({ length: 40 }, () => rnd());
+    const y = Array.from({ length: 30 }, () => rnd());
+    const a = randomSimplex(40, rnd);
+    const b = randomSimplex(30, rnd);
+    const C = sqCost(x, y);
+    for (const eps of [0.1, 0.01]) {
+      const s = sinkhorn(a, b, C, eps, { tol: 1e-14, maxIter: 100_000 });
+      const l = sinkhornLogDomain(a, b, C, eps, 1e-14, 100_000);
+      expect(s.domain).toBe('scaling');
+      expect(s.converged).toBe(true);
+      expect(Math.abs(s.cost - l.cost)).toBeLessThan(1e-11);
+      expect(Math.abs(s.value - l.value)).toBeLessThan(1e-11);
+      expect(maxAbs(s.gradient, l.gradient)).toBeLessThan(1e-11);
+      expect(s.rowError).toBeLessThan(1e-12);
+      expect(s.colError).toBeLessThan(1e-12);
+    }
+  });
+
+  it('uniform grid: FFT products (certified) give the answers of the exact Toeplitz products to 1e-12', () => {
+    const n = 512;
+    const a = bump(n, 0.35, 0.1, 0.05);
+    const b = bump(n, 0.6, 0.15, 0.05);
+    const C = gridCost(n);
+    for (const eps of [0.1, 0.01]) {
+      const fft = sinkhorn(a, b, C, eps, { tol: 0, maxIter: 150 });
+      const exact = sinkhorn(a, b, C, eps, { tol: 0, maxIter: 150, fft: 'never' });
+      expect(fft.domain).toBe('scaling-toeplitz');
+      expect(fft.fftProducts).toBeGreaterThan(fft.exactProducts); // the FFT path did the work
+      expect(exact.fftProducts).toBe(0);
+      expect(fft.iterations).toBe(150);
+      expect(Math.abs(fft.cost - exact.cost)).toBeLessThan(1e-12);
+      expect(Math.abs(fft.value - exact.value)).toBeLessThan(1e-12);
+      expect(maxAbs(fft.gradient, exact.gradient)).toBeLessThan(1e-12);
+      expect(maxAbs(fft.g, exact.g)).toBeLessThan(1e-11);
+    }
+  });
+
+  it('uniform grid, converged: equal to the log domain (to 1e-11)', () => {
+    const n = 200;
+    const a = bump(n, 0.3, 0.12, 0.02);
+    const b = bump(n, 0.55, 0.1, 0.02);
+    const C = gridCost(n);
+    const s = sinkhorn(a, b, C, 0.02, { tol: 1e-14, maxIter: 100_000 });
+    const l = sinkhornLogDomain(a, b, C, 0.02, 1e-14, 100_000);
+    expect(s.domain).toBe('scaling-toeplitz');
+    expect(s.converged).toBe(true);
+    expect(Math.abs(s.cost - l.cost)).toBeLessThan(1e-11);
+    expect(Math.abs(s.value - l.value)).toBeLessThan(1e-11);
+    expect(maxAbs(s.gradient, l.gradient)).toBeLessThan(1e-10); // potentials carry a 1/eps = 50 amplification
+  });
+
+  it('kernel underflow (max C / eps beyond the scaling range): solved in the log domain, and says so', () => {
+    const rnd = testRandom(12);
+    const x = cellCentres(30, 0, 1);
+    const a = randomSimplex(30, rnd);
+    const b = randomSimplex(30, rnd);
+    const C = sqCost(x, x);
+    const s = sinkhorn(a, b, C, 1e-3, { tol: 1e-12, maxIter: 200_000 });
+    const l = sinkhornLogDomain(a, b, C, 1e-3, 1e-12, 200_000);
+    expect(s.domain).toBe('log');
+    expect(s.cost).toBe(l.cost);
+    expect(s.value).toBe(l.value);
+  });
+});
+
+describe('entropic JKO step: scaling domain against the log domain', () => {
+  it('same iterations, marginal error, plan cost, next policy and warm start (to 1e-12)', () => {
+    const n = 24;
+    const mdp = bandit1d((x) => Math.sin(3 * x) - x * x, n, -1, 1);
+    const logMu = Float64Array.from(mdp.mu, Math.log);
+    const rnd = testRandom(13);
+    const pi = randomSimplex(n, rnd);
+    for (const eps of [0.5, 0.05]) {
+      const scaling = jkoKernel(mdp.cost, n, eps);
+      const logOnly: JkoKernel = { ...scaling, K: null, domain: 'log' };
+      expect(scaling.domain).toBe('scaling');
+      const lbS = Float64Array.from({ length: n }, () => rnd() - 0.5);
+      const lbL = Float64Array.from(lbS);
+      const outS = new Float64Array(n);
+      const outL = new Float64Array(n);
+      const sc = new Float64Array(3 * n);
+      const rs = entropicJkoStep(scaling, pi, mdp.reward, 0, logMu, 0.3, 0.2, 1e-12, 100_000, lbS, outS, sc);
+      const rl = entropicJkoStep(logOnly, pi, mdp.reward, 0, logMu, 0.3, 0.2, 1e-12, 100_000, lbL, outL, sc);
+      expect(rs.domain).toBe('scaling');
+      expect(rl.domain).toBe('log');
+      expect(rs.converged && rl.converged).toBe(true);
+      expect(Math.abs(rs.iterations - rl.iterations)).toBeLessThanOrEqual(1);
+      expect(Math.abs(rs.cost - rl.cost)).toBeLessThan(1e-12);
+      expect(maxAbs(outS, outL)).toBeLessThan(1e-12);
+      expect(maxAbs(lbS, lbL)).toBeLessThan(1e-9); // log b: relative to |log b| up to ~ max C / eps
+    }
+  });
+
+  it('a kernel that would underflow stays in the log domain', () => {
+    const n = 16;
+    const mdp = bandit1d((x) => x, n, -1, 1);
+    const k = jkoKernel(mdp.cost, n, 1e-3); // max C / eps = 4000
+    expect(k.domain).toBe('log');
+    expect(k.K).toBeNull();
+  });
+});
+
+describe('separable kernels on 2-D grids', () => {
+  // a 6 x 5 lattice, axis 0 fastest, squared Euclidean cost (additive over the axes)
+  const n1 = 6;
+  const n2 = 5;
+  const N = n1 * n2;
+  const pos = Array.from({ length: N }, (_, j) => [(j % n1) * 0.2, Math.floor(j / n1) * 0.25]);
+  const C = new Float64Array(N * N);
+  for (let i = 0; i < N; i++) for (let k = 0; k < N; k++) C[i * N + k] = (pos[i][0] - pos[k][0]) ** 2 + (pos[i][1] - pos[k][1]) ** 2;
+
+  it('detects the product structure of an additive cost, and not of a non-additive one', () => {
+    const sk = separableKernel(C, N, 0.1);
+    expect(sk).not.toBeNull();
+    expect([sk!.n1, sk!.n2]).toEqual([n1, n2]);
+    const D = C.map(Math.sqrt); // the Euclidean distance is not additive over the axes
+    expect(separableKernel(D, N, 0.1)).toBeNull();
+  });
+
+  it('a JKO step with K1 ⊗ K2 products equals the dense scaling and the log domain (to 1e-12)', () => {
+    const rnd = testRandom(14);
+    const pi = randomSimplex(N, rnd);
+    const Q = Float64Array.from({ length: N }, () => rnd() - 0.5);
+    const logMu = new Float64Array(N).fill(-Math.log(N));
+    const eps = 0.05;
+    const sep = jkoKernel(C, N, eps);
+    expect(sep.separable).toBeTruthy();
+    const dense: JkoKernel = { ...sep, separable: null };
+    const logOnly: JkoKernel = { ...sep, K: null, separable: null, domain: 'log' };
+    const outs: Float64Array[] = [];
+    const costs: number[] = [];
+    for (const k of [sep, dense, logOnly]) {
+      const out = new Float64Array(N);
+      const r = entropicJkoStep(k, pi, Q, 0, logMu, 0.4, 0.3, 1e-13, 100_000, new Float64Array(N), out, new Float64Array(3 * N));
+      expect(r.converged).toBe(true);
+      outs.push(out);
+      costs.push(r.cost);
+    }
+    expect(maxAbs(outs[0], outs[1])).toBeLessThan(1e-12);
+    expect(maxAbs(outs[0], outs[2])).toBeLessThan(1e-12);
+    expect(Math.abs(costs[0] - costs[1])).toBeLessThan(1e-12);
+    expect(Math.abs(costs[0] - costs[2])).toBeLessThan(1e-12);
   });
 });

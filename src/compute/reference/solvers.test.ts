@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { evaluatePolicy } from './evaluation';
-import { policyIteration, softValueIteration, solveOptimum, valueIteration } from './solvers';
+import { compileMdp } from '../../shared/mdp/compile';
+import { presetById } from '../presets';
+import { policyIteration, softBellmanSweep, softSweepCache, softValueIteration, softValueIterationSweeps, solveOptimum, valueIteration } from './solvers';
 import { bandit1d, chainMdp, randomMdp, tabularFromArrays } from './testing';
 
 const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => {
@@ -58,5 +60,52 @@ describe('value / policy iteration (tau = 0)', () => {
     const opt = solveOptimum(mdp, 0.5, 0);
     expect(Array.from(opt.policy)).toEqual([0, 1, 0]);
     expect(opt.V[0]).toBeCloseTo(2, 12);
+  });
+});
+
+describe('soft Bellman sweep with the exponential cache', () => {
+  it('gives bit-identical sweeps to the uncached sweep, and reuses every term once V has settled', () => {
+    const mdp = chainMdp(30, 0.9, 0.1);
+    const tau = 0.2;
+    let V = new Float64Array(mdp.S);
+    let W = new Float64Array(mdp.S);
+    const Vc = new Float64Array(mdp.S);
+    const Q = new Float64Array(mdp.S * mdp.N);
+    const Qc = new Float64Array(mdp.S * mdp.N);
+    const cache = softSweepCache(mdp);
+    for (let k = 0; k < 400; k++) {
+      const a = softBellmanSweep(mdp, V, 0.9, tau, W, Q);
+      const b = softBellmanSweep(mdp, V, 0.9, tau, Vc, Qc, cache);
+      expect(b).toBe(a);
+      for (let s = 0; s < mdp.S; s++) expect(Vc[s]).toBe(W[s]);
+      [V, W] = [W, V];
+    }
+    // at the fixed point the arguments repeat bit for bit, so the cached terms are the ones used: doubling
+    // them (a marker) must shift every V by exactly tau log 2
+    softBellmanSweep(mdp, V, 0.9, tau, W, Q);
+    for (let i = 0; i < cache.term.length; i++) cache.term[i] *= 2;
+    softBellmanSweep(mdp, V, 0.9, tau, Vc, Qc, cache);
+    for (let s = 0; s < mdp.S; s++) expect(Math.abs(Vc[s] - W[s] - tau * Math.log(2))).toBeLessThan(1e-12);
+  });
+});
+
+describe('factorised sweeps on a deterministic MDP', () => {
+  it('Taxi: the same values as plain soft Bellman sweeps (to 1e-12), after the same number of sweeps', () => {
+    const compiled = compileMdp(presetById('taxi')!.build());
+    if (!compiled.ok) throw new Error('taxi does not compile');
+    const mdp = compiled.mdp;
+    for (const tau of [0.1, 1]) {
+      const fast = softValueIterationSweeps(mdp, mdp.gamma, tau, 1e-10);
+      let V = new Float64Array(mdp.S);
+      let W = new Float64Array(mdp.S);
+      const Q = new Float64Array(mdp.S * mdp.N);
+      let sweeps = 0;
+      for (let change = Infinity; change > 1e-10; sweeps++) {
+        change = softBellmanSweep(mdp, V, mdp.gamma, tau, W, Q);
+        [V, W] = [W, V];
+      }
+      expect(Math.abs(fast.iterations - sweeps)).toBeLessThanOrEqual(1);
+      expect(maxDiff(fast.V, V)).toBeLessThan(1e-12 * Math.max(1, ...Array.from(V, Math.abs)));
+    }
   });
 });

@@ -46,6 +46,17 @@ describe('Bernoulli function', () => {
     expect(Number.isFinite(bernoulli(1e6))).toBe(true);
     for (const x of [1e-4, 0.3, 5, 30, 300]) expect(Math.abs(bernoulli(-x) - (bernoulli(x) + x)) / (bernoulli(x) + x)).toBeLessThan(1e-14);
   });
+
+  it('the series branch (|x| < 1/4, no exponential) and the exp branch agree with x / expm1(x) to 4e-16 relative', () => {
+    let worst = 0;
+    for (let t = -2000; t <= 2000; t++) {
+      const x = t * 5e-4 + 1e-9; // -1 .. 1, both sides of the 1/4 switch
+      if (x === 0) continue;
+      const exact = x / Math.expm1(x);
+      worst = Math.max(worst, Math.abs(bernoulli(x) - exact) / exact);
+    }
+    expect(worst).toBeLessThan(4e-16 * 4); // expm1 itself is accurate to about 1 ulp
+  });
 });
 
 describe('Scharfetter–Gummel Fokker–Planck step', () => {
