@@ -46,7 +46,7 @@ export function openRunStore(path: string): RunStore {
     throw error;
   }
   // The app may be open on the same file: leave its running runs alone.
-  const service = createWorkbenchService(db, { version: APP_VERSION, transport: 'browser' }, { recoverInterrupted: false });
+  const service = createWorkbenchService(db, { version: APP_VERSION, transport: 'browser' }, { recoverInterrupted: false, ownerKind: 'cli' });
   const database = db;
   const experimentId = (name: string): number => {
     const found = service.call('experiments:list', {}).find((e) => e.name === name);

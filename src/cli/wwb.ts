@@ -15,7 +15,7 @@ import { importGymnasium } from '../shared/mdp/gymnasium';
 import type { MdpDocument, TabularMdp } from '../shared/mdp/types';
 import { METHODS, METHOD_IDS, METRIC_KEYS, formatRange, methodInfo, type IterationMetrics, type MethodId, type MethodInfo } from '../shared/methods';
 import { APP_VERSION } from '../main/version';
-import { PRESETS, presetById } from '../compute/presets';
+import { PRESETS, PresetParamError, presetById } from '../compute/presets';
 import { solveOptimum } from '../compute/reference/solvers';
 import { initialPolicy, policyFromJson, type InitResult } from '../compute/initialPolicy';
 import { driveRun, RunControl, type RunOutcome } from '../compute/run/driver';
@@ -123,9 +123,15 @@ function loadDocument(spec: string | undefined): { document: MdpDocument; preset
   if (!spec) throw new UsageError('--mdp FILE|preset:ID is required');
   if (spec.startsWith('preset:')) {
     const id = spec.slice('preset:'.length);
-    const preset = presetById(id);
-    if (!preset) throw new UsageError(`unknown preset '${id}' (known: ${PRESETS.map((p) => p.id).join(', ')})`);
-    return { document: preset.build(), preset: id };
+    try {
+      const preset = presetById(id);
+      if (!preset) throw new UsageError(`unknown preset '${id}' (known: ${PRESETS.map((p) => p.id).join(', ')})`);
+      return { document: preset.build(), preset: id };
+    } catch (error) {
+      // a parameterised preset (`gridworld?size=8&slip=0.2`) with a bad parameter is bad input
+      if (error instanceof PresetParamError) throw new UsageError(error.message);
+      throw error;
+    }
   }
   let text: string;
   try {

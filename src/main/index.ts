@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DatabaseOpenError, openDatabase, resolveDatabasePath, userDataDirectory, type WorkbenchDatabase } from './db';
 import { forwardEvents, registerIpcHandlers } from './ipc/registerIpc';
-import { createWorkbenchService } from './services';
+import { createWorkbenchService, leaseMsFromEnv } from './services';
 import { APP_VERSION } from './version';
 import { registerAppScheme, serveAppProtocol } from './window/appProtocol';
 import { createMainWindow, guardWebContents } from './window/mainWindow';
@@ -75,7 +75,7 @@ if (!app.requestSingleInstanceLock()) {
       app.exit(1);
       return;
     }
-    const service = createWorkbenchService(db, { version: APP_VERSION, transport: 'electron' });
+    const service = createWorkbenchService(db, { version: APP_VERSION, transport: 'electron' }, { sweepIntervalMs: leaseMsFromEnv() / 2 });
     registerIpcHandlers(ipcMain, service, devServerUrl);
     forwardEvents(service, () => BrowserWindow.getAllWindows(), devServerUrl);
     desktopShell.registerIpc();
