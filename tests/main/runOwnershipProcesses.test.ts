@@ -113,7 +113,7 @@ describe('run ownership across processes', () => {
     const seen = await call<{ status: string }>(server, 'runs:get', { id: 1 });
     expect(['running', 'completed']).toContain(seen.status);
     expect(await exited, stderr).toBe(0);
-    expect(runsIn(db)).toEqual([expect.objectContaining({ id: 1, status: 'completed', iterations: 20000 })]);
+    expect(runsIn(db)).toEqual([expect.objectContaining({ id: 1, status: 'completed', iterations: 20001 })]);
   });
 
   it('two servers on F keep each other live runs; a SIGKILLed owner run is interrupted after its lease', async () => {
