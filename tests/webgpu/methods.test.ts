@@ -27,8 +27,6 @@ interface Case {
   /** J tolerance relative to max(|J|, 1) */
   jTol?: number;
   tvTol?: number;
-  /** force the evaluation path (default: fused for these small problems) */
-  evalMode?: 'fused' | 'sweeps';
   /** force 2-D dispatch splits (linear index reconstruction in every kernel) */
   maxWorkgroupsPerDimension?: number;
 }
@@ -73,34 +71,31 @@ const CASES: Case[] = [
   { name: 'wasserstein-flow, 2-D lattice of actions', method: 'wasserstein-flow', ref: wassersteinFlow, mdp: lattice2dMdp, options: { tau: 0.3 }, iterations: 10 },
   { name: 'npg random 6x4', method: 'npg', ref: npgMethod, mdp: () => randomMdp(6, 4, 3), options: { tau: 0.1, eta: 0.5 }, iterations: 12 },
   {
-    name: 'npg random 6x4, multi-dispatch evaluation',
+    name: 'npg random 6x4, batch of 4 with warm-started solves',
     method: 'npg',
     ref: npgMethod,
     mdp: () => randomMdp(6, 4, 3),
     options: { tau: 0.1, eta: 0.5 },
     iterations: 6,
-    evalMode: 'sweeps',
   },
   {
-    name: 'jko-sinkhorn, multi-dispatch evaluation, every dispatch split over x and y',
+    name: 'jko-sinkhorn, every dispatch split over x and y',
     method: 'jko-sinkhorn',
     ref: jkoSinkhorn,
     mdp: () => randomMdp(12, 12, 29),
     options: { tau: 0.2, eta: 0.2, eps: 0.05, tol: 1e-9 },
     iterations: 3,
-    evalMode: 'sweeps',
     maxWorkgroupsPerDimension: 1,
     jTol: 2e-5,
     tvTol: 2e-4,
   },
   {
-    name: 'ot-trpo terminating MDP, multi-dispatch evaluation',
+    name: 'ot-trpo terminating MDP',
     method: 'ot-trpo',
     ref: otTrpoMethod,
     mdp: () => randomMdp(5, 4, 23, { terminate: 0.25 }),
     options: { eps: 0.1 },
     iterations: 5,
-    evalMode: 'sweeps',
   },
   { name: 'kl-trpo random 6x4', method: 'kl-trpo', ref: klTrpoMethod, mdp: () => randomMdp(6, 4, 5), options: { delta: 0.05 }, iterations: 8 },
   { name: 'ot-trpo random 6x5', method: 'ot-trpo', ref: otTrpoMethod, mdp: () => randomMdp(6, 5, 7), options: { eps: 0.05 }, iterations: 8 },
@@ -170,7 +165,7 @@ describe('methods on WebGPU vs the f64 reference', () => {
       const tau = (spec.options.tau as number | undefined) ?? 0;
       const optimum = solveOptimum(mdp, gamma, tau);
       const ref = runReference(c, mdp, optimum);
-      const session = await createWebGpuSession(ctx, mdp, spec, { optimum, batch: 4, evalMode: c.evalMode, maxWorkgroupsPerDimension: c.maxWorkgroupsPerDimension });
+      const session = await createWebGpuSession(ctx, mdp, spec, { optimum, batch: 4, maxWorkgroupsPerDimension: c.maxWorkgroupsPerDimension });
       try {
         const rows = await session.nextBatch(ref.rows.length);
         expect(rows.length).toBe(ref.rows.length);

@@ -98,7 +98,7 @@ fn otCand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 @compute @workgroup_size(1)
 fn otBracket() {
   if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
-  if (!bracketCrossing(P.eps)) { return; }
+  if (!bracketCrossing(P.otRadius)) { return; }
   let L = P.nCand;
   let lo = scal(SC_LO);
   let hi = scal(SC_HI);
@@ -155,7 +155,7 @@ fn otSplit(@builtin(local_invocation_id) lid: vec3<u32>) {
     let chi = red2[0];
     let hi = scal(SC_HI);
     var t = 1.0;
-    if (hi > 0.0 && chi - clo > 0.0) { t = clamp((chi - P.eps) / (chi - clo), 0.0, 1.0); }
+    if (hi > 0.0 && chi - clo > 0.0) { t = clamp((chi - P.otRadius) / (chi - clo), 0.0, 1.0); }
     setScal(SC_CLO, clo);
     setScal(SC_CHI, chi);
     setScal(SC_T, t);

@@ -18,7 +18,9 @@ export class SinkhornJkoPass {
     this.shader = new SessionShader(ctx, 'sinkhorn', wgsl, { MAXN: Math.max(N, 1) });
   }
 
-  record(r: Recorder, S: number): void {
-    r.workgroups(this.shader.pipeline('jkoStep'), S);
+  /** `inner`: the inner iterations expected per step (bytes: the cost matrix is read twice per inner iteration). */
+  record(r: Recorder, inner: number): void {
+    const { S, N } = r.shape;
+    r.workgroups(this.shader.pipeline('jkoStep'), S, 4 * S * (inner * (2 * N * N + 3 * N) + 4 * N));
   }
 }

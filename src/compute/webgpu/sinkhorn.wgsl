@@ -50,9 +50,9 @@ fn logPiOld(o: u32, j: u32) -> f32 {
 /** log (K b)_j */
 fn lseKb(j: u32) -> f32 {
   var m = NEG_BIG;
-  for (var k = 0u; k < P.N; k++) { m = max(m, lb[k] - cost(j, k) / P.eps); }
+  for (var k = 0u; k < P.N; k++) { m = max(m, lb[k] - cost(j, k) / P.sinkhornBlur); }
   var z = 0.0;
-  for (var k = 0u; k < P.N; k++) { z += exp(lb[k] - cost(j, k) / P.eps - m); }
+  for (var k = 0u; k < P.N; k++) { z += exp(lb[k] - cost(j, k) / P.sinkhornBlur - m); }
   return m + log(z);
 }
 
@@ -65,7 +65,7 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
   let o = s * P.N;
   let N = P.N;
   let twoEta = 2.0 * P.eta;
-  let denom = P.eps + twoEta * P.tau;
+  let denom = P.sinkhornBlur + twoEta * P.tau;
   for (var j = lid; j < N; j += WG) {
     work[P.wPiOld + o + j] = pi[o + j];
     lb[j] = work[P.wPhi + o + j];
@@ -90,12 +90,12 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
     var mPart = NEG_BIG;
     for (var k = lid; k < N; k += WG) {
       var m = NEG_BIG;
-      for (var j = 0u; j < N; j++) { m = max(m, la[j] - cost(j, k) / P.eps); }
+      for (var j = 0u; j < N; j++) { m = max(m, la[j] - cost(j, k) / P.sinkhornBlur); }
       var z = 0.0;
-      for (var j = 0u; j < N; j++) { z += exp(la[j] - cost(j, k) / P.eps - m); }
+      for (var j = 0u; j < N; j++) { z += exp(la[j] - cost(j, k) / P.sinkhornBlur - m); }
       let lkt = m + log(z);
       lk[k] = lkt;
-      let lp = (P.eps * lkt + twoEta * P.tau * log(mu(k)) + twoEta * work[P.wQ + o + k]) / denom;
+      let lp = (P.sinkhornBlur * lkt + twoEta * P.tau * log(mu(k)) + twoEta * work[P.wQ + o + k]) / denom;
       lb[k] = lp;
       mPart = max(mPart, lp);
     }
@@ -116,7 +116,7 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
   for (var j = lid; j < N; j += WG) {
     for (var k = 0u; k < N; k++) {
       let c = cost(j, k);
-      if (la[j] > -1e30) { cPart += exp(la[j] - c / P.eps + lb[k]) * c; }
+      if (la[j] > -1e30) { cPart += exp(la[j] - c / P.sinkhornBlur + lb[k]) * c; }
     }
   }
   let cs = wsum(lid, cPart);
