@@ -167,6 +167,9 @@ export class WebGpuSession implements ComputeSession {
   readbacksLastBatch = 0;
   /** per entry point: dispatches and bytes of the last batch */
   perEntryLastBatch = new Map<string, { dispatches: number; bytes: number }>();
+  /** BiCGSTAB iterations recorded per values / occupancy solve in the last batch's steady iterations */
+  evalIterationsLastBatch = 0;
+  occIterationsLastBatch = 0;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -460,6 +463,8 @@ export class WebGpuSession implements ComputeSession {
     const maxDim = this.maxDim;
     const iters: number[] = [];
     let moved = 0;
+    this.evalIterationsLastBatch = this.evalIters;
+    this.occIterationsLastBatch = this.occIters;
     const perEntry = new Map<string, { dispatches: number; bytes: number }>();
     for (let i = 0; i < k; i++) {
       const pass = enc.beginComputePass({ label: `${this.method}:iteration` });
