@@ -18,6 +18,13 @@ export const krylovFloats = (S: number): number => 9 * S + 8 * Math.ceil(S / WG)
 
 const F = 4;
 
+/** Lanes per state in the product kernels: the action count rounded up to a power of two, at most WG. */
+export function productLanes(N: number): number {
+  let l = 1;
+  while (l < N && l < WG) l *= 2;
+  return l;
+}
+
 /** Bytes of one product A y: the pi-weighted CSR (or its transpose) and `ys` gathered vectors. */
 function productBytes(z: PlanShape, transpose: boolean, ys: number): number {
   const SN = z.S * z.N;
@@ -37,16 +44,19 @@ export class PolicyEvaluationPass {
     const { S, N } = z;
     const G = Math.ceil(S / WG);
     const T = transpose ? 1 : 0;
-    const p = (e: string, k = 0) => this.shader.pipeline(e, { TRANSPOSE: T, PARITY: k % 2, FIRST: k === 0 ? 1 : 0 });
+    const lanes = productLanes(N);
+    // the product kernels: WG / lanes states per workgroup
+    const W = Math.ceil(S / (WG / lanes));
+    const p = (e: string, k = 0) => this.shader.pipeline(e, { TRANSPOSE: T, PARITY: k % 2, FIRST: k === 0 ? 1 : 0, LANES: lanes });
     // every workgroup of a kernel re-reduces the partial arrays it needs (kG floats each)
     const partials = (arrays: number, workgroups: number) => F * G * arrays * workgroups;
     const initB = transpose ? F * S : F * (2 * S * N + N);
-    r.workgroups(p('kInit'), S, initB + productBytes(z, transpose, 1) + F * 4 * S);
+    r.workgroups(p('kInit'), W, initB + productBytes(z, transpose, 1) + F * 4 * S);
     r.workgroups(p('kInitDots'), G, F * (2 * S + 3 * G));
     for (let k = 0; k < iterations; k++) {
-      r.workgroups(p('kMatP', k), S, partials(k === 0 ? 2 : 6, S) + productBytes(z, transpose, k === 0 ? 1 : 3) + F * 2 * S);
+      r.workgroups(p('kMatP', k), W, partials(k === 0 ? 2 : 6, W) + productBytes(z, transpose, k === 0 ? 1 : 3) + F * 2 * S);
       r.workgroups(p('kDotV', k), G, partials(2, G) + F * (2 * S + G));
-      r.workgroups(p('kMatS', k), S, partials(4, S) + productBytes(z, transpose, 2) + F * 2 * S);
+      r.workgroups(p('kMatS', k), W, partials(4, W) + productBytes(z, transpose, 2) + F * 2 * S);
       r.workgroups(p('kDotT', k), G, partials(2, G) + F * (2 * S + 2 * G));
       r.workgroups(p('kUpdate', k), G, partials(6, G) + F * (7 * S + 2 * G));
     }

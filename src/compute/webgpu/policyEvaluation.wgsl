@@ -25,6 +25,9 @@
 override TRANSPOSE: bool = false;
 override PARITY: u32 = 0u;
 override FIRST: bool = false;
+// lanes per state in the products (a power of two <= WG): WG / LANES states per workgroup, so short
+// action rows do not leave most of a 64-lane workgroup idle
+override LANES: u32 = 64u;
 
 // vectors of the Krylov region (S floats each) and per-workgroup partial arrays (kG floats each)
 const KV_R: u32 = 0u;
@@ -45,6 +48,24 @@ const KP_B: u32 = 7u;
 fn kv(i: u32) -> u32 { return P.wK + i * P.S; }
 fn kp(i: u32) -> u32 { return P.wK + KV_COUNT * P.S + i * P.kG; }
 fn xOff() -> u32 { return select(P.wV, P.wDA, TRANSPOSE); }
+
+/** Sum over the LANES lanes of lid's state (segmented tree reduction); the same value in each of them. */
+fn segSum(lid: u32, v: f32) -> f32 {
+  cred[lid] = v;
+  workgroupBarrier();
+  for (var w = LANES / 2u; w > 0u; w = w / 2u) {
+    if ((lid % LANES) < w) { cred[lid] += cred[lid + w]; }
+    workgroupBarrier();
+  }
+  let r = cred[lid - lid % LANES];
+  workgroupBarrier();
+  return r;
+}
+
+/** The state of lane lid in a product kernel (WG / LANES states per workgroup). */
+fn productState(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return wgIndex(wid, nwg) * (WG / LANES) + lid / LANES;
+}
 
 fn sumPartials(lid: u32, a: u32) -> f32 {
   var acc = 0.0;
@@ -77,21 +98,22 @@ fn yAt(mode: u32, i: u32, beta: f32, omega: f32, alpha: f32) -> f32 {
 }
 
 /**
- * Lane `lid`'s share of (P_pi y)(s) (or (P_pi^T y)(s) when TRANSPOSE): lanes stride over the actions
- * of s (their CSR rows) or over the entries into s.
+ * Lane `lane`'s share of (P_pi y)(s) (or (P_pi^T y)(s) when TRANSPOSE): the LANES lanes of s stride over
+ * its actions (their CSR rows) or over the entries into s.
  */
-fn gatherPart(s: u32, lid: u32, mode: u32, beta: f32, omega: f32, alpha: f32) -> f32 {
+fn gatherPart(s: u32, lane: u32, mode: u32, beta: f32, omega: f32, alpha: f32) -> f32 {
   var acc = 0.0;
+  if (s >= P.S) { return 0.0; }
   if (TRANSPOSE) {
     let e0 = graph[P.gTPtr + s];
     let e1 = graph[P.gTPtr + s + 1u];
-    for (var e = e0 + lid; e < e1; e += WG) {
+    for (var e = e0 + lane; e < e1; e += LANES) {
       let sj = graph[P.gTSrc + e];
       acc += pi[sj] * bitcast<f32>(graph[P.gTProb + e]) * yAt(mode, sj / P.N, beta, omega, alpha);
     }
   } else {
     let o = s * P.N;
-    for (var j = lid; j < P.N; j += WG) {
+    for (var j = lane; j < P.N; j += LANES) {
       let p = pi[o + j];
       if (p > 0.0) {
         var a = 0.0;
@@ -108,19 +130,20 @@ fn gatherPart(s: u32, lid: u32, mode: u32, beta: f32, omega: f32, alpha: f32) ->
 @compute @workgroup_size(WG)
 fn kInit(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
-  let s = wgIndex(wid, nwg);
-  if (s >= P.S) { return; }
+  let s = productState(lid, wid, nwg);
+  let lane = lid % LANES;
   var bPart = 0.0;
-  if (!TRANSPOSE) {
+  if (!TRANSPOSE && s < P.S) {
     let o = s * P.N;
-    for (var j = lid; j < P.N; j += WG) {
+    for (var j = lane; j < P.N; j += LANES) {
       let p = pi[o + j];
       if (p > 0.0) { bPart += p * reward(o + j) - P.tau * xlogx(p, mu(j)); }
     }
   }
-  let bs = select(wgSum(lid, bPart), (1.0 - P.gamma) * model[P.oRho0 + s], TRANSPOSE);
-  let g = wgSum(lid, gatherPart(s, lid, 0u, 0.0, 0.0, 0.0));
-  if (lid == 0u) {
+  let bsum = segSum(lid, bPart);
+  let g = segSum(lid, gatherPart(s, lane, 0u, 0.0, 0.0, 0.0));
+  if (lane == 0u && s < P.S) {
+    let bs = select(bsum, (1.0 - P.gamma) * model[P.oRho0 + s], TRANSPOSE);
     let r = bs - (work[xOff() + s] - P.gamma * g);
     work[kv(KV_B) + s] = bs;
     work[kv(KV_R) + s] = r;
@@ -171,8 +194,7 @@ fn omegaOf(lid: u32) -> f32 {
 @compute @workgroup_size(WG)
 fn kMatP(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
-  let s = wgIndex(wid, nwg);
-  if (s >= P.S) { return; }
+  let s = productState(lid, wid, nwg);
   if (solved(lid)) { return; }
   var beta = 0.0;
   var omega = 0.0;
@@ -185,8 +207,8 @@ fn kMatP(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
     beta = select(0.0, rho / rhv / omega, rhv != 0.0 && omega != 0.0);
     if (nonFinite(beta)) { beta = 0.0; }
   }
-  let g = wgSum(lid, gatherPart(s, lid, 1u, beta, omega, 0.0));
-  if (lid == 0u) {
+  let g = segSum(lid, gatherPart(s, lid % LANES, 1u, beta, omega, 0.0));
+  if (lid % LANES == 0u && s < P.S) {
     let p = yAt(1u, s, beta, omega, 0.0);
     work[kv(KV_P + PARITY) + s] = p;
     work[kv(KV_V + PARITY) + s] = p - P.gamma * g;
@@ -208,12 +230,11 @@ fn kDotV(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
 @compute @workgroup_size(WG)
 fn kMatS(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
-  let s = wgIndex(wid, nwg);
-  if (s >= P.S) { return; }
+  let s = productState(lid, wid, nwg);
   if (solved(lid)) { return; }
   let alpha = alphaOf(lid);
-  let g = wgSum(lid, gatherPart(s, lid, 2u, 0.0, 0.0, alpha));
-  if (lid == 0u) {
+  let g = segSum(lid, gatherPart(s, lid % LANES, 2u, 0.0, 0.0, alpha));
+  if (lid % LANES == 0u && s < P.S) {
     let sv = yAt(2u, s, 0.0, 0.0, alpha);
     work[kv(KV_S) + s] = sv;
     work[kv(KV_T) + s] = sv - P.gamma * g;
