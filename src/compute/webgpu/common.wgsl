@@ -24,7 +24,7 @@ struct Params {
   gridDim: u32, aX: u32, lgDt: f32, lgNoise: f32,
   lo0: f32, lo1: f32, hi0: f32, hi1: f32,
   h0: f32, h1: f32, wK: u32, kG: u32,
-  sinkhornBlur: f32, pad1: u32, pad2: u32, pad3: u32,
+  sinkhornBlur: f32, aG: u32, negInvBlur: f32, pad3: u32,
 };
 
 @group(0) @binding(0) var<uniform> P: Params;

@@ -38,12 +38,16 @@ fn npgStep(s: u32, lid: u32, fromPi: bool) {
     let l = work[P.wPhi + o + j];
     z += select(0.0, exp(l - m), l > NEG_BIG);
   }
-  let lz = m + log(wgSum(lid, z));
+  // shift by the maximum first: l - m is exact near the top, so the stored logits and pi keep their
+  // relative accuracy even when |l| is large (Q / tau ~ 1e4 on CliffWalking)
+  let zs = wgSum(lid, z);
+  let lz = log(zs);
   for (var j = lid; j < P.N; j += WG) {
     let l = work[P.wPhi + o + j];
-    let ln = select(NEG_BIG, l - lz, l > NEG_BIG);
-    work[P.wPhi + o + j] = ln;
-    pi[o + j] = select(0.0, exp(ln), ln > NEG_BIG);
+    let d = l - m;
+    let live = l > NEG_BIG;
+    work[P.wPhi + o + j] = select(NEG_BIG, d - lz, live);
+    pi[o + j] = select(0.0, exp(d) / zs, live);
   }
   if (lid == 0u) { work[P.wStCost + s] = 0.0; }
 }

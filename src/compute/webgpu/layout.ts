@@ -26,7 +26,7 @@ export const PARAM_FIELDS = [
   ['gridDim', 'u'], ['aX', 'u'], ['lgDt', 'f'], ['lgNoise', 'f'],
   ['lo0', 'f'], ['lo1', 'f'], ['hi0', 'f'], ['hi1', 'f'],
   ['h0', 'f'], ['h1', 'f'], ['wK', 'u'], ['kG', 'u'],
-  ['sinkhornBlur', 'f'], ['pad1', 'u'], ['pad2', 'u'], ['pad3', 'u'],
+  ['sinkhornBlur', 'f'], ['aG', 'u'], ['negInvBlur', 'f'], ['pad3', 'u'],
 ] as const;
 
 /** Bytes of the packed Params uniform. */

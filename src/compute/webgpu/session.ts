@@ -65,7 +65,7 @@ const MAX_ROWS = 256;
 export const KRYLOV_COLD = 64;
 export const KRYLOV_CAP = 256;
 /** BiCGSTAB iterations recorded per warm solve before the first batch has measured any */
-export const KRYLOV_WARM_START = 8;
+export const KRYLOV_WARM_START = 32;
 
 export interface WebGpuSessionOptions {
   /** iterations recorded per submit when nextBatch asks for more (default 64) */
@@ -82,7 +82,7 @@ interface Layout {
   model: { reward: number; mu: number; rho0: number; cost: number; dStar: number; piStar: number; pos: number; size: number };
   graph: { rowPtr: number; next: number; prob: number; tPtr: number; tSrc: number; tProb: number; nbr: number; nbrEdge: number; order: number; size: number };
   work: { V: number; Q: number; dA: number; dB: number; d: number; dOld: number; piOld: number; phi: number; stat: number; stCost: number; scratch: number; cand: number; scal: number; kry: number; size: number };
-  aux: { tlo: number; thi: number; first: number; X: number; size: number };
+  aux: { tlo: number; thi: number; first: number; X: number; G: number; size: number };
 }
 
 function regions<T extends string>(sizes: [T, number][]): Record<T, number> & { size: number } {
@@ -159,6 +159,8 @@ export class WebGpuSession implements ComputeSession {
   private updates = 0;
   private exceeded = 0;
   private maxInner = 0;
+  private evalCapHits = 0;
+  private sinkhornCapHits = 0;
   dispatchesLastBatch = 0;
   iterationsLastBatch = 0;
   /** bytes the last batch's dispatches read and write (the passes' counts, see Recorder) and the row readback */
@@ -229,7 +231,8 @@ export class WebGpuSession implements ComputeSession {
       this.lgDt = numberOption(o, 'dt', 1e-3);
       if (!(M >= 1)) throw new MethodInputError(`particles must be >= 1, got ${M}`);
       if (!(this.lgDt > 0)) throw new MethodInputError(`dt must be > 0, got ${this.lgDt}`);
-      lgKey = seedKey(numberOption(o, 'seed', spec.seed));
+      // D1: the run's seed is Langevin's one seed (no `seed` option)
+      lgKey = seedKey(spec.seed);
       this.qEvery = Math.max(1, Math.round(numberOption(o, 'qEvery', 1)));
       cellOf = gridCellIndex(mdp);
       if (mdp.grid.dim === 1) {
@@ -239,8 +242,9 @@ export class WebGpuSession implements ComputeSession {
     } else if (m === 'jko-sinkhorn') {
       eta = numberOption(o, 'eta', 0.05);
       maxN = N;
-      const lim = ctx.limits.maxComputeWorkgroupStorageSize;
-      if (sinkhornWorkgroupBytes(N) > lim) throw new MethodInputError(`jko-sinkhorn on webgpu holds 3 N floats per workgroup: N = ${N} exceeds ${lim} bytes`);
+      // TODO(lead): when the engine's typed spec leaves eta/eps absent ("derived from the problem's scales"),
+      // take the reference helper's derived values here; today they are read with the catalogue defaults.
+      this.diag.sinkhornRowsInGlobalMemory = sinkhornWorkgroupBytes(N) > ctx.limits.maxComputeWorkgroupStorageSize;
     } else if (m === 'soft-value-iteration' || m === 'value-iteration') {
       if (m === 'soft-value-iteration' && !(tau > 0)) throw new MethodInputError('soft value iteration needs tau > 0');
     }
@@ -282,11 +286,11 @@ export class WebGpuSession implements ComputeSession {
     ]);
     const workL = regions([
       ['V', S], ['Q', SN], ['dA', S], ['dB', S], ['d', S], ['dOld', S], ['piOld', SN], ['phi', Math.max(2 * SN, S)],
-      ['stat', 8 * S], ['stCost', S], ['scratch', Math.max(SN, S * N_CAND)], ['cand', 2 * N_CAND], ['scal', 64],
+      ['stat', 8 * S], ['stCost', S], ['scratch', Math.max(SN, S * N_CAND, m === 'jko-sinkhorn' ? 3 * SN : 0)], ['cand', 2 * N_CAND], ['scal', 64],
       ['kry', krylovFloats(S)],
     ]);
     const otLike = m === 'ot-trpo' || m === 'wpo-song';
-    const auxL = regions([['tlo', otLike ? SN : 1], ['thi', otLike ? SN : 1], ['first', otLike ? SN : 1], ['X', S * M * dim]]);
+    const auxL = regions([['tlo', otLike ? SN : 1], ['thi', otLike ? SN : 1], ['first', otLike ? SN : 1], ['X', S * M * dim], ['G', m === 'jko-sinkhorn' ? N * N : 1]]);
     this.layout = { model: modelL, graph: graphL, work: workL, aux: auxL };
 
     const model = new Float32Array(modelL.size);
@@ -341,6 +345,7 @@ export class WebGpuSession implements ComputeSession {
     // Langevin: cellOf (linear cell -> action); in 1-D it is also the sorted order of the centres
     if (cellOf) g.set(cellOf, graphL.order);
     const pi0 = spec.init ? checkInitialPolicy(mdp, spec.init) : new Float64Array(SN).fill(1 / N);
+    let sinkhornG: Float32Array<ArrayBuffer> | null = null;
 
     // ---- GPU buffers --------------------------------------------------------------------------------
     const maxBind = ctx.limits.maxStorageBufferBindingSize;
@@ -368,6 +373,13 @@ export class WebGpuSession implements ComputeSession {
     q.writeBuffer(this.bufModel, 0, model);
     q.writeBuffer(this.bufGraph, 0, g);
     q.writeBuffer(this.bufPi, 0, new Float32Array(pi0));
+    if (m === 'jko-sinkhorn') {
+      // G^T = -C^T / blur once per session (row k)
+      const blur = numberOption(o, 'eps', 0.01);
+      const G = new Float32Array(N * N);
+      for (let j = 0; j < N; j++) for (let k = 0; k < N; k++) G[k * N + j] = -mdp.cost[j * N + k] / blur;
+      sinkhornG = G;
+    }
     // pooled buffers may hold old data: zero the work, control and aux words
     const enc = ctx.device.createCommandEncoder({ label: `${m}:clear` });
     enc.clearBuffer(this.bufWork);
@@ -375,6 +387,7 @@ export class WebGpuSession implements ComputeSession {
     enc.clearBuffer(this.bufAux);
     enc.clearBuffer(this.bufRows);
     q.submit([enc.finish()]);
+    if (sinkhornG) q.writeBuffer(this.bufAux, auxL.G * 4, sinkhornG);
 
     // ---- params -------------------------------------------------------------------------------------
     this.params = {
@@ -384,10 +397,11 @@ export class WebGpuSession implements ComputeSession {
       gNbr: graphL.nbr, gNbrEdge: graphL.nbrEdge,
       wV: workL.V, wQ: workL.Q, wDA: workL.dA, wDB: workL.dB, wD: workL.d, wDOld: workL.dOld, wPiOld: workL.piOld, wPhi: workL.phi,
       wStat: workL.stat, wStCost: workL.stCost, wScratch: workL.scratch, wCand: workL.cand, wScal: workL.scal,
-      aTlo: auxL.tlo, aThi: auxL.thi, aFirst: auxL.first, method: methodCode,
+      aG: auxL.G, aTlo: auxL.tlo, aThi: auxL.thi, aFirst: auxL.first, method: methodCode,
       weighting: stringOption(o, 'weighting', 'uniform') === 'occupancy' ? 1 : 0,
       otRadius: this.eps,
       sinkhornBlur: m === 'jko-sinkhorn' ? numberOption(o, 'eps', 0.01) : 0,
+      negInvBlur: m === 'jko-sinkhorn' ? -1 / numberOption(o, 'eps', 0.01) : 0,
       eta, alpha,
       cfl: numberOption(o, 'cfl', 0.9),
       dtFixed: m === 'wasserstein-flow' ? numberOption(o, 'dt', 0) : 0,
@@ -529,8 +543,13 @@ export class WebGpuSession implements ComputeSession {
       }
     }
     // adapt the recorded Krylov iterations: double when a solve used all of them, else 1.5x what was used
+    // (a solve that used every recorded iteration may be unconverged: counted in the diagnostics)
     const adapt = (used: number, recorded: number): number =>
-      used >= recorded ? Math.min(KRYLOV_CAP, recorded * 2) : Math.min(KRYLOV_CAP, Math.max(2, Math.ceil(used * 1.5) + 1));
+      used >= recorded ? Math.min(KRYLOV_CAP, recorded * 2) : Math.min(KRYLOV_CAP, Math.max(4, Math.ceil(used * 1.5) + 2));
+    if (maxEval >= this.evalIters || maxOcc >= this.occIters) {
+      this.evalCapHits++;
+      this.diag.evalSolvesAtRecordedCap = this.evalCapHits;
+    }
     if (iters.some((x) => x > 0)) {
       this.evalIters = adapt(maxEval, this.evalIters);
       this.occIters = adapt(maxOcc, this.occIters);
@@ -609,6 +628,12 @@ export class WebGpuSession implements ComputeSession {
           this.maxInner = Math.max(this.maxInner, row[ROW.extra3]);
           this.diag.sinkhornIterationsMax = this.maxInner;
           this.diag.sinkhornIterationsLast = row[ROW.extra3];
+          // an inner loop that ran to maxInner stopped unconverged: counted and reported, never silent
+          if (row[ROW.extra3] >= this.params.maxInner!) {
+            this.sinkhornCapHits++;
+            this.diag.sinkhornCapHits = this.sinkhornCapHits;
+            this.diag.sinkhornCapWarning = `the Sinkhorn inner loop reached maxInner = ${this.params.maxInner} in ${this.sinkhornCapHits} step(s) (unconverged; raise maxInner or the blur)`;
+          }
           break;
         case 'soft-value-iteration':
         case 'value-iteration': {
