@@ -18,9 +18,11 @@ export class OtTrustRegionPass {
     const SN = S * N;
     // targetOf scans the state's Q row and a cost row twice per (s, j): 4 N^2 floats per state and call
     const target = 4 * 4 * S * N * N;
-    recordSearch(r, this.shader, S, 'otInit', 'otCand', 'otBracket', N_CAND * (target + 4 * (SN + S)), 4 * (SN + 2 * N_CAND));
+    r.workgroups(this.shader.pipeline('otSpread'), S, 4 * SN);
+    recordSearch(r, this.shader, S, 'otInit', 'otCand', 'otBracket', N_CAND * (target + 4 * (SN + S)), 4 * 2 * N_CAND);
     r.items(this.shader.pipeline('otTies'), SN, 4 * target + 4 * 3 * SN);
-    r.single(this.shader.pipeline('otSplit'), 4 * (3 * SN + 2 * SN + S));
+    r.workgroups(this.shader.pipeline('otStateCosts'), S, 4 * (3 * SN + 2 * N + 3 * S));
+    r.single(this.shader.pipeline('otSplit'), 4 * 2 * S);
     r.items(this.shader.pipeline('otApply'), S, 4 * (7 * SN + S));
   }
 }
