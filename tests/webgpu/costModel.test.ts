@@ -13,18 +13,18 @@ describe('WebGPU cost model', () => {
   afterAll(async () => (await gpuContext()).destroy());
 
   for (const method of ['npg', 'wasserstein-flow'] as MethodId[]) {
-    it(`${method}: the session's counters per iteration at S=64, N=16 are the plan's`, async () => {
+    it(`${method}: the session's counters per iteration at S=32, N=8 are the plan's`, async () => {
       const ctx = await gpuContext();
-      const c = { method, S: 64, N: 16 };
-      const real = await sessionCost(ctx, c, { batch: 8, warm: 1, referenceMaxSN: 0 });
-      // one submit and one readback per batch of 8
-      expect(real.submitsPerIteration).toBe(1 / 8);
-      expect(real.readbacksPerIteration).toBe(1 / 8);
-      const plan = planCost(ctx, c, { krylovIterations: real.krylovIterations, occIterations: real.occIterations, batch: 8, nnz: 3 * 64 * 16 });
+      const c = { method, S: 32, N: 8 };
+      const real = await sessionCost(ctx, c, { batch: 4, warm: 0, referenceMaxSN: 0 });
+      // one submit and one readback per batch of 4
+      expect(real.submitsPerIteration).toBe(1 / 4);
+      expect(real.readbacksPerIteration).toBe(1 / 4);
+      const plan = planCost(ctx, c, { krylovIterations: real.krylovIterations, occIterations: real.occIterations, batch: 4, nnz: 3 * 32 * 8 });
       expect(real.dispatchesPerIteration).toBe(plan.dispatchesPerIteration);
       expect(real.bytesPerIteration).toBeCloseTo(plan.bytesPerIteration, 6);
       expect(real.krylovIterations).toBeGreaterThan(0);
-      expect(real.krylovIterations).toBeLessThanOrEqual(16);
+      expect(real.krylovIterations).toBeLessThanOrEqual(64);
       console.log(formatCostModel([real, plan]));
     }, 600_000);
   }
