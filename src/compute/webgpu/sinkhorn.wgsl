@@ -11,7 +11,8 @@
 // the precomputed -1/blur. Nothing is divided per inner iteration.
 // Stop rule (f32): err <= max(tol, floor), floor = 8 u sum_j pi_k(j) (1 + |la_j| + |L_j|) with
 // u = 2^-24: la_j + L_j = log pi_k(j) is formed from two terms each rounded to u |.|, so exp of it
-// carries that relative error, and no iteration can push the computed err below it. An inner loop that
+// carries that relative error, and no iteration can push the computed err below it; an error that falls
+// by less than 10% over 64 iterations has stagnated at the f32 floor and also stops. An inner loop that
 // reaches maxInner shows as INNER_MAX = maxInner in the row; the host reports it.
 // The step's transport cost sum_jk exp(la_j + G_jk + lb_k) C_jk goes to stCost; the inner iterations used
 // go to INNER_MAX (max over states). log b is kept at wPhi per state and warm-starts the next step.
@@ -78,6 +79,7 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
   }
   rowBarrier();
   var it = 0u;
+  var checkpoint = 3.0e38;
   loop {
     // L_j and the marginal error of the current plan (not before the first a-update)
     var errPart = 0.0;
@@ -99,6 +101,11 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
     if (lid == 0u) {
       var stop = 0u;
       if (it > 0u && err <= max(P.sinkTol, flo)) { stop = 1u; }
+      // stagnation in f32: less than 10% decrease over 64 iterations ends the loop (not a cap hit)
+      if (it > 0u && it % 64u == 0u) {
+        if (err > 0.9 * checkpoint) { stop = 1u; }
+        checkpoint = err;
+      }
       if (it >= P.maxInner) { stop = 2u; }
       flag = stop;
     }
