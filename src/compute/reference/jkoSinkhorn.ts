@@ -88,21 +88,14 @@ export class JkoSinkhorn extends IterativeMethod {
   constructor(mdp: TabularMdp, spec: RunSpec, ctx: MethodContext = {}) {
     super('jko-sinkhorn', mdp, spec, ctx);
     const o = optionsOf(spec, 'jko-sinkhorn');
-    this.etaDerived = o.eta === undefined;
-    this.epsDerived = o.eps === undefined;
-    let cmax = 0;
-    let cmin = Infinity;
-    for (let i = 0; i < mdp.N * mdp.N; i++) {
-      const c = mdp.cost[i];
-      if (c > cmax) cmax = c;
-      if (c > 0 && c < cmin) cmin = c;
-    }
-    this.costMax = cmax;
-    this.costMin = cmin === Infinity ? 0 : cmin;
-    this.qSpread = this.etaDerived || this.epsDerived ? weightedQSpread(mdp.S, mdp.N, this.evaluate(this.pi, null)) : null;
-    const spread = this.qSpread ?? 0;
-    this.eta = o.eta ?? jkoDefaults(cmax, this.costMin, spread, this.tau).eta;
-    this.eps = o.eps ?? jkoDefaults(cmax, this.costMin, spread, this.tau, this.eta).eps;
+    const scales = jkoStepScales(mdp, o, this.tau, () => this.evaluate(this.pi, null));
+    this.etaDerived = scales.etaDerived;
+    this.epsDerived = scales.epsDerived;
+    this.costMax = scales.costMax;
+    this.costMin = scales.costMin;
+    this.qSpread = scales.qSpread;
+    this.eta = scales.eta;
+    this.eps = scales.eps;
     this.innerTol = o.tol;
     this.maxInner = o.maxInner;
     if (!(this.eta > 0)) throw new MethodInputError(`eta must be > 0, got ${this.eta}`);
@@ -200,6 +193,35 @@ export class JkoSinkhorn extends IterativeMethod {
 
 /** Relative entropic blur of the derived eps: the stationary temperature is tau (1 + JKO_BLUR). */
 export const JKO_BLUR = 0.01;
+
+/**
+ * The JKO step's eta and eps: the given ones, or (absent) derived from the problem's scales with
+ * `jkoDefaults` — the largest and smallest positive transport cost and the spread of Q at the initial
+ * policy (`evaluateInitial`, called only when something is derived). One definition for both backends:
+ * the WebGPU session derives its f32 step from the same f64 figures.
+ */
+export function jkoStepScales(
+  mdp: TabularMdp,
+  o: { eta?: number; eps?: number },
+  tau: number,
+  evaluateInitial: () => Evaluation,
+): { eta: number; eps: number; etaDerived: boolean; epsDerived: boolean; costMax: number; costMin: number; qSpread: number | null } {
+  const etaDerived = o.eta === undefined;
+  const epsDerived = o.eps === undefined;
+  let costMax = 0;
+  let costMin = Infinity;
+  for (let i = 0; i < mdp.N * mdp.N; i++) {
+    const c = mdp.cost[i];
+    if (c > costMax) costMax = c;
+    if (c > 0 && c < costMin) costMin = c;
+  }
+  if (costMin === Infinity) costMin = 0;
+  const qSpread = etaDerived || epsDerived ? weightedQSpread(mdp.S, mdp.N, evaluateInitial()) : null;
+  const spread = qSpread ?? 0;
+  const eta = o.eta ?? jkoDefaults(costMax, costMin, spread, tau).eta;
+  const eps = o.eps ?? jkoDefaults(costMax, costMin, spread, tau, eta).eps;
+  return { eta, eps, etaDerived, epsDerived, costMax, costMin, qSpread };
+}
 
 /**
  * The derived defaults of the file comment: eta = max(2 cmax / spread, cmin / (4 tau_e JKO_BLUR)) (1 when

@@ -22,7 +22,9 @@ import { jkoSinkhorn } from '../reference/jkoSinkhorn';
 import { otTrpoMethod } from '../reference/otTrustRegion';
 import { npgMethod } from '../reference/npg';
 import type { GpuContext } from './context';
-import { createWebGpuSession, type WebGpuSession } from './session';
+import { createWebGpuSession, KRYLOV_WARM_START, ROW_STRIDE, type WebGpuSession } from './session';
+import { Recorder, type PlanShape } from './layout';
+import { createPasses, recordIteration, type IterationSettings } from './plan';
 
 export interface BenchRecord {
   name: string;
@@ -210,4 +212,226 @@ export async function runWebGpuBenchmarks(ctx: GpuContext, opts: BenchOptions = 
   const b = await benchMethods(ctx, opts);
   ctx.pool.trim();
   return [...a, ...b];
+}
+
+// ---- cost model ------------------------------------------------------------------------------------
+
+/** A GPU the cost model estimates time on: memory bandwidth and the cost of one dispatch in the browser. */
+export interface GpuModel {
+  name: string;
+  /** bytes per second */
+  bandwidth: number;
+  /** seconds per dispatch (Chrome's WebGPU: 20-40 us; native: 5-10 us) */
+  dispatchSeconds: number;
+}
+
+export const H200_CHROME: GpuModel = { name: 'H200 (4.8 TB/s, 30 us per dispatch in Chrome)', bandwidth: 4.8e12, dispatchSeconds: 30e-6 };
+
+export interface CostCase {
+  method: MethodId;
+  S: number;
+  N: number;
+}
+
+export interface CostRecord {
+  method: MethodId;
+  size: string;
+  /** counted from a real session's batch ('session') or from the plan recorded without a GPU pass ('plan') */
+  source: 'session' | 'plan';
+  dispatchesPerIteration: number;
+  submitsPerIteration: number;
+  readbacksPerIteration: number;
+  /** bytes read + written per iteration (each pass's count of what it binds and touches) */
+  bytesPerIteration: number;
+  /**
+   * The unavoidable bytes of one iteration: the transitions (CSR rows, successors, probabilities) and the
+   * rewards read once, the policy read and written once.
+   */
+  minimumBytes: number;
+  /** BiCGSTAB iterations recorded per values solve and per occupancy solve (measured by the session, or assumed for a plan) */
+  krylovIterations: number;
+  occIterations: number;
+  /** estimated seconds per iteration on `gpu`: bytes / bandwidth + dispatches x dispatch cost */
+  estimatedSeconds: number;
+  gpu: string;
+  /** the f64 reference's seconds per iteration at the same size, when measured */
+  referenceSeconds?: number;
+  /** the entry points that move the most bytes: [label, dispatches, bytes] per iteration */
+  top: [string, number, number][];
+}
+
+/** Bytes every iteration must move (see CostRecord.minimumBytes). */
+export function minimumIterationBytes(S: number, N: number, nnz: number): number {
+  const SN = S * N;
+  return 4 * (SN + 1 + 2 * nnz) + 4 * SN + 8 * SN;
+}
+
+const COST_OPTIONS: Partial<Record<MethodId, Record<string, unknown>>> = {
+  'soft-value-iteration': { tau: 0.1 },
+  'value-iteration': {},
+  'wasserstein-flow': { tau: 0.1 },
+  'jko-sinkhorn': { tau: 0.1, eta: 0.05, eps: 0.05, tol: 1e-6, maxInner: 200 },
+  'ot-trpo': { eps: 0.05 },
+  'wpo-song': { eps: 0.05 },
+  npg: { tau: 0.1, eta: 0.5 },
+  'kl-trpo': { delta: 0.05 },
+};
+
+function costRecord(
+  c: CostCase,
+  source: 'session' | 'plan',
+  counts: { dispatches: number; bytes: number; submits: number; readbacks: number; perEntry: Map<string, { dispatches: number; bytes: number }> },
+  nnz: number,
+  k: number,
+  kOcc: number,
+  gpu: GpuModel,
+): CostRecord {
+  const top = [...counts.perEntry.entries()]
+    .sort((a, b) => b[1].bytes - a[1].bytes)
+    .slice(0, 4)
+    .map(([label, e]) => [label, e.dispatches, e.bytes] as [string, number, number]);
+  return {
+    method: c.method,
+    size: sizeName(c),
+    source,
+    dispatchesPerIteration: counts.dispatches,
+    submitsPerIteration: counts.submits,
+    readbacksPerIteration: counts.readbacks,
+    bytesPerIteration: counts.bytes,
+    minimumBytes: minimumIterationBytes(c.S, c.N, nnz),
+    krylovIterations: k,
+    occIterations: kOcc,
+    estimatedSeconds: counts.bytes / gpu.bandwidth + counts.dispatches * gpu.dispatchSeconds,
+    gpu: gpu.name,
+    top,
+  };
+}
+
+/**
+ * Counts of one steady iteration of `c.method` recorded WITHOUT a GPU pass (the same plan.ts code the
+ * session records; nothing is allocated, so any size can be modelled): randomMdp's shape (3 successors
+ * per (s, j)), `krylovIterations` recorded per solve, `sinkhornInner` inner iterations per JKO step,
+ * one submit and one readback per batch of `batch` iterations.
+ */
+export function planCost(
+  ctx: GpuContext,
+  c: CostCase,
+  opts: { krylovIterations?: number; occIterations?: number; sinkhornInner?: number; batch?: number; gpu?: GpuModel; particles?: number; nnz?: number } = {},
+): CostRecord {
+  const k = opts.krylovIterations ?? KRYLOV_WARM_START;
+  const nnz = opts.nnz ?? 3 * c.S * c.N;
+  const shape: PlanShape = { S: c.S, N: c.N, nnz, E: Math.max(0, c.N - 1), M: c.method === 'langevin' ? (opts.particles ?? 2048) : 0 };
+  const r = new Recorder(null, ctx.limits.maxComputeWorkgroupsPerDimension, shape);
+  const passes = createPasses(ctx, c.method, c.N);
+  const settings: IterationSettings = {
+    method: c.method,
+    qEvery: 1,
+    flow1d: true,
+    lg1d: true,
+    evalIterations: k,
+    occIterations: opts.occIterations ?? k,
+    sinkhornInner: opts.sinkhornInner ?? 50,
+  };
+  recordIteration(r, passes, settings, false, 1);
+  const batch = opts.batch ?? 64;
+  return costRecord(
+    c,
+    'plan',
+    { dispatches: r.dispatches, bytes: r.bytes + (ROW_STRIDE * 4 * batch) / batch, submits: 1 / batch, readbacks: 1 / batch, perEntry: r.perEntry },
+    nnz,
+    k,
+    opts.occIterations ?? k,
+    opts.gpu ?? H200_CHROME,
+  );
+}
+
+/**
+ * Counts of a real session on randomMdp(S, N): `warm` batches first (the recorded Krylov iterations
+ * adapt), then one batch of `batch` iterations whose counters are reported per iteration; the
+ * reference's seconds per iteration at the same size when S N <= referenceMaxSN.
+ */
+export async function sessionCost(
+  ctx: GpuContext,
+  c: CostCase,
+  opts: { batch?: number; warm?: number; gpu?: GpuModel; referenceMaxSN?: number; budgetMs?: number } = {},
+): Promise<CostRecord> {
+  const mdp = randomMdp(c.S, c.N, 3);
+  const spec = specFor(c.method, COST_OPTIONS[c.method] ?? {});
+  const opt = { V: new Float64Array(c.S), policy: new Float64Array(c.S * c.N).fill(1 / c.N), J: 0 };
+  const s = (await createWebGpuSession(ctx, mdp, spec, { optimum: opt, batch: opts.batch ?? 8 })) as WebGpuSession;
+  try {
+    const batch = opts.batch ?? 8;
+    await s.nextBatch(1);
+    for (let i = 0; i < (opts.warm ?? 2) && !s.done; i++) await s.nextBatch(batch);
+    await s.nextBatch(batch);
+    const n = Math.max(1, s.iterationsLastBatch);
+    const per = new Map<string, { dispatches: number; bytes: number }>();
+    for (const [key, e] of s.perEntryLastBatch) per.set(key, { dispatches: e.dispatches / n, bytes: e.bytes / n });
+    const rec = costRecord(
+      c,
+      'session',
+      { dispatches: s.dispatchesLastBatch / n, bytes: s.bytesLastBatch / n, submits: s.submitsLastBatch / n, readbacks: s.readbacksLastBatch / n, perEntry: per },
+      mdp.rowPtr[c.S * c.N],
+      s.evalIterationsLastBatch,
+      s.occIterationsLastBatch,
+      opts.gpu ?? H200_CHROME,
+    );
+    if (c.S * c.N <= (opts.referenceMaxSN ?? 1 << 16)) {
+      const ref = REFERENCE_OF[c.method];
+      if (ref) {
+        const it = ref.start(mdp, spec);
+        it.step();
+        let steps = 0;
+        const t0 = now();
+        while (now() - t0 < (opts.budgetMs ?? 300) && !it.done) {
+          it.step();
+          steps++;
+        }
+        if (steps > 0) rec.referenceSeconds = (now() - t0) / 1000 / steps;
+      }
+    }
+    return rec;
+  } finally {
+    s.dispose();
+  }
+}
+
+/** The benchmark's cost-model section: every GPU method at a small size (session counters) and at S=10^4, N=1024 (plan). */
+export async function webGpuCostModel(
+  ctx: GpuContext,
+  opts: { small?: BenchSize; large?: BenchSize; methods?: MethodId[]; gpu?: GpuModel; krylovIterations?: number } = {},
+): Promise<CostRecord[]> {
+  const small = opts.small ?? { S: 64, N: 16 };
+  const large = opts.large ?? { S: 10000, N: 1024 };
+  const out: CostRecord[] = [];
+  for (const method of opts.methods ?? COST_METHODS) {
+    const measured = await sessionCost(ctx, { method, ...small }, { gpu: opts.gpu });
+    out.push(measured);
+    out.push(planCost(ctx, { method, ...large }, { gpu: opts.gpu, krylovIterations: opts.krylovIterations ?? Math.max(measured.krylovIterations, KRYLOV_WARM_START) }));
+  }
+  return out;
+}
+
+const COST_METHODS: MethodId[] = ['soft-value-iteration', 'value-iteration', 'wasserstein-flow', 'jko-sinkhorn', 'ot-trpo', 'wpo-song', 'npg', 'kl-trpo'];
+
+const REFERENCE_OF: Partial<Record<MethodId, ReferenceMethod>> = {
+  'wasserstein-flow': wassersteinFlow,
+  'jko-sinkhorn': jkoSinkhorn,
+  'ot-trpo': otTrpoMethod,
+  npg: npgMethod,
+};
+
+/** The cost model as a text table (one line per record). */
+export function formatCostModel(records: CostRecord[]): string {
+  const mb = (b: number) => (b / 1e6).toPrecision(3);
+  const lines = [
+    `${'method'.padEnd(22)} ${'size'.padEnd(16)} ${'src'.padEnd(7)} ${'disp/it'.padStart(8)} ${'subm/it'.padStart(8)} ${'MB/it'.padStart(10)} ${'min MB'.padStart(9)} ${'x min'.padStart(7)} ${'krylov'.padStart(6)} ${'est ms'.padStart(9)} ${'ref ms'.padStart(9)} ${'est/ref'.padStart(8)}`,
+  ];
+  for (const r of records) {
+    lines.push(
+      `${r.method.padEnd(22)} ${r.size.padEnd(16)} ${r.source.padEnd(7)} ${r.dispatchesPerIteration.toFixed(1).padStart(8)} ${r.submitsPerIteration.toPrecision(2).padStart(8)} ${mb(r.bytesPerIteration).padStart(10)} ${mb(r.minimumBytes).padStart(9)} ${(r.bytesPerIteration / r.minimumBytes).toPrecision(3).padStart(7)} ${String(r.krylovIterations).padStart(6)} ${(r.estimatedSeconds * 1e3).toPrecision(3).padStart(9)} ${(r.referenceSeconds !== undefined ? (r.referenceSeconds * 1e3).toPrecision(3) : '').padStart(9)} ${(r.referenceSeconds !== undefined ? (r.estimatedSeconds / r.referenceSeconds).toPrecision(3) : '').padStart(8)}`,
+    );
+  }
+  if (records.length) lines.push(`(estimated on ${records[0].gpu}; min = transitions and rewards read once, policy read and written once)`);
+  return lines.join('\n');
 }

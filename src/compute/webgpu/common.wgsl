@@ -7,7 +7,7 @@ override WG: u32 = 64u;
 
 struct Params {
   S: u32, N: u32, SN: u32, nCand: u32,
-  gamma: f32, tau: f32, evalTol: f32, occTol: f32,
+  gamma: f32, tau: f32, krylovRel: f32, pad0: f32,
   oReward: u32, oMu: u32, oRho0: u32, oCost: u32,
   oDStar: u32, oPiStar: u32, gRowPtr: u32, gNext: u32,
   gProb: u32, gTPtr: u32, gTSrc: u32, gTProb: u32,
@@ -16,14 +16,15 @@ struct Params {
   wPiOld: u32, wPhi: u32, wStat: u32, wStCost: u32,
   wScratch: u32, wCand: u32, wScal: u32, aTlo: u32,
   aThi: u32, aFirst: u32, method: u32, weighting: u32,
-  eps: f32, eta: f32, alpha: f32, cfl: f32,
+  otRadius: f32, eta: f32, alpha: f32, cfl: f32,
   dtFixed: f32, tieTol: f32, sinkTol: f32, maxInner: u32,
   gOrder: u32, oPos: u32, cminPos: f32, cmax: f32,
   delta: f32, vScale: f32, metricRow: u32, rowStride: u32,
   M: u32, key0: u32, key1: u32, gridN: u32,
   gridDim: u32, aX: u32, lgDt: f32, lgNoise: f32,
   lo0: f32, lo1: f32, hi0: f32, hi1: f32,
-  h0: f32, h1: f32, maxSweeps: u32, pad1: u32,
+  h0: f32, h1: f32, wK: u32, kG: u32,
+  sinkhornBlur: f32, aG: u32, negInvBlur: f32, pad3: u32,
 };
 
 @group(0) @binding(0) var<uniform> P: Params;
@@ -108,6 +109,36 @@ fn qRow(sj: u32, wW: u32) {
 fn xlogx(x: f32, m: f32) -> f32 {
   if (x <= 0.0) { return 0.0; }
   return x * log(x / m);
+}
+
+/** The linear id of this workgroup (dispatches are split over x and y). */
+fn wgIndex(wid: vec3<u32>, nwg: vec3<u32>) -> u32 { return wid.x + wid.y * nwg.x; }
+
+// Workgroup tree reductions (every lane passes its part; every lane gets the same, uniform, result).
+var<workgroup> cred: array<f32, WG>;
+
+fn wgSum(lid: u32, v: f32) -> f32 {
+  cred[lid] = v;
+  workgroupBarrier();
+  for (var w = WG / 2u; w > 0u; w = w / 2u) {
+    if (lid < w) { cred[lid] += cred[lid + w]; }
+    workgroupBarrier();
+  }
+  let r = workgroupUniformLoad(&cred[0]);
+  workgroupBarrier();
+  return r;
+}
+
+fn wgMaxF(lid: u32, v: f32) -> f32 {
+  cred[lid] = v;
+  workgroupBarrier();
+  for (var w = WG / 2u; w > 0u; w = w / 2u) {
+    if (lid < w) { cred[lid] = max(cred[lid], cred[lid + w]); }
+    workgroupBarrier();
+  }
+  let r = workgroupUniformLoad(&cred[0]);
+  workgroupBarrier();
+  return r;
 }
 
 var<workgroup> candRed: array<f32, WG>;

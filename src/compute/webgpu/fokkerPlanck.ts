@@ -14,17 +14,22 @@ export class FokkerPlanckPass {
   }
 
   /** `refresh`: re-read Phi = Q + tau log mu and w(s) (every qEvery steps); `w2`: 1-D transport cost. */
-  record(r: Recorder, S: number, N: number, refresh: boolean, w2: boolean): void {
+  record(r: Recorder, refresh: boolean, w2: boolean): void {
+    const { S, N } = r.shape;
+    const SN = S * N;
     const p = (e: string) => this.shader.pipeline(e);
-    if (refresh) r.items(p('fpPhi'), S * N);
-    r.items(p('fpRate'), S * N);
-    r.single(p('fpDt'));
-    r.items(p('fpStep'), S * N);
-    if (w2) this.recordW2(r, S);
+    // graph neighbours: 2 E directed edges, (k, 1/h^2) each, read per state
+    const nbr = 4 * S * (N + 1 + 4 * r.shape.E);
+    if (refresh) r.items(p('fpPhi'), SN, 4 * (2 * SN + N + 2 * S));
+    r.items(p('fpRate'), SN, nbr + 4 * (SN * 2 + 2 * r.shape.E * S + SN + S));
+    r.single(p('fpDt'), 8);
+    r.items(p('fpStep'), SN, nbr + 4 * (SN * 2 + 4 * r.shape.E * S + SN + S));
+    if (w2) this.recordW2(r);
   }
 
   /** stCost(s) = W2^2(piOld(.|s), pi(.|s)) on sorted 1-D positions. */
-  recordW2(r: Recorder, S: number): void {
-    r.items(this.shader.pipeline('fpW2'), S);
+  recordW2(r: Recorder): void {
+    const { S, N } = r.shape;
+    r.items(this.shader.pipeline('fpW2'), S, 4 * (2 * S * N + 3 * S * N + S));
   }
 }

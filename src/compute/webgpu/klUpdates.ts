@@ -1,6 +1,6 @@
 /** NPG / mirror descent and the exact KL trust-region step (klUpdates.wgsl, ALGORITHMS.md §7). */
 import type { GpuContext } from './context';
-import { recordSearch, SessionShader, type Recorder } from './layout';
+import { N_CAND, recordSearch, SessionShader, type Recorder } from './layout';
 import wgsl from './klUpdates.wgsl?raw';
 
 export class KlUpdatesPass {
@@ -11,13 +11,17 @@ export class KlUpdatesPass {
   }
 
   /** pi <- pi^(1-alpha) (mu exp(Q/tau))^alpha, per state. */
-  recordNpg(r: Recorder, S: number): void {
-    r.items(this.shader.pipeline('npgUpdate'), S);
+  recordNpg(r: Recorder, first: boolean): void {
+    const { S, N } = r.shape;
+    // Q and the logits read, logits, pi and piOld written (the first step reads pi instead of logits)
+    r.workgroups(this.shader.pipeline(first ? 'npgUpdateFirst' : 'npgUpdate'), S, 4 * (5 * S * N + N + S));
   }
 
   /** beta by the GPU bracket search, then pi <- pi exp(A/beta) / Z. */
-  recordTrustRegion(r: Recorder, S: number): void {
-    recordSearch(r, this.shader, S, 'klInit', 'klCand', 'klBracket');
-    r.items(this.shader.pipeline('klApply'), S);
+  recordTrustRegion(r: Recorder): void {
+    const { S, N } = r.shape;
+    // klCand: one thread per (candidate, state) reads the state's pi and Q rows twice
+    recordSearch(r, this.shader, S, 'klInit', 'klCand', 'klBracket', 4 * N_CAND * (4 * S * N + 3 * S), 4 * 2 * N_CAND);
+    r.items(this.shader.pipeline('klApply'), S, 4 * (5 * S * N + 2 * S));
   }
 }

@@ -1,5 +1,5 @@
 // KL-geometry updates (ALGORITHMS.md §7).
-//  npgUpdate:  pi_new ∝ pi^(1-alpha) (mu exp(Q/tau))^alpha, in the log domain, max-shifted (one thread per s).
+//  npgUpdate:  pi_new ∝ pi^(1-alpha) (mu exp(Q/tau))^alpha on logits kept on the GPU (one workgroup per s).
 //  KL trust region: pi_new ∝ pi exp(A/beta), A = Q - V, beta with sum_s d(s) KL(pi_new||pi) = delta.
 //    klInit (1 thread) puts nCand candidates on a log grid of beta; klCand (one thread per (c, s))
 //    writes d(s) KL_s(beta_c); candReduce sums them; klBracket (1 thread) keeps the bracket where the
@@ -8,33 +8,62 @@
 //    greedy limit (beta -> 0) keeps f0 <= delta the limit is taken: greedy on the support of pi.
 //  Both copy the old row into piOld first (the metrics' KL and the next step need it).
 
-@compute @workgroup_size(WG)
-fn npgUpdate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let s = linearIndex(gid, nwg);
-  if (s >= P.S) { return; }
+/**
+ * l_new = (1 - alpha) l + alpha (log mu + Q / tau), normalised by its log-sum-exp, pi = exp(l_new).
+ * The normalised logits l = log pi are kept at wPhi (f32 log-probabilities do not underflow where the
+ * probabilities do, so an action that is positive in the optimum never sticks at pi = 0); the first
+ * step takes them from the initial policy. One workgroup per state, lanes over its actions.
+ */
+fn npgStep(s: u32, lid: u32, fromPi: bool) {
   let o = s * P.N;
   let a = P.alpha;
   var m = NEG_BIG;
-  for (var j = 0u; j < P.N; j++) {
+  for (var j = lid; j < P.N; j += WG) {
     let p = pi[o + j];
     work[P.wPiOld + o + j] = p;
+    var lp = work[P.wPhi + o + j];
+    if (fromPi) { lp = select(NEG_BIG, log(p), p > 0.0); }
     var l = NEG_BIG;
-    if (p > 0.0 || a >= 1.0) {
-      let lp = select(0.0, log(max(p, 1e-38)), a < 1.0);
-      l = (1.0 - a) * lp + a * (log(mu(j)) + work[P.wQ + o + j] / P.tau);
+    // an action outside the support stays outside it unless alpha = 1 (as the reference)
+    if (lp > NEG_BIG || a >= 1.0) {
+      l = a * (log(mu(j)) + work[P.wQ + o + j] / P.tau);
+      if (a < 1.0) { l += (1.0 - a) * lp; }
     }
-    work[P.wScratch + o + j] = l;
+    work[P.wPhi + o + j] = l;
     m = max(m, l);
   }
+  m = wgMaxF(lid, m);
   var z = 0.0;
-  for (var j = 0u; j < P.N; j++) {
-    let l = work[P.wScratch + o + j];
-    let w = select(0.0, exp(l - m), l > NEG_BIG);
-    pi[o + j] = w;
-    z += w;
+  for (var j = lid; j < P.N; j += WG) {
+    let l = work[P.wPhi + o + j];
+    z += select(0.0, exp(l - m), l > NEG_BIG);
   }
-  for (var j = 0u; j < P.N; j++) { pi[o + j] = pi[o + j] / z; }
-  work[P.wStCost + s] = 0.0;
+  // shift by the maximum first: l - m is exact near the top, so the stored logits and pi keep their
+  // relative accuracy even when |l| is large (Q / tau ~ 1e4 on CliffWalking)
+  let zs = wgSum(lid, z);
+  let lz = log(zs);
+  for (var j = lid; j < P.N; j += WG) {
+    let l = work[P.wPhi + o + j];
+    let d = l - m;
+    let live = l > NEG_BIG;
+    work[P.wPhi + o + j] = select(NEG_BIG, d - lz, live);
+    pi[o + j] = select(0.0, exp(d) / zs, live);
+  }
+  if (lid == 0u) { work[P.wStCost + s] = 0.0; }
+}
+
+@compute @workgroup_size(WG)
+fn npgUpdateFirst(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = wgIndex(wid, nwg);
+  if (s >= P.S) { return; }
+  npgStep(s, lid.x, true);
+}
+
+@compute @workgroup_size(WG)
+fn npgUpdate(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = wgIndex(wid, nwg);
+  if (s >= P.S) { return; }
+  npgStep(s, lid.x, false);
 }
 
 fn advantage(s: u32, j: u32) -> f32 {

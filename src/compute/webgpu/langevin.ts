@@ -15,17 +15,20 @@ export class LangevinPass {
   }
 
   /** Place S * M particles from the current policy and replace the policy by their histogram. */
-  recordPlace(r: Recorder, S: number, M: number): void {
-    r.items(this.shader.pipeline('lgPlace'), S * M);
-    r.items(this.shader.pipeline('lgHist'), S);
+  recordPlace(r: Recorder): void {
+    const { S, N, M } = r.shape;
+    r.items(this.shader.pipeline('lgPlace'), S * M, 4 * (S * M * (N + 2)));
+    r.items(this.shader.pipeline('lgHist'), S, 4 * (2 * S * M + S * N));
   }
 
   /** One step (with a gradient refresh when `refresh`), then the histogram. */
-  recordStep(r: Recorder, S: number, N: number, M: number, refresh: boolean): void {
+  recordStep(r: Recorder, refresh: boolean): void {
+    const { S, N, M } = r.shape;
     const p = (e: string) => this.shader.pipeline(e);
-    if (refresh) r.items(p('lgGrad'), S * N);
-    r.single(p('lgTick'));
-    r.items(p('lgStep'), S * M);
-    r.items(p('lgHist'), S);
+    if (refresh) r.items(p('lgGrad'), S * N, 4 * (4 * S * N + N));
+    r.single(p('lgTick'), 8);
+    // positions read and written, the gradient gathered at 2 neighbouring cells per particle
+    r.items(p('lgStep'), S * M, 4 * (6 * S * M));
+    r.items(p('lgHist'), S, 4 * (2 * S * M + 2 * S * N));
   }
 }

@@ -9,7 +9,7 @@ import type { GpuContext } from './context';
 /** Params fields in WGSL order; 'f' = f32, 'u' = u32. Checked against common.wgsl by a test. */
 export const PARAM_FIELDS = [
   ['S', 'u'], ['N', 'u'], ['SN', 'u'], ['nCand', 'u'],
-  ['gamma', 'f'], ['tau', 'f'], ['evalTol', 'f'], ['occTol', 'f'],
+  ['gamma', 'f'], ['tau', 'f'], ['krylovRel', 'f'], ['pad0', 'f'],
   ['oReward', 'u'], ['oMu', 'u'], ['oRho0', 'u'], ['oCost', 'u'],
   ['oDStar', 'u'], ['oPiStar', 'u'], ['gRowPtr', 'u'], ['gNext', 'u'],
   ['gProb', 'u'], ['gTPtr', 'u'], ['gTSrc', 'u'], ['gTProb', 'u'],
@@ -18,14 +18,15 @@ export const PARAM_FIELDS = [
   ['wPiOld', 'u'], ['wPhi', 'u'], ['wStat', 'u'], ['wStCost', 'u'],
   ['wScratch', 'u'], ['wCand', 'u'], ['wScal', 'u'], ['aTlo', 'u'],
   ['aThi', 'u'], ['aFirst', 'u'], ['method', 'u'], ['weighting', 'u'],
-  ['eps', 'f'], ['eta', 'f'], ['alpha', 'f'], ['cfl', 'f'],
+  ['otRadius', 'f'], ['eta', 'f'], ['alpha', 'f'], ['cfl', 'f'],
   ['dtFixed', 'f'], ['tieTol', 'f'], ['sinkTol', 'f'], ['maxInner', 'u'],
   ['gOrder', 'u'], ['oPos', 'u'], ['cminPos', 'f'], ['cmax', 'f'],
   ['delta', 'f'], ['vScale', 'f'], ['metricRow', 'u'], ['rowStride', 'u'],
   ['M', 'u'], ['key0', 'u'], ['key1', 'u'], ['gridN', 'u'],
   ['gridDim', 'u'], ['aX', 'u'], ['lgDt', 'f'], ['lgNoise', 'f'],
   ['lo0', 'f'], ['lo1', 'f'], ['hi0', 'f'], ['hi1', 'f'],
-  ['h0', 'f'], ['h1', 'f'], ['maxSweeps', 'u'], ['pad1', 'u'],
+  ['h0', 'f'], ['h1', 'f'], ['wK', 'u'], ['kG', 'u'],
+  ['sinkhornBlur', 'f'], ['aG', 'u'], ['negInvBlur', 'f'], ['pad3', 'u'],
 ] as const;
 
 /** Bytes of the packed Params uniform. */
@@ -117,35 +118,71 @@ export class SessionShader {
 
 export const WG = 64;
 
-/** Counts dispatches as they are recorded (benchmarks report dispatches per iteration). */
+/**
+ * Sizes the byte counts of a plan are computed from: states, actions, transition entries (nnz of the
+ * CSR of P), action-graph edges and particles per state.
+ */
+export interface PlanShape {
+  S: number;
+  N: number;
+  nnz: number;
+  E: number;
+  M: number;
+}
+
+/** Dispatches and bytes of one entry point, summed over a recording. */
+export interface EntryCount {
+  dispatches: number;
+  bytes: number;
+}
+
+/**
+ * Records the dispatches of a plan into a compute pass and counts them: dispatches, and the bytes
+ * each dispatch reads and writes in global memory (the estimate its pass gives from what it binds and
+ * the work it is given: every array element it loads or stores once, gathers counted per access).
+ * With `pass = null` nothing is encoded (the benchmark's cost model records plans at sizes this
+ * adapter cannot hold); the counts are the same as when the plan is encoded for real.
+ */
 export class Recorder {
   dispatches = 0;
+  bytes = 0;
+  readonly perEntry = new Map<string, EntryCount>();
   constructor(
-    readonly pass: GPUComputePassEncoder,
+    readonly pass: GPUComputePassEncoder | null,
     readonly maxPerDim: number,
+    readonly shape: PlanShape,
   ) {}
 
   /** One invocation per item, WG per workgroup, split over x and y when needed. */
-  items(p: GPUComputePipeline, count: number): void {
+  items(p: GPUComputePipeline, count: number, bytes: number): void {
     if (count <= 0) return;
-    this.workgroups(p, Math.ceil(count / WG));
+    this.workgroups(p, Math.ceil(count / WG), bytes);
   }
 
   /** `n` workgroups (the kernel reconstructs the linear workgroup id from x and y). */
-  workgroups(p: GPUComputePipeline, n: number): void {
+  workgroups(p: GPUComputePipeline, n: number, bytes: number): void {
     if (n <= 0) return;
-    this.pass.setPipeline(p);
-    if (n <= this.maxPerDim) this.pass.dispatchWorkgroups(n, 1, 1);
-    else {
-      const x = this.maxPerDim;
-      this.pass.dispatchWorkgroups(x, Math.ceil(n / x), 1);
+    if (this.pass) {
+      this.pass.setPipeline(p);
+      if (n <= this.maxPerDim) this.pass.dispatchWorkgroups(n, 1, 1);
+      else {
+        const x = this.maxPerDim;
+        this.pass.dispatchWorkgroups(x, Math.ceil(n / x), 1);
+      }
     }
     this.dispatches++;
+    this.bytes += bytes;
+    const key = p.label || '?';
+    const e = this.perEntry.get(key);
+    if (e) {
+      e.dispatches++;
+      e.bytes += bytes;
+    } else this.perEntry.set(key, { dispatches: 1, bytes });
   }
 
   /** A single workgroup. */
-  single(p: GPUComputePipeline): void {
-    this.workgroups(p, 1);
+  single(p: GPUComputePipeline, bytes: number): void {
+    this.workgroups(p, 1, bytes);
   }
 }
 
@@ -155,11 +192,11 @@ export const N_CAND = 32;
 export const SEARCH_ROUNDS = 6;
 
 /** Record a GPU bracket search: init, then rounds of (candidates, per-candidate sums, bracket). */
-export function recordSearch(r: Recorder, sh: SessionShader, S: number, init: string, cand: string, bracket: string): void {
-  r.single(sh.pipeline(init));
+export function recordSearch(r: Recorder, sh: SessionShader, S: number, init: string, cand: string, bracket: string, candBytes: number, initBytes: number): void {
+  r.single(sh.pipeline(init), initBytes);
   for (let k = 0; k < SEARCH_ROUNDS; k++) {
-    r.items(sh.pipeline(cand), S * N_CAND);
-    r.workgroups(sh.pipeline('candReduce'), N_CAND);
-    r.single(sh.pipeline(bracket));
+    r.items(sh.pipeline(cand), S * N_CAND, candBytes);
+    r.workgroups(sh.pipeline('candReduce'), N_CAND, 4 * (S * N_CAND + N_CAND));
+    r.single(sh.pipeline(bracket), 4 * 4 * N_CAND);
   }
 }

@@ -13,8 +13,10 @@ export class MetricsPass {
     this.shader = new SessionShader(ctx, 'metrics', wgsl);
   }
 
-  record(r: Recorder, S: number): void {
-    r.items(this.shader.pipeline('stateStats'), S);
-    r.single(this.shader.pipeline('reduceMetrics'));
+  record(r: Recorder): void {
+    const { S, N } = r.shape;
+    // pi, Q, piOld, pi* rows; V, d, dOld, rho0, d*, stCost; 8 columns written
+    r.items(this.shader.pipeline('stateStats'), S, 4 * (4 * S * N + N + 14 * S));
+    r.single(this.shader.pipeline('reduceMetrics'), 4 * 8 * S);
   }
 }

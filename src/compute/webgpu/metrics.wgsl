@@ -1,4 +1,5 @@
-// Metric reductions of ALGORITHMS.md §8 into one row of the metrics block per iteration.
+// Metric reductions of ALGORITHMS.md §8 into one row of the metrics block per iteration; the row's
+// evaluation residual is the Bellman residual max_s |V(s) - sum_j pi (Q - tau log(pi/mu))| of the solve.
 // stateStats (one thread per state) writes weighted per-state terms; reduceMetrics (one workgroup)
 // sums them and writes row ctrl[ROW] (then increments it). Non-finite values anywhere in a state's
 // policy row, V or Q (code 1), or a negative mass / a row not summing to 1 (code 2), set the row's `bad`
@@ -35,6 +36,7 @@ fn stateStats(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   var rowSum = 0.0;
   var minP = 0.0;
   var change = 0.0;
+  var bell = 0.0;
   for (var j = 0u; j < P.N; j++) {
     let p = pi[o + j];
     rowSum += p;
@@ -44,6 +46,7 @@ fn stateStats(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
     if (p > 0.0) {
       h -= p * log(p);
       klMu += p * log(p / mu(j));
+      bell += p * q - P.tau * xlogx(p, mu(j));
       let po = work[P.wPiOld + o + j];
       klOld += p * log(p / po);
     }
@@ -53,6 +56,8 @@ fn stateStats(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   atomicMax(&ctrl[CHANGE], maxBits(change));
   let v = work[P.wV + s];
   if (nonFinite(v)) { bad = true; }
+  // the evaluation's residual: |V(s) - sum_j pi (Q - tau log(pi/mu))| (Q = r + gamma P V)
+  atomicMax(&ctrl[EV_LAST], maxBits(v - bell));
   let d = work[P.wD + s];
   let dOld = work[P.wDOld + s];
   let b = P.wStat + s * STAT_COLS;
@@ -97,6 +102,7 @@ fn reduceMetrics(@builtin(local_invocation_id) lid: vec3<u32>) {
   rows[o + ROW_KL] = red[4u * WG];
   rows[o + ROW_LAMBDA] = scal(SC_LAMBDA);
   rows[o + ROW_EVALRES] = bitcast<f32>(atomicLoad(&ctrl[EV_LAST]));
+  atomicStore(&ctrl[EV_LAST], 0u);
   rows[o + ROW_DT] = scal(SC_DT);
   let bad = red[6u * WG] > 0.0 || nonFinite(J) || atomicLoad(&ctrl[BAD]) != 0u;
   // 1: NaN/Inf in pi, V, Q or J; 2: negative mass or a lost row; 0: healthy

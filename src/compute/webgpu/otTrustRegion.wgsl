@@ -43,29 +43,34 @@ var<workgroup> red: array<f32, WG>;
 
 const KINK_REL: f32 = 2e-5;
 
-/** lambda_up from the spread of A, and the round-0 candidates. One workgroup. */
+/**
+ * The spread max_k Q - min_k Q of each state (one workgroup per state, lanes over its actions), one
+ * atomicMax per workgroup into the RATE word (otInit reads and clears it).
+ */
 @compute @workgroup_size(WG)
-fn otInit(@builtin(local_invocation_id) lid: vec3<u32>) {
-  var spread = 0.0;
-  for (var s = lid.x; s < P.S; s += WG) {
-    var mn = 3.0e38;
-    var mx = NEG_BIG;
-    for (var k = 0u; k < P.N; k++) {
-      let q = work[P.wQ + s * P.N + k];
-      mn = min(mn, q);
-      mx = max(mx, q);
-    }
-    spread = max(spread, mx - mn);
+fn otSpread(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = wgIndex(wid, nwg);
+  if (s >= P.S) { return; }
+  var mn = 3.0e38;
+  var mx = NEG_BIG;
+  for (var k = lid.x; k < P.N; k += WG) {
+    let q = work[P.wQ + s * P.N + k];
+    mn = min(mn, q);
+    mx = max(mx, q);
   }
-  red[lid.x] = spread;
-  workgroupBarrier();
-  for (var w = WG / 2u; w > 0u; w = w / 2u) {
-    if (lid.x < w) { red[lid.x] = max(red[lid.x], red[lid.x + w]); }
-    workgroupBarrier();
-  }
-  if (lid.x == 0u) {
+  let hi = wgMaxF(lid.x, mx);
+  let lo = -wgMaxF(lid.x, -mn);
+  if (lid.x == 0u) { atomicMax(&ctrl[RATE], maxBits(hi - lo)); }
+}
+
+/** lambda_up from the spread of A (otSpread), and the round-0 candidates. One thread. */
+@compute @workgroup_size(1)
+fn otInit() {
+  let spread = bitcast<f32>(atomicLoad(&ctrl[RATE]));
+  atomicStore(&ctrl[RATE], 0u);
+  {
     atomicStore(&ctrl[SEARCH_DONE], 0u);
-    let up = 2.0 * red[0] / P.cminPos + 1.0;
+    let up = 2.0 * spread / P.cminPos + 1.0;
     setScal(SC_UP, up);
     let L = P.nCand;
     work[P.wCand] = 0.0;
@@ -98,7 +103,7 @@ fn otCand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 @compute @workgroup_size(1)
 fn otBracket() {
   if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
-  if (!bracketCrossing(P.eps)) { return; }
+  if (!bracketCrossing(P.otRadius)) { return; }
   let L = P.nCand;
   let lo = scal(SC_LO);
   let hi = scal(SC_HI);
@@ -125,23 +130,36 @@ fn otTies(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 
 var<workgroup> red2: array<f32, WG>;
 
-/** clo, chi and t* (one workgroup). */
+/** d(s) times the state's closest / farthest cost (one workgroup per state) into scratch [0, S) / [S, 2S). */
+@compute @workgroup_size(WG)
+fn otStateCosts(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = wgIndex(wid, nwg);
+  if (s >= P.S) { return; }
+  var slo = 0.0;
+  var shi = 0.0;
+  for (var j = lid.x; j < P.N; j += WG) {
+    let p = pi[s * P.N + j];
+    if (p > 0.0) {
+      slo += p * cost(j, aux[P.aTlo + s * P.N + j]);
+      shi += p * cost(j, aux[P.aThi + s * P.N + j]);
+    }
+  }
+  let a = wgSum(lid.x, slo);
+  let b = wgSum(lid.x, shi);
+  if (lid.x == 0u) {
+    work[P.wScratch + s] = work[P.wD + s] * a;
+    work[P.wScratch + P.S + s] = work[P.wD + s] * b;
+  }
+}
+
+/** clo, chi (sums of otStateCosts over the states) and t* (one workgroup). */
 @compute @workgroup_size(WG)
 fn otSplit(@builtin(local_invocation_id) lid: vec3<u32>) {
   var a = 0.0;
   var b = 0.0;
   for (var s = lid.x; s < P.S; s += WG) {
-    var slo = 0.0;
-    var shi = 0.0;
-    for (var j = 0u; j < P.N; j++) {
-      let p = pi[s * P.N + j];
-      if (p > 0.0) {
-        slo += p * cost(j, aux[P.aTlo + s * P.N + j]);
-        shi += p * cost(j, aux[P.aThi + s * P.N + j]);
-      }
-    }
-    a += work[P.wD + s] * slo;
-    b += work[P.wD + s] * shi;
+    a += work[P.wScratch + s];
+    b += work[P.wScratch + P.S + s];
   }
   red[lid.x] = a;
   red2[lid.x] = b;
@@ -155,7 +173,7 @@ fn otSplit(@builtin(local_invocation_id) lid: vec3<u32>) {
     let chi = red2[0];
     let hi = scal(SC_HI);
     var t = 1.0;
-    if (hi > 0.0 && chi - clo > 0.0) { t = clamp((chi - P.eps) / (chi - clo), 0.0, 1.0); }
+    if (hi > 0.0 && chi - clo > 0.0) { t = clamp((chi - P.otRadius) / (chi - clo), 0.0, 1.0); }
     setScal(SC_CLO, clo);
     setScal(SC_CHI, chi);
     setScal(SC_T, t);

@@ -1,14 +1,35 @@
 /**
- * Policy evaluation and occupancy on the GPU (policyEvaluation.wgsl): V, Q of the current policy and
- * its normalised occupancy d, warm-started, stopping on the GPU. 'fused' runs all sweeps inside one
- * workgroup (one dispatch per solve, small problems); 'sweeps' records `sweeps` Jacobi sweeps (three
- * dispatches each) and `pairs` occupancy pairs over the whole device; finished solves skip the rest.
+ * Policy evaluation and occupancy on the GPU (policyEvaluation.wgsl): V and Q of the current policy
+ * and its normalised occupancy d, by warm-started BiCGSTAB on A V = c and A^T d = (1 - gamma) rho0
+ * (A = I - gamma P_pi), stopping on the GPU at the f32 residual target (KRYLOV_REL). Each solve is
+ * two set-up dispatches and five per recorded iteration; iterations after convergence are no-ops.
  */
 import type { GpuContext } from './context';
-import { SessionShader, type Recorder } from './layout';
+import { SessionShader, WG, type PlanShape, type Recorder } from './layout';
 import wgsl from './policyEvaluation.wgsl?raw';
 
-export type EvaluationMode = 'fused' | 'sweeps';
+/**
+ * Residual target of a solve relative to max|b| / (1 - gamma) (the largest |x| can be): 2^-22, four
+ * units of f32 rounding. The true residual of an f32 iterate cannot be pushed much below it.
+ */
+export const KRYLOV_REL = 2 ** -22;
+/** Floats of the Krylov work region: 9 vectors of S plus 8 partial arrays of ceil(S / WG). */
+export const krylovFloats = (S: number): number => 9 * S + 8 * Math.ceil(S / WG);
+
+const F = 4;
+
+/** Lanes per state in the product kernels: the action count rounded up to a power of two, at most WG. */
+export function productLanes(N: number): number {
+  let l = 1;
+  while (l < N && l < WG) l *= 2;
+  return l;
+}
+
+/** Bytes of one product A y: the pi-weighted CSR (or its transpose) and `ys` gathered vectors. */
+function productBytes(z: PlanShape, transpose: boolean, ys: number): number {
+  const SN = z.S * z.N;
+  return transpose ? F * (z.S + 1 + 3 * z.nnz + ys * z.nnz) : F * (2 * SN + 1 + 2 * z.nnz + ys * z.nnz);
+}
 
 export class PolicyEvaluationPass {
   readonly shader: SessionShader;
@@ -17,32 +38,43 @@ export class PolicyEvaluationPass {
     this.shader = new SessionShader(ctx, 'policyEvaluation', wgsl);
   }
 
-  record(r: Recorder, S: number, N: number, mode: EvaluationMode, sweeps: number, pairs: number): void {
-    const p = (e: string) => this.shader.pipeline(e);
-    if (mode === 'fused') {
-      r.single(p('evalFused'));
-      r.single(p('occFused'));
-      r.single(p('occFinish'));
-      return;
+  /** One BiCGSTAB solve with `iterations` recorded iterations (values, or the occupancy when `transpose`). */
+  recordSolve(r: Recorder, transpose: boolean, iterations: number): void {
+    const z = r.shape;
+    const { S, N } = z;
+    const G = Math.ceil(S / WG);
+    const T = transpose ? 1 : 0;
+    const lanes = productLanes(N);
+    // the product kernels: WG / lanes states per workgroup
+    const W = Math.ceil(S / (WG / lanes));
+    const p = (e: string, k = 0) => this.shader.pipeline(e, { TRANSPOSE: T, PARITY: k % 2, FIRST: k === 0 ? 1 : 0, LANES: lanes });
+    // every workgroup of a kernel re-reduces the partial arrays it needs (kG floats each)
+    const partials = (arrays: number, workgroups: number) => F * G * arrays * workgroups;
+    const initB = transpose ? F * S : F * (2 * S * N + N);
+    r.workgroups(p('kInit'), W, initB + productBytes(z, transpose, 1) + F * 4 * S);
+    r.workgroups(p('kInitDots'), G, F * (2 * S + 3 * G));
+    for (let k = 0; k < iterations; k++) {
+      r.workgroups(p('kMatP', k), W, partials(k === 0 ? 2 : 6, W) + productBytes(z, transpose, k === 0 ? 1 : 3) + F * 2 * S);
+      r.workgroups(p('kDotV', k), G, partials(2, G) + F * (2 * S + G));
+      r.workgroups(p('kMatS', k), W, partials(4, W) + productBytes(z, transpose, 2) + F * 2 * S);
+      r.workgroups(p('kDotT', k), G, partials(2, G) + F * (2 * S + 2 * G));
+      r.workgroups(p('kUpdate', k), G, partials(6, G) + F * (7 * S + 2 * G));
     }
-    r.single(p('evalBegin'));
-    for (let i = 0; i < sweeps; i++) {
-      r.items(p('qFromV'), S * N);
-      r.items(p('vFromPolicy'), S);
-      r.single(p('evalCheck'));
-    }
-    r.items(p('qFromVFinal'), S * N);
-    r.single(p('occBegin'));
-    for (let i = 0; i < pairs; i++) {
-      r.items(p('occSweepAB'), S);
-      r.items(p('occSweepBA'), S);
-      r.single(p('occCheck'));
-    }
-    r.single(p('occFinish'));
+  }
+
+  /** V (values solve), Q = r + gamma P V, d (occupancy solve, normalised; its mass in SC_MASS). */
+  record(r: Recorder, iterations: number, occIterations: number): void {
+    const z = r.shape;
+    const SN = z.S * z.N;
+    this.recordSolve(r, false, iterations);
+    r.items(this.shader.pipeline('qFromVFinal'), SN, F * (3 * SN + 1 + 3 * z.nnz));
+    this.recordSolve(r, true, occIterations);
+    r.single(this.shader.pipeline('occFinish'), F * 4 * z.S);
   }
 
   /** pi <- soft-greedy (tau > 0) or greedy (lowest index) policy of the current Q. */
-  recordGreedyPolicy(r: Recorder, S: number): void {
-    r.items(this.shader.pipeline('greedyPolicy'), S);
+  recordGreedyPolicy(r: Recorder): void {
+    const z = r.shape;
+    r.workgroups(this.shader.pipeline('greedyPolicy'), z.S, F * (2 * z.S * z.N + z.N));
   }
 }

@@ -1,31 +1,298 @@
-// Policy evaluation (ALGORITHMS.md §1) by warm-started Jacobi sweeps, with the stopping test on the GPU:
-//   sweep:  Q(s,j) = r(s,j) + gamma sum_e p_e V(next_e)                  (qFromV, one thread per (s,j))
-//           V(s)   = sum_j pi(j|s) [Q(s,j) - tau log(pi(j|s)/mu(j))]     (vFromPolicy, one per s)
-//   check:  residual = max_s |V_new - V_old| (atomicMax of the bits); done when <= evalTol, or when the
-//           residual stops decreasing within 4 evalTol + 2.5e-7 max|V| (the f32 rounding floor of the sweep).
-// A finished evaluation turns the remaining recorded sweeps into no-ops (they test EV_DONE first), so
-// many sweeps can be recorded per submit without a readback. vSoftMax is the soft Bellman optimality
-// operator (log-sum-exp with mu, max-shifted; plain max when tau = 0) used by soft value iteration.
-// Occupancy d = (1 - gamma) rho0 + gamma P_pi^T d by the same scheme over the transposed CSR, in
-// ping-pong pairs A -> B -> A; occFinish normalises it (the mass is kept: J_plain needs it).
-// Small problems (evalFused / occFused) run every sweep inside ONE workgroup with barriers between the
-// half-steps and the same stopping rule: one dispatch per evaluation instead of three per sweep.
+// Policy evaluation and occupancy (ALGORITHMS.md §1) by BiCGSTAB on the GPU, warm-started, with every
+// scalar of the method kept on the GPU (nothing is read back inside an iteration):
+//   values:    A V = c,     A = I - gamma P_pi,   c(s) = sum_j pi(j|s) [r(s,j) - tau log(pi(j|s)/mu(j))]
+//   occupancy: A^T d = (1 - gamma) rho0           (the transposed CSR; TRANSPOSE = true)
+// A x is never formed: the product gathers through the CSR of P weighted by pi. Kernels:
+//   kInit      (one workgroup per state, lanes over its actions / incoming entries): c once per
+//              evaluation (the entropy term of the fixed policy is not recomputed per iteration),
+//              r = b - A x, rh = p = r;
+//   kInitDots  (one thread per state): per-workgroup partials of rho = rh.r, max|r|, max|b|;
+//   then per BiCGSTAB iteration k (PARITY = k mod 2 picks the ping-pong copies of p and v):
+//   kMatP      p_k = r + beta (p_{k-1} - omega v_{k-1}) formed on the fly, v_k = A p_k;
+//   kDotV      partials of rh.v_k;
+//   kMatS      s = r - alpha v_k formed on the fly, t = A s;
+//   kDotT      partials of t.s and t.t;
+//   kUpdate    x += alpha p_k + omega s, r = s - omega t, partials of rho_{k+1} and max|r|.
+// alpha, beta, omega and the residual are re-reduced from the previous kernels' per-workgroup partials
+// by every workgroup that needs them (the same order everywhere, so every workgroup gets the same
+// bits): five dispatches per iteration, two of them matrix products.
+// Stop rule (f32): max_s |r(s)| <= krylovRel max_s |b(s)| / (1 - gamma), krylovRel = 2^-22 (a few units
+// of f32 rounding of the largest possible |x|): the true residual of an f32 iterate cannot be driven much
+// below it. A finished solve turns the remaining recorded iterations into no-ops (every kernel tests
+// the residual first; kUpdate then writes a zero residual so the test stays true).
+// qFromVFinal forms Q = r + gamma P V; occFinish normalises d (its mass goes to SC_MASS).
+
+override TRANSPOSE: bool = false;
+override PARITY: u32 = 0u;
+override FIRST: bool = false;
+// lanes per state in the products (a power of two <= WG): WG / LANES states per workgroup, so short
+// action rows do not leave most of a 64-lane workgroup idle
+override LANES: u32 = 64u;
+
+// vectors of the Krylov region (S floats each) and per-workgroup partial arrays (kG floats each)
+const KV_R: u32 = 0u;
+const KV_RH: u32 = 1u;
+const KV_P: u32 = 2u;
+const KV_V: u32 = 4u;
+const KV_S: u32 = 6u;
+const KV_T: u32 = 7u;
+const KV_B: u32 = 8u;
+const KV_COUNT: u32 = 9u;
+const KP_RHV: u32 = 0u;
+const KP_TS: u32 = 1u;
+const KP_TT: u32 = 2u;
+const KP_RHO: u32 = 3u;
+const KP_RES: u32 = 5u;
+const KP_B: u32 = 7u;
+
+fn kv(i: u32) -> u32 { return P.wK + i * P.S; }
+fn kp(i: u32) -> u32 { return P.wK + KV_COUNT * P.S + i * P.kG; }
+fn xOff() -> u32 { return select(P.wV, P.wDA, TRANSPOSE); }
+
+/** Sum over the LANES lanes of lid's state (segmented tree reduction); the same value in each of them. */
+fn segSum(lid: u32, v: f32) -> f32 {
+  cred[lid] = v;
+  workgroupBarrier();
+  for (var w = LANES / 2u; w > 0u; w = w / 2u) {
+    if ((lid % LANES) < w) { cred[lid] += cred[lid + w]; }
+    workgroupBarrier();
+  }
+  let r = cred[lid - lid % LANES];
+  workgroupBarrier();
+  return r;
+}
+
+/** The state of lane lid in a product kernel (WG / LANES states per workgroup). */
+fn productState(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
+  return wgIndex(wid, nwg) * (WG / LANES) + lid / LANES;
+}
+
+fn sumPartials(lid: u32, a: u32) -> f32 {
+  var acc = 0.0;
+  for (var i = lid; i < P.kG; i += WG) { acc += work[kp(a) + i]; }
+  return wgSum(lid, acc);
+}
+
+fn maxPartials(lid: u32, a: u32) -> f32 {
+  var acc = 0.0;
+  for (var i = lid; i < P.kG; i += WG) { acc = max(acc, work[kp(a) + i]); }
+  return wgMaxF(lid, acc);
+}
+
+/** True when the residual of this iteration's start is at the f32 target (same value in every lane). */
+fn solved(lid: u32) -> bool {
+  let res = maxPartials(lid, KP_RES + PARITY);
+  let bmax = maxPartials(lid, KP_B);
+  return res <= P.krylovRel * bmax / (1.0 - P.gamma);
+}
+
+// which vector y the product A y reads at a neighbour: 0 = x, 1 = p_k on the fly, 2 = s on the fly
+fn yAt(mode: u32, i: u32, beta: f32, omega: f32, alpha: f32) -> f32 {
+  if (mode == 0u) { return work[xOff() + i]; }
+  if (mode == 1u) {
+    if (FIRST) { return work[kv(KV_R) + i]; }
+    let q = 1u - PARITY;
+    return work[kv(KV_R) + i] + beta * (work[kv(KV_P + q) + i] - omega * work[kv(KV_V + q) + i]);
+  }
+  return work[kv(KV_R) + i] - alpha * work[kv(KV_V + PARITY) + i];
+}
+
+/**
+ * Lane `lane`'s share of (P_pi y)(s) (or (P_pi^T y)(s) when TRANSPOSE): the LANES lanes of s stride over
+ * its actions (their CSR rows) or over the entries into s.
+ */
+fn gatherPart(s: u32, lane: u32, mode: u32, beta: f32, omega: f32, alpha: f32) -> f32 {
+  var acc = 0.0;
+  if (s >= P.S) { return 0.0; }
+  if (TRANSPOSE) {
+    let e0 = graph[P.gTPtr + s];
+    let e1 = graph[P.gTPtr + s + 1u];
+    for (var e = e0 + lane; e < e1; e += LANES) {
+      let sj = graph[P.gTSrc + e];
+      acc += pi[sj] * bitcast<f32>(graph[P.gTProb + e]) * yAt(mode, sj / P.N, beta, omega, alpha);
+    }
+  } else {
+    let o = s * P.N;
+    for (var j = lane; j < P.N; j += LANES) {
+      let p = pi[o + j];
+      if (p > 0.0) {
+        var a = 0.0;
+        for (var e = graph[P.gRowPtr + o + j]; e < graph[P.gRowPtr + o + j + 1u]; e++) {
+          a += probAt(e) * yAt(mode, graph[P.gNext + e], beta, omega, alpha);
+        }
+        acc += p * a;
+      }
+    }
+  }
+  return acc;
+}
 
 @compute @workgroup_size(WG)
-fn evalBegin(@builtin(global_invocation_id) gid: vec3<u32>) {
-  if (gid.x == 0u) {
-    atomicStore(&ctrl[EV_DONE], 0u);
-    atomicStore(&ctrl[EV_RES], 0u);
-    atomicStore(&ctrl[EV_SWEEPS], 0u);
-    atomicStore(&ctrl[VMAX], 0u);
+fn kInit(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lid = lidv.x;
+  let s = productState(lid, wid, nwg);
+  let lane = lid % LANES;
+  var bPart = 0.0;
+  if (!TRANSPOSE && s < P.S) {
+    let o = s * P.N;
+    for (var j = lane; j < P.N; j += LANES) {
+      let p = pi[o + j];
+      if (p > 0.0) { bPart += p * reward(o + j) - P.tau * xlogx(p, mu(j)); }
+    }
+  }
+  let bsum = segSum(lid, bPart);
+  let g = segSum(lid, gatherPart(s, lane, 0u, 0.0, 0.0, 0.0));
+  if (lane == 0u && s < P.S) {
+    let bs = select(bsum, (1.0 - P.gamma) * model[P.oRho0 + s], TRANSPOSE);
+    let r = bs - (work[xOff() + s] - P.gamma * g);
+    work[kv(KV_B) + s] = bs;
+    work[kv(KV_R) + s] = r;
+    work[kv(KV_RH) + s] = r;
   }
 }
 
 @compute @workgroup_size(WG)
-fn qFromV(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let sj = linearIndex(gid, nwg);
-  if (sj >= P.SN || atomicLoad(&ctrl[EV_DONE]) != 0u) { return; }
-  qRow(sj, P.wV);
+fn kInitDots(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lid = lidv.x;
+  let g = wgIndex(wid, nwg);
+  let s = g * WG + lid;
+  var rr = 0.0;
+  var rm = 0.0;
+  var bm = 0.0;
+  if (s < P.S) {
+    let r = work[kv(KV_R) + s];
+    rr = r * r;
+    rm = select(abs(r), 3.0e38, nonFinite(r));
+    bm = abs(work[kv(KV_B) + s]);
+  }
+  let a = wgSum(lid, rr);
+  let b = wgMaxF(lid, rm);
+  let c = wgMaxF(lid, bm);
+  if (lid == 0u) {
+    work[kp(KP_RHO) + g] = a;
+    work[kp(KP_RES) + g] = b;
+    work[kp(KP_B) + g] = c;
+    if (g == 0u) {
+      atomicStore(&ctrl[select(EV_SWEEPS, OC_SWEEPS, TRANSPOSE)], 0u);
+    }
+  }
+}
+
+/** rho_k / rh.v_k (0 at a breakdown). */
+fn alphaOf(lid: u32) -> f32 {
+  let rho = sumPartials(lid, KP_RHO + PARITY);
+  let rhv = sumPartials(lid, KP_RHV);
+  return select(0.0, rho / rhv, rhv != 0.0);
+}
+
+fn omegaOf(lid: u32) -> f32 {
+  let ts = sumPartials(lid, KP_TS);
+  let tt = sumPartials(lid, KP_TT);
+  return select(0.0, ts / tt, tt > 0.0);
+}
+
+@compute @workgroup_size(WG)
+fn kMatP(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lid = lidv.x;
+  let s = productState(lid, wid, nwg);
+  if (solved(lid)) { return; }
+  var beta = 0.0;
+  var omega = 0.0;
+  if (!FIRST) {
+    // beta = (rho_k / rho_{k-1}) (alpha_{k-1} / omega_{k-1}); alpha_{k-1} = rho_{k-1} / rh.v_{k-1}
+    let rho = sumPartials(lid, KP_RHO + PARITY);
+    let rhv = sumPartials(lid, KP_RHV);
+    omega = omegaOf(lid);
+    // restart along r (beta = 0) at a breakdown
+    beta = select(0.0, rho / rhv / omega, rhv != 0.0 && omega != 0.0);
+    if (nonFinite(beta)) { beta = 0.0; }
+  }
+  let g = segSum(lid, gatherPart(s, lid % LANES, 1u, beta, omega, 0.0));
+  if (lid % LANES == 0u && s < P.S) {
+    let p = yAt(1u, s, beta, omega, 0.0);
+    work[kv(KV_P + PARITY) + s] = p;
+    work[kv(KV_V + PARITY) + s] = p - P.gamma * g;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn kDotV(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lid = lidv.x;
+  let g = wgIndex(wid, nwg);
+  if (solved(lid)) { return; }
+  let s = g * WG + lid;
+  var a = 0.0;
+  if (s < P.S) { a = work[kv(KV_RH) + s] * work[kv(KV_V + PARITY) + s]; }
+  let t = wgSum(lid, a);
+  if (lid == 0u) { work[kp(KP_RHV) + g] = t; }
+}
+
+@compute @workgroup_size(WG)
+fn kMatS(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lid = lidv.x;
+  let s = productState(lid, wid, nwg);
+  if (solved(lid)) { return; }
+  let alpha = alphaOf(lid);
+  let g = segSum(lid, gatherPart(s, lid % LANES, 2u, 0.0, 0.0, alpha));
+  if (lid % LANES == 0u && s < P.S) {
+    let sv = yAt(2u, s, 0.0, 0.0, alpha);
+    work[kv(KV_S) + s] = sv;
+    work[kv(KV_T) + s] = sv - P.gamma * g;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn kDotT(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lid = lidv.x;
+  let g = wgIndex(wid, nwg);
+  if (solved(lid)) { return; }
+  let s = g * WG + lid;
+  var ts = 0.0;
+  var tt = 0.0;
+  if (s < P.S) {
+    let t = work[kv(KV_T) + s];
+    ts = t * work[kv(KV_S) + s];
+    tt = t * t;
+  }
+  let a = wgSum(lid, ts);
+  let b = wgSum(lid, tt);
+  if (lid == 0u) {
+    work[kp(KP_TS) + g] = a;
+    work[kp(KP_TT) + g] = b;
+  }
+}
+
+@compute @workgroup_size(WG)
+fn kUpdate(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lid = lidv.x;
+  let g = wgIndex(wid, nwg);
+  let next = 1u - PARITY;
+  if (solved(lid)) {
+    // keep the next iteration's test true
+    if (lid == 0u) { work[kp(KP_RES + next) + g] = 0.0; }
+    return;
+  }
+  let alpha = alphaOf(lid);
+  let omega = omegaOf(lid);
+  let s = g * WG + lid;
+  var rho = 0.0;
+  var rm = 0.0;
+  if (s < P.S) {
+    let sv = work[kv(KV_S) + s];
+    let x = work[xOff() + s] + alpha * work[kv(KV_P + PARITY) + s] + omega * sv;
+    work[xOff() + s] = x;
+    let r = sv - omega * work[kv(KV_T) + s];
+    work[kv(KV_R) + s] = r;
+    rho = work[kv(KV_RH) + s] * r;
+    rm = select(abs(r), 3.0e38, nonFinite(r));
+  }
+  let a = wgSum(lid, rho);
+  let b = wgMaxF(lid, rm);
+  if (lid == 0u) {
+    work[kp(KP_RHO + next) + g] = a;
+    work[kp(KP_RES + next) + g] = b;
+    if (g == 0u) { atomicAdd(&ctrl[select(EV_SWEEPS, OC_SWEEPS, TRANSPOSE)], 1u); }
+  }
 }
 
 @compute @workgroup_size(WG)
@@ -35,135 +302,43 @@ fn qFromVFinal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
   qRow(sj, P.wV);
 }
 
+/**
+ * The soft-greedy (tau > 0) or greedy (tau = 0, lowest index) policy of the current Q: one workgroup
+ * per state, lanes over its actions, tree reductions for the maximum and the normaliser.
+ */
 @compute @workgroup_size(WG)
-fn vFromPolicy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let s = linearIndex(gid, nwg);
-  if (s >= P.S || atomicLoad(&ctrl[EV_DONE]) != 0u) { return; }
-  let o = s * P.N;
-  var v = 0.0;
-  for (var j = 0u; j < P.N; j++) {
-    let p = pi[o + j];
-    if (p > 0.0) {
-      v += p * work[P.wQ + o + j] - P.tau * xlogx(p, mu(j));
-    }
-  }
-  let old = work[P.wV + s];
-  work[P.wV + s] = v;
-  atomicMax(&ctrl[EV_RES], maxBits(v - old));
-  atomicMax(&ctrl[VMAX], maxBits(v));
-}
-
-/** Soft Bellman optimality: V(s) = tau log sum_j mu_j exp(Q/tau) (tau > 0) or max_j Q (tau = 0). */
-fn softMaxRow(s: u32) -> f32 {
-  let o = s * P.N;
-  var m = NEG_BIG;
-  for (var j = 0u; j < P.N; j++) {
-    m = max(m, work[P.wQ + o + j]);
-  }
-  if (P.tau <= 0.0) { return m; }
-  var acc = 0.0;
-  for (var j = 0u; j < P.N; j++) {
-    acc += mu(j) * exp((work[P.wQ + o + j] - m) / P.tau);
-  }
-  return m + P.tau * log(acc);
-}
-
-@compute @workgroup_size(WG)
-fn vSoftMax(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let s = linearIndex(gid, nwg);
-  if (s >= P.S || atomicLoad(&ctrl[EV_DONE]) != 0u) { return; }
-  let v = softMaxRow(s);
-  let old = work[P.wV + s];
-  work[P.wV + s] = v;
-  atomicMax(&ctrl[EV_RES], maxBits(v - old));
-}
-
-/** The soft-greedy (tau > 0) or greedy (tau = 0, lowest index) policy of the current Q. */
-@compute @workgroup_size(WG)
-fn greedyPolicy(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let s = linearIndex(gid, nwg);
+fn greedyPolicy(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lid = lidv.x;
+  let s = wgIndex(wid, nwg);
   if (s >= P.S) { return; }
   let o = s * P.N;
   var m = NEG_BIG;
-  var arg = 0u;
-  for (var j = 0u; j < P.N; j++) {
-    let q = work[P.wQ + o + j];
-    if (q > m) { m = q; arg = j; }
-  }
+  for (var j = lid; j < P.N; j += WG) { m = max(m, work[P.wQ + o + j]); }
+  m = wgMaxF(lid, m);
   if (P.tau <= 0.0) {
-    for (var j = 0u; j < P.N; j++) { pi[o + j] = select(0.0, 1.0, j == arg); }
+    // lowest index attaining the maximum
+    var arg = 0xffffffffu;
+    for (var j = lid; j < P.N; j += WG) {
+      if (work[P.wQ + o + j] >= m) { arg = min(arg, j); }
+    }
+    cred[lid] = bitcast<f32>(arg);
+    workgroupBarrier();
+    for (var w = WG / 2u; w > 0u; w = w / 2u) {
+      if (lid < w) { cred[lid] = bitcast<f32>(min(bitcast<u32>(cred[lid]), bitcast<u32>(cred[lid + w]))); }
+      workgroupBarrier();
+    }
+    let best = bitcast<u32>(workgroupUniformLoad(&cred[0]));
+    for (var j = lid; j < P.N; j += WG) { pi[o + j] = select(0.0, 1.0, j == best); }
     return;
   }
   var z = 0.0;
-  for (var j = 0u; j < P.N; j++) {
+  for (var j = lid; j < P.N; j += WG) {
     let w = mu(j) * exp((work[P.wQ + o + j] - m) / P.tau);
     pi[o + j] = w;
     z += w;
   }
-  for (var j = 0u; j < P.N; j++) { pi[o + j] = pi[o + j] / z; }
-}
-
-@compute @workgroup_size(1)
-fn evalCheck() {
-  if (atomicLoad(&ctrl[EV_DONE]) != 0u) { return; }
-  let res = atomicLoad(&ctrl[EV_RES]);
-  let prev = atomicLoad(&ctrl[EV_LAST]);
-  let n = atomicAdd(&ctrl[EV_SWEEPS], 1u);
-  atomicStore(&ctrl[EV_LAST], res);
-  atomicStore(&ctrl[EV_RES], 0u);
-  // converged, or stalled at the f32 rounding floor (no decrease, within 4 tol)
-  let flo = 4.0 * P.evalTol + roundingFloor(bitcast<f32>(atomicLoad(&ctrl[VMAX])));
-  let stalled = n > 0u && res >= prev && bitcast<f32>(res) <= flo;
-  if (res <= bitcast<u32>(P.evalTol) || stalled) { atomicStore(&ctrl[EV_DONE], 1u); }
-}
-
-@compute @workgroup_size(WG)
-fn occBegin(@builtin(global_invocation_id) gid: vec3<u32>) {
-  if (gid.x == 0u) {
-    atomicStore(&ctrl[OC_DONE], 0u);
-    atomicStore(&ctrl[OC_RES], 0u);
-    atomicStore(&ctrl[OC_SWEEPS], 0u);
-  }
-}
-
-fn occRow(s: u32, src: u32, dst: u32) {
-  let e0 = graph[P.gTPtr + s];
-  let e1 = graph[P.gTPtr + s + 1u];
-  var acc = 0.0;
-  for (var e = e0; e < e1; e++) {
-    let sj = graph[P.gTSrc + e];
-    let src0 = sj / P.N;
-    acc += work[src + src0] * pi[sj] * bitcast<f32>(graph[P.gTProb + e]);
-  }
-  let v = (1.0 - P.gamma) * model[P.oRho0 + s] + P.gamma * acc;
-  atomicMax(&ctrl[OC_RES], maxBits(v - work[src + s]));
-  work[dst + s] = v;
-}
-
-@compute @workgroup_size(WG)
-fn occSweepAB(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let s = linearIndex(gid, nwg);
-  if (s >= P.S || atomicLoad(&ctrl[OC_DONE]) != 0u) { return; }
-  occRow(s, P.wDA, P.wDB);
-}
-
-@compute @workgroup_size(WG)
-fn occSweepBA(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let s = linearIndex(gid, nwg);
-  if (s >= P.S || atomicLoad(&ctrl[OC_DONE]) != 0u) { return; }
-  occRow(s, P.wDB, P.wDA);
-}
-
-@compute @workgroup_size(1)
-fn occCheck() {
-  if (atomicLoad(&ctrl[OC_DONE]) != 0u) { return; }
-  let res = atomicLoad(&ctrl[OC_RES]);
-  let prev = atomicLoad(&ctrl[OC_LAST]);
-  let n = atomicAdd(&ctrl[OC_SWEEPS], 2u);
-  atomicStore(&ctrl[OC_LAST], res);
-  atomicStore(&ctrl[OC_RES], 0u);
-  let stalled = n > 0u && res >= prev && bitcast<f32>(res) <= 4.0 * P.occTol + roundingFloor(1.0);
-  if (res <= bitcast<u32>(P.occTol) || stalled) { atomicStore(&ctrl[OC_DONE], 1u); }
+  z = wgSum(lid, z);
+  for (var j = lid; j < P.N; j += WG) { pi[o + j] = pi[o + j] / z; }
 }
 
 var<workgroup> red: array<f32, WG>;
@@ -187,101 +362,4 @@ fn occFinish(@builtin(local_invocation_id) lid: vec3<u32>) {
     work[P.wD + s] = select(0.0, work[P.wDA + s] / mass, mass > 0.0);
   }
   if (lid.x == 0u) { setScal(SC_MASS, mass); }
-}
-
-// ---- single-workgroup evaluation (small problems) -------------------------------------------------
-
-var<workgroup> ered: array<f32, WG>;
-var<workgroup> eflag: u32;
-
-fn wgMax(lid: u32, v: f32) -> f32 {
-  ered[lid] = v;
-  workgroupBarrier();
-  for (var w = WG / 2u; w > 0u; w = w / 2u) {
-    if (lid < w) { ered[lid] = max(ered[lid], ered[lid + w]); }
-    workgroupBarrier();
-  }
-  let r = ered[0];
-  workgroupBarrier();
-  return r;
-}
-
-/** The sweeps of qFromV / vFromPolicy / evalCheck until converged (or P.maxSweeps), then the final Q. */
-@compute @workgroup_size(WG)
-fn evalFused(@builtin(local_invocation_id) lidv: vec3<u32>) {
-  let lid = lidv.x;
-  var n = 0u;
-  var prev = 3.0e38;
-  loop {
-    for (var sj = lid; sj < P.SN; sj += WG) { qRow(sj, P.wV); }
-    storageBarrier();
-    var r = 0.0;
-    var vm = 0.0;
-    for (var s = lid; s < P.S; s += WG) {
-      let o = s * P.N;
-      var v = 0.0;
-      for (var j = 0u; j < P.N; j++) {
-        let p = pi[o + j];
-        if (p > 0.0) { v += p * work[P.wQ + o + j] - P.tau * xlogx(p, mu(j)); }
-      }
-      let d = abs(v - work[P.wV + s]);
-      r = max(r, select(d, 3.0e38, nonFinite(d)));
-      vm = max(vm, select(abs(v), 0.0, nonFinite(v)));
-      work[P.wV + s] = v;
-    }
-    let res = wgMax(lid, r);
-    let vmax = wgMax(lid, vm);
-    n++;
-    if (lid == 0u) {
-      let stalled = n > 1u && res >= prev && res <= 4.0 * P.evalTol + roundingFloor(vmax);
-      eflag = select(0u, 1u, res <= P.evalTol || stalled || n >= P.maxSweeps);
-      atomicStore(&ctrl[EV_LAST], bitcast<u32>(res));
-      atomicStore(&ctrl[EV_SWEEPS], n);
-    }
-    prev = res;
-    storageBarrier();
-    if (workgroupUniformLoad(&eflag) != 0u) { break; }
-  }
-  for (var sj = lid; sj < P.SN; sj += WG) { qRow(sj, P.wV); }
-}
-
-fn occValue(s: u32, src: u32) -> f32 {
-  let e0 = graph[P.gTPtr + s];
-  let e1 = graph[P.gTPtr + s + 1u];
-  var acc = 0.0;
-  for (var e = e0; e < e1; e++) {
-    let sj = graph[P.gTSrc + e];
-    acc += work[src + sj / P.N] * pi[sj] * bitcast<f32>(graph[P.gTProb + e]);
-  }
-  return (1.0 - P.gamma) * model[P.oRho0 + s] + P.gamma * acc;
-}
-
-/** Occupancy sweeps A -> B -> A until converged (or P.maxSweeps); the result is in dA. */
-@compute @workgroup_size(WG)
-fn occFused(@builtin(local_invocation_id) lidv: vec3<u32>) {
-  let lid = lidv.x;
-  var n = 0u;
-  var prev = 3.0e38;
-  loop {
-    for (var s = lid; s < P.S; s += WG) { work[P.wDB + s] = occValue(s, P.wDA); }
-    storageBarrier();
-    var r = 0.0;
-    for (var s = lid; s < P.S; s += WG) {
-      let v = occValue(s, P.wDB);
-      let d = abs(v - work[P.wDB + s]);
-      r = max(r, select(d, 3.0e38, nonFinite(d)));
-      work[P.wDA + s] = v;
-    }
-    let res = wgMax(lid, r);
-    n += 2u;
-    if (lid == 0u) {
-      let stalled = n > 2u && res >= prev && res <= 4.0 * P.occTol + roundingFloor(1.0);
-      eflag = select(0u, 1u, res <= P.occTol || stalled || n >= P.maxSweeps);
-      atomicStore(&ctrl[OC_LAST], bitcast<u32>(res));
-      atomicStore(&ctrl[OC_SWEEPS], n);
-    }
-    prev = res;
-    storageBarrier();
-    if (workgroupUniformLoad(&eflag) != 0u) { break; }
-  }
 }

@@ -6,17 +6,16 @@
  * policy; every later row is one update followed by the evaluation of the new policy. A batch of k
  * iterations is recorded into one command buffer (one compute pass per iteration) and ONE small block
  * of metric rows (16 f32 per iteration) is read back. Policy evaluation and occupancy are warm-started
- * Jacobi sweeps whose stopping test runs on the GPU: for S N <= 2^16 all sweeps of a solve run inside
- * one workgroup ('fused', one dispatch per solve); larger problems record sweeps over the whole device
- * ('sweeps'; finished solves turn the remaining recorded sweeps into no-ops, and the number recorded per
- * iteration adapts to what the previous batch used). Each pass (evaluation, metrics, the method's
- * update) is a class beside its .wgsl; all share one bind-group layout (layout.ts, common.wgsl).
+ * BiCGSTAB solves whose stopping test runs on the GPU (policyEvaluation.wgsl): finished solves turn the
+ * remaining recorded iterations into no-ops, and the number recorded per iteration adapts to what the
+ * previous batch used. What an iteration records is the method's plan (plan.ts; each pass is a class
+ * beside its .wgsl); all share one bind-group layout (layout.ts, common.wgsl). The Recorder counts the
+ * dispatches and the bytes each pass binds and touches (dispatchesLastBatch, bytesLastBatch).
  *
- * f32 tolerances: the evaluation stops at |V_{n+1} - V_n|_inf <= 1e-8 vScale (vScale = (max|r| +
- * tau (max|log mu| + log N)) / (1 - gamma)) or when the residual stops decreasing at the f32 rounding
- * floor; the Sinkhorn tolerance is at least 2e-6; OT ties are within tieTol + 5e-7 (vScale + lambda
- * cmax), and kinks within 2e-5 relative of lambda* are one kink; a trust-region move counts as violated
- * above eps (1 + 1e-5).
+ * f32 tolerances: the evaluation stops at max|residual| <= 2^-22 max|b| / (1 - gamma) (KRYLOV_REL);
+ * vScale = (max|r| + tau (max|log mu| + log N)) / (1 - gamma); the Sinkhorn tolerance is at least
+ * 2e-6; OT ties are within tieTol + 5e-7 (vScale + lambda cmax), and kinks within 2e-5 relative of
+ * lambda* are one kink; a trust-region move counts as violated above eps (1 + 1e-5).
  * Searches for lambda* (OT trust region) and beta (KL trust region) evaluate nCand candidates per
  * dispatch and refine the bracket on the GPU, so nothing is read back inside an iteration.
  *
@@ -26,7 +25,8 @@
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics, MethodId } from '../../shared/methods';
 import { DivergenceError, MethodInputError, type ComputeSession, type Diagnostics, type Policy, type RunSpec } from '../types';
-import { occupancyWithMass } from '../reference/evaluation';
+import { evaluatePolicy, occupancyWithMass } from '../reference/evaluation';
+import { jkoStepScales } from '../reference/jkoSinkhorn';
 import { checkInitialPolicy, optionsOf, resolveProblem } from '../reference/method';
 import { fitLinearRate } from '../reference/metrics';
 import { solveOptimum } from '../reference/solvers';
@@ -37,15 +37,11 @@ import { seedKey } from '../reference/rng';
 
 import type { GpuContext } from './context';
 import { alignTo } from './context';
-import { N_CAND, PARAMS_BYTES, packParams, Recorder, sessionLayout, type Params } from './layout';
-import { PolicyEvaluationPass } from './policyEvaluation';
-import { MetricsPass } from './metrics';
-import { KlUpdatesPass } from './klUpdates';
-import { OtTrustRegionPass } from './otTrustRegion';
-import { FokkerPlanckPass } from './fokkerPlanck';
-import { SinkhornJkoPass, sinkhornWorkgroupBytes } from './sinkhorn';
-import { LangevinPass } from './langevin';
+import { N_CAND, PARAMS_BYTES, packParams, Recorder, sessionLayout, type Params, type PlanShape } from './layout';
+import { KRYLOV_REL, krylovFloats } from './policyEvaluation';
+import { sinkhornWorkgroupBytes } from './sinkhorn';
 import { ValueIterationPass } from './valueIteration';
+import { createPasses, recordIteration, recordUpdate, type GpuPasses, type IterationSettings } from './plan';
 
 export const WEBGPU_METHODS: readonly MethodId[] = [
   'soft-value-iteration',
@@ -66,10 +62,11 @@ export const ROW = {
 } as const;
 export const ROW_STRIDE = 16;
 const MAX_ROWS = 256;
-/** largest S * N evaluated inside one workgroup */
-const FUSED_MAX_SN = 1 << 16;
-/** hard cap on the sweeps of one fused evaluation */
-const FUSED_MAX_SWEEPS = 100_000;
+/** BiCGSTAB iterations recorded for the cold first evaluation, and the most recorded per solve later */
+export const KRYLOV_COLD = 64;
+export const KRYLOV_CAP = 256;
+/** BiCGSTAB iterations recorded per warm solve before the first batch has measured any */
+export const KRYLOV_WARM_START = 32;
 
 export interface WebGpuSessionOptions {
   /** iterations recorded per submit when nextBatch asks for more (default 64) */
@@ -78,11 +75,6 @@ export interface WebGpuSessionOptions {
   optimum?: { V: ArrayLike<number>; policy: ArrayLike<number>; J: number };
   /** clock for wallMs */
   now?: () => number;
-  /**
-   * 'fused': every evaluation sweep inside one workgroup (one dispatch per evaluation; the default for
-   * S * N <= 2^16), 'sweeps': three dispatches per sweep over the whole device (large problems)
-   */
-  evalMode?: 'auto' | 'fused' | 'sweeps';
   /** split dispatches above this many workgroups per dimension (default: the device limit; tests force splits) */
   maxWorkgroupsPerDimension?: number;
 }
@@ -90,8 +82,8 @@ export interface WebGpuSessionOptions {
 interface Layout {
   model: { reward: number; mu: number; rho0: number; cost: number; dStar: number; piStar: number; pos: number; size: number };
   graph: { rowPtr: number; next: number; prob: number; tPtr: number; tSrc: number; tProb: number; nbr: number; nbrEdge: number; order: number; size: number };
-  work: { V: number; Q: number; dA: number; dB: number; d: number; dOld: number; piOld: number; phi: number; stat: number; stCost: number; scratch: number; cand: number; scal: number; size: number };
-  aux: { tlo: number; thi: number; first: number; X: number; size: number };
+  work: { V: number; Q: number; dA: number; dB: number; d: number; dOld: number; piOld: number; phi: number; stat: number; stCost: number; scratch: number; cand: number; scal: number; kry: number; size: number };
+  aux: { tlo: number; thi: number; first: number; X: number; G: number; size: number };
 }
 
 function regions<T extends string>(sizes: [T, number][]): Record<T, number> & { size: number } {
@@ -147,24 +139,14 @@ export class WebGpuSession implements ComputeSession {
   private readonly bufAux: GPUBuffer;
   private readonly bufParams: GPUBuffer;
   private readonly bindGroup: GPUBindGroup;
-  private readonly passes: {
-    evaluation: PolicyEvaluationPass;
-    metrics: MetricsPass;
-    kl?: KlUpdatesPass;
-    ot?: OtTrustRegionPass;
-    fp?: FokkerPlanckPass;
-    sinkhorn?: SinkhornJkoPass;
-    langevin?: LangevinPass;
-    vi?: ValueIterationPass;
-  };
+  private readonly passes: GpuPasses;
+  private readonly shape: PlanShape;
   private readonly params: Partial<Params>;
   private readonly batch: number;
   private readonly now: () => number;
   private readonly t0: number;
-  private evalSweeps: number;
-  private occPairs: number;
-  private readonly evalCap: number;
-  readonly evalMode: 'fused' | 'sweeps';
+  private evalIters = KRYLOV_WARM_START;
+  private occIters = KRYLOV_WARM_START;
   private readonly maxDim: number;
   private readonly rateX: number[] = [];
   private readonly rateGap: number[] = [];
@@ -178,8 +160,19 @@ export class WebGpuSession implements ComputeSession {
   private updates = 0;
   private exceeded = 0;
   private maxInner = 0;
+  private evalCapHits = 0;
+  private sinkhornCapHits = 0;
   dispatchesLastBatch = 0;
   iterationsLastBatch = 0;
+  /** bytes the last batch's dispatches read and write (the passes' counts, see Recorder) and the row readback */
+  bytesLastBatch = 0;
+  submitsLastBatch = 0;
+  readbacksLastBatch = 0;
+  /** per entry point: dispatches and bytes of the last batch */
+  perEntryLastBatch = new Map<string, { dispatches: number; bytes: number }>();
+  /** BiCGSTAB iterations recorded per values / occupancy solve in the last batch's steady iterations */
+  evalIterationsLastBatch = 0;
+  occIterationsLastBatch = 0;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -201,6 +194,7 @@ export class WebGpuSession implements ComputeSession {
     const m = this.method;
     let alpha = 0;
     let eta = 0;
+    let jkoBlur = 0;
     let methodCode = 0;
     let graph: ReturnType<typeof buildActionGraph> | null = null;
     this.eps = 0;
@@ -219,7 +213,7 @@ export class WebGpuSession implements ComputeSession {
       if (!(alpha > 0 && alpha <= 1 + 1e-12)) throw new MethodInputError(`npg: alpha = eta tau / (1 - gamma) = ${alpha} must lie in (0, 1]`);
       alpha = Math.min(alpha, 1);
     } else if (m === 'ot-trpo' || m === 'wpo-song') {
-      this.eps = optionsOf(spec, 'ot-trpo', 'wpo-song').eps;
+      this.eps = optionsOf(spec, 'ot-trpo', 'wpo-song').eps; // the OT radius (otRadius on the GPU)
       if (!(this.eps > 0)) throw new MethodInputError(`eps must be > 0, got ${this.eps}`);
       methodCode = m === 'wpo-song' ? 1 : 0;
     } else if (m === 'kl-trpo') {
@@ -238,7 +232,7 @@ export class WebGpuSession implements ComputeSession {
       this.lgDt = optionsOf(spec, 'langevin').dt;
       if (!(M >= 1)) throw new MethodInputError(`particles must be >= 1, got ${M}`);
       if (!(this.lgDt > 0)) throw new MethodInputError(`dt must be > 0, got ${this.lgDt}`);
-      lgKey = seedKey(spec.seed); // the run's one seed
+      lgKey = seedKey(spec.seed); // D1: the run's one seed (no `seed` option)
       this.qEvery = optionsOf(spec, 'langevin').qEvery;
       cellOf = gridCellIndex(mdp);
       if (mdp.grid.dim === 1) {
@@ -246,10 +240,16 @@ export class WebGpuSession implements ComputeSession {
         for (let i = 0; i < N; i++) centres[cellOf[i]] = mdp.grid.lo[0] + (i + 0.5) * mdp.grid.h[0];
       }
     } else if (m === 'jko-sinkhorn') {
-      eta = optionsOf(spec, 'jko-sinkhorn').eta ?? 0.05; // absent: derived from the problem's scales (numerics)
+      // eta and eps absent: derived from the problem's scales exactly as the reference does (f64, once)
+      const pi0 = spec.init ? checkInitialPolicy(mdp, spec.init) : new Float64Array(SN).fill(1 / N);
+      const scales = jkoStepScales(mdp, optionsOf(spec, 'jko-sinkhorn'), tau, () =>
+        evaluatePolicy(mdp, pi0, gamma, tau, null, 1e-12, { occupancy: true }),
+      );
+      eta = scales.eta;
+      jkoBlur = scales.eps;
+      Object.assign(this.diag, { eta: scales.eta, eps: scales.eps, etaDerived: scales.etaDerived, epsDerived: scales.epsDerived });
       maxN = N;
-      const lim = ctx.limits.maxComputeWorkgroupStorageSize;
-      if (sinkhornWorkgroupBytes(N) > lim) throw new MethodInputError(`jko-sinkhorn on webgpu holds 3 N floats per workgroup: N = ${N} exceeds ${lim} bytes`);
+      this.diag.sinkhornRowsInGlobalMemory = sinkhornWorkgroupBytes(N) > ctx.limits.maxComputeWorkgroupStorageSize;
     } else if (m === 'soft-value-iteration' || m === 'value-iteration') {
       if (m === 'soft-value-iteration' && !(tau > 0)) throw new MethodInputError('soft value iteration needs tau > 0');
     }
@@ -291,10 +291,11 @@ export class WebGpuSession implements ComputeSession {
     ]);
     const workL = regions([
       ['V', S], ['Q', SN], ['dA', S], ['dB', S], ['d', S], ['dOld', S], ['piOld', SN], ['phi', Math.max(2 * SN, S)],
-      ['stat', 8 * S], ['stCost', S], ['scratch', Math.max(SN, S * N_CAND)], ['cand', 2 * N_CAND], ['scal', 64],
+      ['stat', 8 * S], ['stCost', S], ['scratch', Math.max(SN, S * N_CAND, m === 'jko-sinkhorn' ? 3 * SN : 0)], ['cand', 2 * N_CAND], ['scal', 64],
+      ['kry', krylovFloats(S)],
     ]);
     const otLike = m === 'ot-trpo' || m === 'wpo-song';
-    const auxL = regions([['tlo', otLike ? SN : 1], ['thi', otLike ? SN : 1], ['first', otLike ? SN : 1], ['X', S * M * dim]]);
+    const auxL = regions([['tlo', otLike ? SN : 1], ['thi', otLike ? SN : 1], ['first', otLike ? SN : 1], ['X', S * M * dim], ['G', m === 'jko-sinkhorn' ? N * N : 1]]);
     this.layout = { model: modelL, graph: graphL, work: workL, aux: auxL };
 
     const model = new Float32Array(modelL.size);
@@ -349,6 +350,7 @@ export class WebGpuSession implements ComputeSession {
     // Langevin: cellOf (linear cell -> action); in 1-D it is also the sorted order of the centres
     if (cellOf) g.set(cellOf, graphL.order);
     const pi0 = spec.init ? checkInitialPolicy(mdp, spec.init) : new Float64Array(SN).fill(1 / N);
+    let sinkhornG: Float32Array<ArrayBuffer> | null = null;
 
     // ---- GPU buffers --------------------------------------------------------------------------------
     const maxBind = ctx.limits.maxStorageBufferBindingSize;
@@ -376,6 +378,13 @@ export class WebGpuSession implements ComputeSession {
     q.writeBuffer(this.bufModel, 0, model);
     q.writeBuffer(this.bufGraph, 0, g);
     q.writeBuffer(this.bufPi, 0, new Float32Array(pi0));
+    if (m === 'jko-sinkhorn') {
+      // G^T = -C^T / blur once per session (row k)
+      const blur = jkoBlur;
+      const G = new Float32Array(N * N);
+      for (let j = 0; j < N; j++) for (let k = 0; k < N; k++) G[k * N + j] = -mdp.cost[j * N + k] / blur;
+      sinkhornG = G;
+    }
     // pooled buffers may hold old data: zero the work, control and aux words
     const enc = ctx.device.createCommandEncoder({ label: `${m}:clear` });
     enc.clearBuffer(this.bufWork);
@@ -383,19 +392,21 @@ export class WebGpuSession implements ComputeSession {
     enc.clearBuffer(this.bufAux);
     enc.clearBuffer(this.bufRows);
     q.submit([enc.finish()]);
+    if (sinkhornG) q.writeBuffer(this.bufAux, auxL.G * 4, sinkhornG);
 
     // ---- params -------------------------------------------------------------------------------------
-    const evalTol = 1e-8 * vScale;
     this.params = {
-      S, N, SN, nCand: N_CAND, gamma, tau: this.tau, evalTol, occTol: 1e-8,
+      S, N, SN, nCand: N_CAND, gamma, tau: this.tau, krylovRel: KRYLOV_REL, wK: workL.kry, kG: Math.ceil(S / 64),
       oReward: modelL.reward, oMu: modelL.mu, oRho0: modelL.rho0, oCost: modelL.cost, oDStar: modelL.dStar, oPiStar: modelL.piStar,
       gRowPtr: graphL.rowPtr, gNext: graphL.next, gProb: graphL.prob, gTPtr: graphL.tPtr, gTSrc: graphL.tSrc, gTProb: graphL.tProb,
       gNbr: graphL.nbr, gNbrEdge: graphL.nbrEdge,
       wV: workL.V, wQ: workL.Q, wDA: workL.dA, wDB: workL.dB, wD: workL.d, wDOld: workL.dOld, wPiOld: workL.piOld, wPhi: workL.phi,
       wStat: workL.stat, wStCost: workL.stCost, wScratch: workL.scratch, wCand: workL.cand, wScal: workL.scal,
-      aTlo: auxL.tlo, aThi: auxL.thi, aFirst: auxL.first, method: methodCode,
+      aG: auxL.G, aTlo: auxL.tlo, aThi: auxL.thi, aFirst: auxL.first, method: methodCode,
       weighting: m === 'wasserstein-flow' && optionsOf(spec, 'wasserstein-flow').weighting === 'occupancy' ? 1 : 0,
-      eps: m === 'jko-sinkhorn' ? (optionsOf(spec, 'jko-sinkhorn').eps ?? 0.01) : this.eps,
+      otRadius: this.eps,
+      sinkhornBlur: jkoBlur,
+      negInvBlur: jkoBlur > 0 ? -1 / jkoBlur : 0,
       eta, alpha,
       cfl: m === 'wasserstein-flow' ? optionsOf(spec, 'wasserstein-flow').cfl : 0,
       dtFixed: m === 'wasserstein-flow' ? (optionsOf(spec, 'wasserstein-flow').dt ?? 0) : 0,
@@ -410,7 +421,6 @@ export class WebGpuSession implements ComputeSession {
       lgDt: this.lgDt, lgNoise: Math.sqrt(2 * tau * this.lgDt),
       lo0: mdp.grid?.lo[0] ?? 0, lo1: mdp.grid?.lo[1] ?? 0, hi0: mdp.grid?.hi[0] ?? 0, hi1: mdp.grid?.hi[1] ?? 0,
       h0: mdp.grid?.h[0] ?? 1, h1: mdp.grid?.h[1] ?? 1,
-      maxSweeps: 0,
     };
     if (m === 'soft-value-iteration' || m === 'value-iteration') this.viTol = Math.max(optionsOf(spec, 'soft-value-iteration', 'value-iteration').tol, 4e-7 * vScale);
     q.writeBuffer(this.bufParams, 0, packParams(this.params));
@@ -425,76 +435,29 @@ export class WebGpuSession implements ComputeSession {
         entry(4, this.bufWork), entry(5, this.bufCtrl), entry(6, this.bufRows), entry(7, this.bufAux),
       ],
     });
-    // the passes this method records (pipelines come from the context's cache)
-    const isVi = m === 'soft-value-iteration' || m === 'value-iteration';
-    this.passes = {
-      evaluation: new PolicyEvaluationPass(ctx),
-      metrics: new MetricsPass(ctx),
-      kl: m === 'npg' || m === 'kl-trpo' ? new KlUpdatesPass(ctx) : undefined,
-      ot: otLike ? new OtTrustRegionPass(ctx) : undefined,
-      fp: m === 'wasserstein-flow' || m === 'langevin' ? new FokkerPlanckPass(ctx) : undefined,
-      sinkhorn: m === 'jko-sinkhorn' ? new SinkhornJkoPass(ctx, maxN) : undefined,
-      langevin: m === 'langevin' ? new LangevinPass(ctx) : undefined,
-      vi: isVi ? new ValueIterationPass(ctx) : undefined,
-    };
-    // sweeps: enough for a cold start, then adapted to what warm starts use
-    const cold = gamma > 0 ? Math.ceil(Math.log(1e-9) / Math.log(gamma)) + 10 : 2;
-    this.evalCap = Math.min(Math.max(cold, 8), 4000);
-    this.evalSweeps = this.evalCap;
-    // fused evaluations stop at 4x the cold-start sweep count at the latest
-    this.params.maxSweeps = Math.min(FUSED_MAX_SWEEPS, 4 * this.evalCap);
-    ctx.device.queue.writeBuffer(this.bufParams, 0, packParams(this.params));
+    this.passes = createPasses(ctx, m, N);
+    this.shape = { S, N, nnz, E, M };
     this.maxDim = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity);
-    const mode = opts.evalMode ?? 'auto';
-    this.evalMode = mode === 'auto' ? (SN <= FUSED_MAX_SN && nnz <= 4 * FUSED_MAX_SN ? 'fused' : 'sweeps') : mode;
-    this.diag.evalMode = this.evalMode;
-    this.occPairs = Math.ceil(this.evalCap / 2);
+    this.diag.evalSolver = 'bicgstab';
     this.diag.vScale = vScale;
-    this.diag.evalTol = evalTol;
+    this.diag.evalResidualTarget = `${KRYLOV_REL} max|b| / (1 - gamma)`;
   }
 
   get done(): boolean {
     return this.finished;
   }
 
-  /** Evaluate pi: V, Q, occupancy d (normalised, mass in scal), then the metric row. */
-  private recordEvaluation(r: Recorder, sweeps: number, pairs: number): void {
-    const { S, N } = this.mdp;
-    this.passes.evaluation.record(r, S, N, this.evalMode, sweeps, pairs);
-    this.passes.metrics.record(r, S);
-  }
-
-  /** One update of pi (the method's own step), recorded. */
-  private recordUpdate(r: Recorder, u: number): void {
-    const { S, N } = this.mdp;
-    const ps = this.passes;
-    switch (this.method) {
-      case 'npg':
-        ps.kl!.recordNpg(r, S);
-        break;
-      case 'kl-trpo':
-        ps.kl!.recordTrustRegion(r, S);
-        break;
-      case 'ot-trpo':
-      case 'wpo-song':
-        ps.ot!.record(r, S, N);
-        break;
-      case 'wasserstein-flow':
-        ps.fp!.record(r, S, N, u % this.qEvery === 0, this.flow1d);
-        break;
-      case 'jko-sinkhorn':
-        ps.sinkhorn!.record(r, S);
-        break;
-      case 'langevin':
-        ps.langevin!.recordStep(r, S, N, this.params.M!, u % this.qEvery === 0);
-        if (this.lg1d) ps.fp!.recordW2(r, S);
-        break;
-      case 'soft-value-iteration':
-      case 'value-iteration':
-        ps.vi!.recordSweep(r, S, N);
-        ps.evaluation.recordGreedyPolicy(r, S);
-        break;
-    }
+  /** What the next recorded iteration needs to know (plan.ts). */
+  private settings(first: boolean): IterationSettings {
+    return {
+      method: this.method,
+      qEvery: this.qEvery,
+      flow1d: this.flow1d,
+      lg1d: this.lg1d,
+      evalIterations: first ? KRYLOV_COLD : this.evalIters,
+      occIterations: first ? KRYLOV_COLD : this.occIters,
+      sinkhornInner: Math.max(1, this.maxInner),
+    };
   }
 
   async nextBatch(maxIterations: number): Promise<IterationMetrics[]> {
@@ -518,30 +481,34 @@ export class WebGpuSession implements ComputeSession {
     let dispatches = 0;
     const maxDim = this.maxDim;
     const iters: number[] = [];
+    let moved = 0;
+    this.evalIterationsLastBatch = this.evalIters;
+    this.occIterationsLastBatch = this.occIters;
+    const perEntry = new Map<string, { dispatches: number; bytes: number }>();
     for (let i = 0; i < k; i++) {
       const pass = enc.beginComputePass({ label: `${this.method}:iteration` });
       pass.setBindGroup(0, this.bindGroup);
-      const r = new Recorder(pass, maxDim);
+      const r = new Recorder(pass, maxDim, this.shape);
       if (!this.started) {
         this.started = true;
-        if (this.passes.vi) {
-          // the iterate W = 0 and its soft-greedy policy (Q = r)
-          this.passes.vi.recordQ(r, this.mdp.S, this.mdp.N);
-          this.passes.evaluation.recordGreedyPolicy(r, this.mdp.S);
-        }
-        // Langevin: the initial policy is the histogram of the placed particles
-        this.passes.langevin?.recordPlace(r, this.mdp.S, this.params.M!);
-        this.recordEvaluation(r, this.evalCap, Math.ceil(this.evalCap / 2));
+        recordIteration(r, this.passes, this.settings(true), true, 0);
         iters.push(0);
       } else {
-        this.recordUpdate(r, this.updates);
+        recordIteration(r, this.passes, this.settings(false), false, this.updates);
         this.updates++;
         this.iteration++;
-        this.recordEvaluation(r, this.evalSweeps, this.occPairs);
         iters.push(this.iteration);
       }
       pass.end();
       dispatches += r.dispatches;
+      moved += r.bytes;
+      for (const [key, e] of r.perEntry) {
+        const t = perEntry.get(key);
+        if (t) {
+          t.dispatches += e.dispatches;
+          t.bytes += e.bytes;
+        } else perEntry.set(key, { ...e });
+      }
     }
     const bytes = k * ROW_STRIDE * 4;
     const staging = ctx.pool.acquire(bytes, GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST, `${this.method}:rows-readback`);
@@ -558,28 +525,42 @@ export class WebGpuSession implements ComputeSession {
     ctx.assertHealthy();
     this.dispatchesLastBatch = dispatches;
     this.iterationsLastBatch = k;
+    this.bytesLastBatch = moved + bytes;
+    this.submitsLastBatch = 1;
+    this.readbacksLastBatch = 1;
+    this.perEntryLastBatch = perEntry;
     const wall = this.now() - this.t0;
     const out: IterationMetrics[] = [];
-    let maxSweeps = 0;
-    let maxPairs = 0;
+    let maxEval = 0;
+    let maxOcc = 0;
     for (let i = 0; i < k; i++) {
       const row = data.subarray(i * ROW_STRIDE, (i + 1) * ROW_STRIDE);
       const it = iters[i];
       const m = this.toMetrics(it, row, wall);
       out.push(m);
-      maxSweeps = Math.max(maxSweeps, row[ROW.evalSweeps]);
-      maxPairs = Math.max(maxPairs, row[ROW.occSweeps] / 2);
+      if (it > 0) {
+        maxEval = Math.max(maxEval, row[ROW.evalSweeps]);
+        maxOcc = Math.max(maxOcc, row[ROW.occSweeps]);
+      }
       if (this.finished) {
         this.iteration = it;
         break;
       }
     }
-    // adapt the recorded sweeps: double when an evaluation hit the cap, shrink when far below it
-    if (maxSweeps >= this.evalSweeps) this.evalSweeps = Math.min(this.evalCap, this.evalSweeps * 2);
-    else this.evalSweeps = Math.min(this.evalCap, Math.max(8, Math.ceil(maxSweeps * 1.5) + 2));
-    if (maxPairs >= this.occPairs) this.occPairs = Math.min(Math.ceil(this.evalCap / 2), this.occPairs * 2);
-    else this.occPairs = Math.min(Math.ceil(this.evalCap / 2), Math.max(4, Math.ceil(maxPairs * 1.5) + 2));
-    this.diag.evalSweepsRecorded = this.evalSweeps;
+    // adapt the recorded Krylov iterations: double when a solve used all of them, else 1.5x what was used
+    // (a solve that used every recorded iteration may be unconverged: counted in the diagnostics)
+    const adapt = (used: number, recorded: number): number =>
+      used >= recorded ? Math.min(KRYLOV_CAP, recorded * 2) : Math.min(KRYLOV_CAP, Math.max(4, Math.ceil(used * 1.5) + 2));
+    if (maxEval >= this.evalIters || maxOcc >= this.occIters) {
+      this.evalCapHits++;
+      this.diag.evalSolvesAtRecordedCap = this.evalCapHits;
+    }
+    if (iters.some((x) => x > 0)) {
+      this.evalIters = adapt(maxEval, this.evalIters);
+      this.occIters = adapt(maxOcc, this.occIters);
+    }
+    this.diag.evalIterationsRecorded = this.evalIters;
+    this.diag.occIterationsRecorded = this.occIters;
     this.diag.dispatchesPerIteration = dispatches / k;
     return out;
   }
@@ -652,6 +633,12 @@ export class WebGpuSession implements ComputeSession {
           this.maxInner = Math.max(this.maxInner, row[ROW.extra3]);
           this.diag.sinkhornIterationsMax = this.maxInner;
           this.diag.sinkhornIterationsLast = row[ROW.extra3];
+          // an inner loop that ran to maxInner stopped unconverged: counted and reported, never silent
+          if (row[ROW.extra3] >= this.params.maxInner!) {
+            this.sinkhornCapHits++;
+            this.diag.sinkhornCapHits = this.sinkhornCapHits;
+            this.diag.sinkhornCapWarning = `the Sinkhorn inner loop reached maxInner = ${this.params.maxInner} in ${this.sinkhornCapHits} step(s) (unconverged; raise maxInner or the blur)`;
+          }
           break;
         case 'soft-value-iteration':
         case 'value-iteration': {
@@ -683,10 +670,11 @@ export class WebGpuSession implements ComputeSession {
     const enc = dev.createCommandEncoder({ label: `${this.method}:bench` });
     const pass = enc.beginComputePass({ label: `${this.method}:bench` });
     pass.setBindGroup(0, this.bindGroup);
-    const r = new Recorder(pass, this.maxDim);
+    const r = new Recorder(pass, this.maxDim, this.shape);
+    const vi = this.passes.vi ?? new ValueIterationPass(this.ctx);
     for (let i = 0; i < reps; i++) {
-      if (kind === 'softViSweep') (this.passes.vi ?? (this.passes.vi = new ValueIterationPass(this.ctx))).recordSweep(r, S, N);
-      else this.recordUpdate(r, i);
+      if (kind === 'softViSweep') vi.recordSweep(r);
+      else recordUpdate(r, this.passes, this.settings(false), false, i + 1);
     }
     pass.end();
     await dev.queue.onSubmittedWorkDone();

@@ -1,6 +1,7 @@
 /**
  * The entropic JKO step by log-domain generalised Sinkhorn (sinkhorn.wgsl, ALGORITHMS.md §4): one
- * workgroup per state, every inner iteration inside one dispatch. MAXN sizes the workgroup arrays.
+ * workgroup per state, every inner iteration inside one dispatch. MAXN sizes the workgroup arrays; when
+ * they would exceed the adapter's workgroup storage, the rows live in the work buffer (GLOBAL_ROWS).
  */
 import type { GpuContext } from './context';
 import { SessionShader, type Recorder } from './layout';
@@ -14,11 +15,18 @@ export function sinkhornWorkgroupBytes(N: number): number {
 export class SinkhornJkoPass {
   readonly shader: SessionShader;
 
+  readonly globalRows: boolean;
+
   constructor(ctx: GpuContext, N: number) {
-    this.shader = new SessionShader(ctx, 'sinkhorn', wgsl, { MAXN: Math.max(N, 1) });
+    this.globalRows = sinkhornWorkgroupBytes(N) > ctx.limits.maxComputeWorkgroupStorageSize;
+    this.shader = new SessionShader(ctx, 'sinkhorn', wgsl, { MAXN: this.globalRows ? 1 : Math.max(N, 1), GLOBAL_ROWS: this.globalRows ? 1 : 0 });
   }
 
-  record(r: Recorder, S: number): void {
-    r.workgroups(this.shader.pipeline('jkoStep'), S);
+  /** `inner`: the inner iterations expected per step (bytes: the cost matrix is read twice per inner iteration). */
+  record(r: Recorder, inner: number): void {
+    const { S, N } = r.shape;
+    // per inner iteration: G^T and G (N^2 each), pi_k, Q (and the three rows when global)
+    const rows = this.globalRows ? 2 * N * N + 6 * N : 0;
+    r.workgroups(this.shader.pipeline('jkoStep'), S, 4 * S * (inner * (2 * N * N + 3 * N + rows) + N * N + 5 * N));
   }
 }

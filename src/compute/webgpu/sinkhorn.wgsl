@@ -1,45 +1,48 @@
 // Entropic JKO step with the generalised Sinkhorn iteration in the log domain (ALGORITHMS.md §4), one
 // workgroup per state, all inner iterations inside one dispatch (states are independent):
-//   L_j   = LSE_k(lb_k - C_jk/eps)                       log (K b)_j
-//   err   = sum_j |exp(la_j + L_j) - pi_k(j)|            marginal error of the current plan (stop < tol)
+//   L_j   = LSE_k(lb_k + G_jk),  G = -C / blur           log (K b)_j
+//   err   = sum_j |exp(la_j + L_j) - pi_k(j)|            marginal error of the current plan
 //   la_j  = log pi_k(j) - L_j                            a <- pi_k / (K b)
-//   lk_k  = LSE_j(la_j - C_jk/eps)                       log (K^T a)_k
-//   lp_k  = (eps lk_k + 2 eta tau log mu_k + 2 eta Q_k) / (eps + 2 eta tau), normalised (log-sum-exp)
+//   lk_k  = LSE_j(la_j + G_jk)                           log (K^T a)_k
+//   lp_k  = (blur lk_k + 2 eta tau log mu_k + 2 eta Q_k) / (blur + 2 eta tau), normalised (log-sum-exp)
 //   lb_k  = lp_k - lk_k                                  b <- prox(K^T a) / (K^T a)
-// and pi_{k+1} = exp(lp). The step's transport cost sum_jk exp(la_j - C_jk/eps + lb_k) C_jk goes to
-// stCost; the inner iterations used go to INNER_MAX (max over states). log b is kept at wPhi per state
-// and warm-starts the next step, as in the reference.
+// and pi_{k+1} = exp(lp). G^T = -C^T / blur is precomputed once per session (aux at aG, row k = G_{., k},
+// read by the lanes j of L at consecutive addresses); the lanes k of lk read row j of C (consecutive) times
+// the precomputed -1/blur. Nothing is divided per inner iteration.
+// Stop rule (f32): err <= max(tol, floor), floor = 8 u sum_j pi_k(j) (1 + |la_j| + |L_j|) with
+// u = 2^-24: la_j + L_j = log pi_k(j) is formed from two terms each rounded to u |.|, so exp of it
+// carries that relative error, and no iteration can push the computed err below it; an error that falls
+// by less than 10% over 64 iterations has stagnated at the f32 floor and also stops. An inner loop that
+// reaches maxInner shows as INNER_MAX = maxInner in the row; the host reports it.
+// The step's transport cost sum_jk exp(la_j + G_jk + lb_k) C_jk goes to stCost; the inner iterations used
+// go to INNER_MAX (max over states). log b is kept at wPhi per state and warm-starts the next step.
+// When three rows of N floats do not fit in workgroup storage (GLOBAL_ROWS), la, lb and lk live in the
+// work buffer (3 N floats per state at wScratch) instead: same code, global instead of shared memory.
 
 override MAXN: u32 = 64u;
+override GLOBAL_ROWS: bool = false;
 
 var<workgroup> la: array<f32, MAXN>;
 var<workgroup> lb: array<f32, MAXN>;
 var<workgroup> lk: array<f32, MAXN>;
-var<workgroup> sred: array<f32, WG>;
 var<workgroup> flag: u32;
 
-fn wsum(lid: u32, v: f32) -> f32 {
-  sred[lid] = v;
-  workgroupBarrier();
-  for (var w = WG / 2u; w > 0u; w = w / 2u) {
-    if (lid < w) { sred[lid] += sred[lid + w]; }
-    workgroupBarrier();
-  }
-  let r = sred[0];
-  workgroupBarrier();
-  return r;
-}
+fn rowBase(s: u32) -> u32 { return P.wScratch + 3u * s * P.N; }
+fn getLa(s: u32, j: u32) -> f32 { if (GLOBAL_ROWS) { return work[rowBase(s) + j]; } return la[j]; }
+fn getLb(s: u32, j: u32) -> f32 { if (GLOBAL_ROWS) { return work[rowBase(s) + P.N + j]; } return lb[j]; }
+fn getLk(s: u32, j: u32) -> f32 { if (GLOBAL_ROWS) { return work[rowBase(s) + 2u * P.N + j]; } return lk[j]; }
+fn setLa(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + j] = v; } else { la[j] = v; } }
+fn setLb(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + P.N + j] = v; } else { lb[j] = v; } }
+fn setLk(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + 2u * P.N + j] = v; } else { lk[j] = v; } }
 
-fn wmax(lid: u32, v: f32) -> f32 {
-  sred[lid] = v;
+/** G^T row k (the lanes j of L read consecutive words) and G row j (the lanes k of lk). */
+fn gT(j: u32, k: u32) -> f32 { return bitcast<f32>(aux[P.aG + k * P.N + j]); }
+fn g(j: u32, k: u32) -> f32 { return cost(j, k) * P.negInvBlur; }
+
+/** Make the row writes of the other lanes visible (workgroup or storage memory). */
+fn rowBarrier() {
+  if (GLOBAL_ROWS) { storageBarrier(); }
   workgroupBarrier();
-  for (var w = WG / 2u; w > 0u; w = w / 2u) {
-    if (lid < w) { sred[lid] = max(sred[lid], sred[lid + w]); }
-    workgroupBarrier();
-  }
-  let r = sred[0];
-  workgroupBarrier();
-  return r;
 }
 
 fn logPiOld(o: u32, j: u32) -> f32 {
@@ -48,80 +51,108 @@ fn logPiOld(o: u32, j: u32) -> f32 {
 }
 
 /** log (K b)_j */
-fn lseKb(j: u32) -> f32 {
+fn lseKb(s: u32, j: u32) -> f32 {
   var m = NEG_BIG;
-  for (var k = 0u; k < P.N; k++) { m = max(m, lb[k] - cost(j, k) / P.eps); }
+  for (var k = 0u; k < P.N; k++) { m = max(m, getLb(s, k) + gT(j, k)); }
   var z = 0.0;
-  for (var k = 0u; k < P.N; k++) { z += exp(lb[k] - cost(j, k) / P.eps - m); }
+  for (var k = 0u; k < P.N; k++) { z += exp(getLb(s, k) + gT(j, k) - m); }
   return m + log(z);
 }
+
+const U32F: f32 = 5.9604645e-8;
 
 @compute @workgroup_size(WG)
 fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
            @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
-  let s = wid.x + wid.y * nwg.x;
+  let s = wgIndex(wid, nwg);
   if (s >= P.S) { return; }
   let o = s * P.N;
   let N = P.N;
+  let blur = P.sinkhornBlur;
   let twoEta = 2.0 * P.eta;
-  let denom = P.eps + twoEta * P.tau;
+  let denom = blur + twoEta * P.tau;
   for (var j = lid; j < N; j += WG) {
     work[P.wPiOld + o + j] = pi[o + j];
-    lb[j] = work[P.wPhi + o + j];
-    la[j] = 0.0;
+    setLb(s, j, work[P.wPhi + o + j]);
+    setLa(s, j, 0.0);
   }
-  workgroupBarrier();
+  rowBarrier();
   var it = 0u;
+  var checkpoint = 3.0e38;
   loop {
     // L_j and the marginal error of the current plan (not before the first a-update)
     var errPart = 0.0;
+    var floorPart = 0.0;
     for (var j = lid; j < N; j += WG) {
-      let L = lseKb(j);
+      let L = lseKb(s, j);
       let lpi = logPiOld(o, j);
-      if (it > 0u) { errPart += abs(exp(la[j] + L) - work[P.wPiOld + o + j]); }
-      la[j] = lpi - L;
+      let p = work[P.wPiOld + o + j];
+      let a = getLa(s, j);
+      if (it > 0u) {
+        errPart += abs(exp(a + L) - p);
+        floorPart += p * (1.0 + abs(a) + abs(L));
+      }
+      setLa(s, j, lpi - L);
     }
-    let err = wsum(lid, errPart);
-    if (lid == 0u) { flag = select(0u, 1u, (it > 0u && err <= P.sinkTol) || it >= P.maxInner); }
+    rowBarrier();
+    let err = wgSum(lid, errPart);
+    let flo = 8.0 * U32F * wgSum(lid, floorPart);
+    if (lid == 0u) {
+      var stop = 0u;
+      if (it > 0u && err <= max(P.sinkTol, flo)) { stop = 1u; }
+      // stagnation in f32: less than 10% decrease over 64 iterations ends the loop (not a cap hit)
+      if (it > 0u && it % 64u == 0u) {
+        if (err > 0.9 * checkpoint) { stop = 1u; }
+        checkpoint = err;
+      }
+      if (it >= P.maxInner) { stop = 2u; }
+      flag = stop;
+    }
     let stop = workgroupUniformLoad(&flag);
     if (stop != 0u) { break; }
     // log K^T a and the prox
     var mPart = NEG_BIG;
     for (var k = lid; k < N; k += WG) {
       var m = NEG_BIG;
-      for (var j = 0u; j < N; j++) { m = max(m, la[j] - cost(j, k) / P.eps); }
+      for (var j = 0u; j < N; j++) { m = max(m, getLa(s, j) + g(j, k)); }
       var z = 0.0;
-      for (var j = 0u; j < N; j++) { z += exp(la[j] - cost(j, k) / P.eps - m); }
+      for (var j = 0u; j < N; j++) { z += exp(getLa(s, j) + g(j, k) - m); }
       let lkt = m + log(z);
-      lk[k] = lkt;
-      let lp = (P.eps * lkt + twoEta * P.tau * log(mu(k)) + twoEta * work[P.wQ + o + k]) / denom;
-      lb[k] = lp;
+      setLk(s, k, lkt);
+      let lp = (blur * lkt + twoEta * P.tau * log(mu(k)) + twoEta * work[P.wQ + o + k]) / denom;
       mPart = max(mPart, lp);
     }
-    let mx = wmax(lid, mPart);
+    let mx = wgMaxF(lid, mPart);
     var zPart = 0.0;
-    for (var k = lid; k < N; k += WG) { zPart += exp(lb[k] - mx); }
-    let lz = mx + log(wsum(lid, zPart));
     for (var k = lid; k < N; k += WG) {
-      let lp = lb[k] - lz;
-      pi[o + k] = exp(lp);
-      lb[k] = lp - lk[k];
+      let lp = (blur * getLk(s, k) + twoEta * P.tau * log(mu(k)) + twoEta * work[P.wQ + o + k]) / denom;
+      zPart += exp(lp - mx);
     }
-    workgroupBarrier();
+    let lz = mx + log(wgSum(lid, zPart));
+    for (var k = lid; k < N; k += WG) {
+      let lkt = getLk(s, k);
+      let lp = (blur * lkt + twoEta * P.tau * log(mu(k)) + twoEta * work[P.wQ + o + k]) / denom - lz;
+      pi[o + k] = exp(lp);
+      setLb(s, k, lp - lkt);
+    }
+    rowBarrier();
     it += 1u;
   }
-  // transport cost of the plan exp(la_j - C_jk/eps + lb_k)
+  // transport cost of the plan exp(la_j + G_jk + lb_k), C = -blur G
   var cPart = 0.0;
   for (var j = lid; j < N; j += WG) {
-    for (var k = 0u; k < N; k++) {
-      let c = cost(j, k);
-      if (la[j] > -1e30) { cPart += exp(la[j] - c / P.eps + lb[k]) * c; }
+    let a = getLa(s, j);
+    if (a > -1e30) {
+      for (var k = 0u; k < N; k++) {
+        let gk = g(j, k);
+        cPart += exp(a + gk + getLb(s, k)) * (-blur * gk);
+      }
     }
   }
-  let cs = wsum(lid, cPart);
+  let cs = wgSum(lid, cPart);
   // warm start of the next step: the last log b (finite part; -inf where the prox underflowed)
-  for (var k = lid; k < N; k += WG) { work[P.wPhi + o + k] = max(lb[k], -1e30); }
+  for (var k = lid; k < N; k += WG) { work[P.wPhi + o + k] = max(getLb(s, k), -1e30); }
   if (lid == 0u) {
     work[P.wStCost + s] = cs;
     atomicMax(&ctrl[INNER_MAX], it);

@@ -11,14 +11,16 @@ export class ValueIterationPass {
   }
 
   /** Q from the iterate only (the start: W = 0, Q = r). */
-  recordQ(r: Recorder, S: number, N: number): void {
-    r.items(this.shader.pipeline('viSweepQ'), S * N);
+  recordQ(r: Recorder): void {
+    const { S, N, nnz } = r.shape;
+    r.items(this.shader.pipeline('viSweepQ'), S * N, 4 * (3 * S * N + 1 + 3 * nnz));
   }
 
   /** One Jacobi sweep W <- T W with its sup-norm change. */
-  recordSweep(r: Recorder, S: number, N: number): void {
-    this.recordQ(r, S, N);
-    r.items(this.shader.pipeline('viSweepV'), S);
-    r.single(this.shader.pipeline('viCheck'));
+  recordSweep(r: Recorder): void {
+    const { S, N } = r.shape;
+    this.recordQ(r);
+    r.items(this.shader.pipeline('viSweepV'), S, 4 * (S * N + N + 2 * S));
+    r.single(this.shader.pipeline('viCheck'), 8);
   }
 }

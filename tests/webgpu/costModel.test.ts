@@ -1,0 +1,42 @@
+/**
+ * The benchmark's cost model is what the session records: dispatches, submits, readbacks and bytes per
+ * iteration counted from a real session (Dawn/SwiftShader) equal those of the same plan recorded without
+ * a GPU pass, and the plan at S = 10^4, N = 1024 stays within the dispatch budget (counts, not times).
+ */
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import type { MethodId } from '../../src/shared/methods';
+import { formatCostModel, minimumIterationBytes, planCost, sessionCost } from '../../src/compute/webgpu/bench';
+import { expectPoolDrained, gpuContext } from './gpu';
+
+describe('WebGPU cost model', () => {
+  afterEach(expectPoolDrained);
+  afterAll(async () => (await gpuContext()).destroy());
+
+  for (const method of ['npg', 'wasserstein-flow'] as MethodId[]) {
+    it(`${method}: the session's counters per iteration at S=32, N=8 are the plan's`, async () => {
+      const ctx = await gpuContext();
+      const c = { method, S: 32, N: 8 };
+      const real = await sessionCost(ctx, c, { batch: 4, warm: 0, referenceMaxSN: 0 });
+      // one submit and one readback per batch of 4
+      expect(real.submitsPerIteration).toBe(1 / 4);
+      expect(real.readbacksPerIteration).toBe(1 / 4);
+      const plan = planCost(ctx, c, { krylovIterations: real.krylovIterations, occIterations: real.occIterations, batch: 4, nnz: 3 * 32 * 8 });
+      expect(real.dispatchesPerIteration).toBe(plan.dispatchesPerIteration);
+      expect(real.bytesPerIteration).toBeCloseTo(plan.bytesPerIteration, 6);
+      expect(real.krylovIterations).toBeGreaterThan(0);
+      expect(real.krylovIterations).toBeLessThanOrEqual(64);
+      console.log(formatCostModel([real, plan]));
+    }, 600_000);
+  }
+
+  it('npg at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: 49 dispatches, bytes counted per pass', async () => {
+    const ctx = await gpuContext();
+    const plan = planCost(ctx, { method: 'npg', S: 10_000, N: 1024 }, { krylovIterations: 4 });
+    // 2 solves x (2 set-up + 5 per iteration) + Q + occupancy normalisation + 2 metrics + 1 update
+    expect(plan.dispatchesPerIteration).toBe(2 * (2 + 5 * 4) + 2 + 2 + 1);
+    expect(plan.minimumBytes).toBe(minimumIterationBytes(10_000, 1024, 3 * 10_000 * 1024));
+    // every product A y moves at least the transitions once: 2 solves x (1 + 2 x 4) products
+    expect(plan.bytesPerIteration).toBeGreaterThan(18 * 4 * 3 * 2 * 10_000 * 1024);
+    console.log(formatCostModel([plan]));
+  });
+});
