@@ -308,6 +308,13 @@ const iterationMetrics = object({
   policyChange: optional(metric),
   t: optional(metric),
   wallMs: requiredMetric,
+  samples: optional(metric),
+  estimatorBias: optional(metric),
+  estimatorRms: optional(metric),
+  sampledMoveCost: optional(metric),
+  exactMoveCost: optional(metric),
+  sampledViolation: optional(metric),
+  exactViolation: optional(metric),
 });
 
 /**
