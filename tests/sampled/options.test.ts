@@ -10,9 +10,21 @@ import { MAX_TRANSITIONS_PER_UPDATE } from '../../src/shared/methodSpecs';
 import { gpuEstimatorGuard } from '../../src/compute/estimators';
 import { createSession } from '../../src/compute/session';
 import { makeRunSpec } from '../../src/compute/run/spec';
-import { preset } from './helpers';
+import { preset, runRows } from './helpers';
 
-const SAMPLED: MethodId[] = ['npg', 'ot-trpo', 'wpo-song', 'kl-trpo', 'softmax-pg', 'wasserstein-flow'];
+const SAMPLED: MethodId[] = [
+  'npg',
+  'ot-trpo',
+  'wpo-song',
+  'kl-trpo',
+  'softmax-pg',
+  'wasserstein-flow',
+  'langevin',
+  'jko-sinkhorn',
+  'wpo-actor',
+  'gaussian-w2',
+  'gaussian-w2-newton',
+];
 
 const messages = (id: MethodId, given: Record<string, unknown>, facts = {}): string[] => {
   const r = parseMethodOptions(id, given, facts);
@@ -27,6 +39,20 @@ describe('estimator options', () => {
       expect(r.ok && 'estimator' in r.options).toBe(false);
     }
     expect('estimator' in methodSpec('value-iteration').options).toBe(false);
+  });
+
+  it('every method with the block runs sampled updates on the reference backend, with samples and the advantage error in its trace', () => {
+    for (const id of SAMPLED) {
+      const box = methodSpec(id).actions === 'box';
+      const mdp = box ? preset('bandit-quadratic', { n: 16 }) : preset('frozenlake-4x4');
+      const rows = runRows(mdp, id, { ...(box ? {} : { gamma: 0.9 }), estimator: 'monte-carlo', rollouts: 3, horizon: 20 }, 3, 5);
+      expect(rows.length, id).toBe(4);
+      expect(rows[0].samples, id).toBe(0);
+      expect(rows[3].samples as number, id).toBeGreaterThan(rows[2].samples as number);
+      expect(Number.isFinite(rows[3].estimatorRms), id).toBe(true);
+      // gamma = 0 bandits: one step, the estimate is exact
+      if (box) expect(rows[3].estimatorRms as number, id).toBeLessThan(1e-12);
+    }
   });
 
   it('horizon 0, rollouts 0 and missing ones get their own messages', () => {
