@@ -34,7 +34,7 @@ const messages = (id: MethodId, given: Record<string, unknown>, facts = {}): str
 describe('estimator options', () => {
   it('every Q-consuming method has the block; absent means exact and adds no key', () => {
     for (const id of SAMPLED) {
-      expect(Object.keys(methodSpec(id).options)).toEqual(expect.arrayContaining(['estimator', 'rollouts', 'horizon']));
+      expect(Object.keys(methodSpec(id).options)).toEqual(expect.arrayContaining(['estimator', 'rollouts', 'horizon', 'batch', 'lambda']));
       const r = parseMethodOptions(id, {});
       expect(r.ok && 'estimator' in r.options).toBe(false);
     }
@@ -52,6 +52,10 @@ describe('estimator options', () => {
       expect(Number.isFinite(rows[3].estimatorRms), id).toBe(true);
       // gamma = 0 bandits: one step, the estimate is exact
       if (box) expect(rows[3].estimatorRms as number, id).toBeLessThan(1e-12);
+      const td = runRows(mdp, id, { ...(box ? {} : { gamma: 0.9 }), estimator: 'td', batch: 200, lambda: 0.9 }, 3, 5);
+      expect(td.length, `${id} td`).toBe(4);
+      expect(td[3].samples, `${id} td`).toBe(600);
+      expect(Number.isFinite(td[3].estimatorRms), `${id} td`).toBe(true);
     }
   });
 
@@ -66,7 +70,7 @@ describe('estimator options', () => {
       "rollouts: wpo-song: estimator 'monte-carlo' needs option 'rollouts' (M >= 1 rollouts per state-action pair per update)",
       "horizon: wpo-song: estimator 'monte-carlo' needs option 'horizon' (H >= 1 steps per rollout)",
     ]);
-    expect(messages('npg', { estimator: 'td' })[0]).toContain("option 'estimator' must be one of exact, monte-carlo");
+    expect(messages('npg', { estimator: 'gae' })[0]).toContain("option 'estimator' must be one of exact, monte-carlo, td");
     expect(messages('npg', { estimator: 'monte-carlo', rollouts: 2.5, horizon: 10 })[0]).toContain("option 'rollouts' must lie in [0, 1000000000] integer");
   });
 

@@ -22,10 +22,10 @@ describe('sampled metrics in the database', () => {
       const service = createWorkbenchService(db, { version: '0.0.0', transport: 'browser' });
       const saved = service.call('mdps:save', { document: presetById('frozenlake-4x4')!.build(), preset: 'frozenlake-4x4' });
       const options = { gamma: 0.9, eps: 0.3, estimator: 'monte-carlo', rollouts: 4, horizon: 30 };
-      const create = (opts: Record<string, unknown>) =>
+      const create = (opts: Record<string, number | string>) =>
         service.call('runs:create', { mdpId: saved.id, method: 'ot-trpo', options: opts, backend: 'reference', seed: 7, maxIterations: 6 });
       const before = service.call('runs:list', {}).length;
-      const refusal = (opts: Record<string, unknown>): string => {
+      const refusal = (opts: Record<string, number | string>): string => {
         try {
           create(opts);
         } catch (e) {

@@ -35,7 +35,8 @@ import { MethodInputError, type Diagnostics, type MethodIterator, type Policy, t
 import { evaluatePolicy, uniformPolicy, type Evaluation, type EvaluationOptions } from './evaluation';
 import { MetricsRecorder, rateFitDiagnostics } from './metrics';
 import { methodSpec, type EstimatorOptions } from '../../shared/methodSpecs';
-import { advantageError, MonteCarloEstimator } from '../estimators/monteCarlo';
+import { advantageError, MonteCarloEstimator, type SampledEvaluation } from '../estimators/monteCarlo';
+import { TdLambdaEstimator } from '../estimators/tdLambda';
 import { solveOptimum, type Optimum } from './solvers';
 
 export interface ReferenceMethod {
@@ -124,7 +125,7 @@ export abstract class IterativeMethod implements MethodIterator {
   private readonly evalOpts: EvaluationOptions;
   private readonly evalTol: number;
   /** the sampled estimator feeding update() (null: the exact evaluation, today's path) */
-  private readonly estimator: MonteCarloEstimator | null = null;
+  private readonly estimator: { estimate(update: number, pi: Float64Array): SampledEvaluation } | null = null;
   /** state-action steps sampled so far */
   private samples = 0;
   /** the sampled evaluation the last update read (null on the exact path) */
@@ -147,14 +148,17 @@ export abstract class IterativeMethod implements MethodIterator {
     this.evalOpts = { ...(ctx.evaluation ?? {}), occupancy: true };
     this.evalTol = ctx.evaluationTol ?? 1e-12;
     if ('estimator' in methodSpec(method).options) {
-      const { estimator, rollouts, horizon } = spec.options as EstimatorOptions;
-      if (estimator !== undefined && estimator !== 'exact') {
-        if (estimator !== 'monte-carlo') throw new MethodInputError(`${method}: unknown estimator '${estimator}'`);
+      const { estimator, rollouts, horizon, batch, lambda } = spec.options as EstimatorOptions;
+      if (estimator === 'monte-carlo') {
         if (!rollouts || !horizon) throw new MethodInputError(`${method}: estimator 'monte-carlo' needs rollouts >= 1 and horizon >= 1`);
         this.estimator = new MonteCarloEstimator(mdp, this.gamma, this.tau, rollouts, horizon, spec.seed);
         this.diag.estimator = `monte-carlo: ${rollouts} rollouts of horizon ${horizon} per state-action pair and from rho0, per update (CPU, Philox stream of seed ${spec.seed})`;
         this.diag.truncationBiasBound = Math.pow(this.gamma, horizon) / (1 - this.gamma);
-      }
+      } else if (estimator === 'td') {
+        if (!batch || lambda === undefined) throw new MethodInputError(`${method}: estimator 'td' needs batch >= 1 and lambda in [0, 1]`);
+        this.estimator = new TdLambdaEstimator(mdp, this.gamma, this.tau, batch, lambda, spec.seed);
+        this.diag.estimator = `td: TD(${lambda}) / GAE(${lambda}) from ${batch} on-policy transitions per update with a carried tabular critic (CPU, Philox stream of seed ${spec.seed})`;
+      } else if (estimator !== undefined && estimator !== 'exact') throw new MethodInputError(`${method}: unknown estimator '${estimator}'`);
     }
   }
 
