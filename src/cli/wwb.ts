@@ -206,7 +206,7 @@ async function commandPresets(args: ParsedArgs): Promise<void> {
 function optionLines(m: MethodInfo): string {
   return m.options
     .map((o) => {
-      const def = o.default !== undefined ? String(o.default) : `(absent: ${o.kind === 'number' ? (o.absent ?? 'unset') : 'unset'})`;
+      const def = o.default !== undefined ? String(o.default) : `(absent: ${o.absent ?? 'unset'})`;
       const unit = o.unit ? ` [${o.unit}]` : '';
       return `    ${o.key}=${def.padEnd(12)} ${formatRange(o)}${unit}  ${o.help}`;
     })

@@ -348,11 +348,18 @@ const iterationMetrics = typed<IterationMetrics>(
     policyChange: optional(metric),
     t: optional(metric),
     wallMs: metric,
+    samples: optional(metric),
+    estimatorBias: optional(metric),
+    estimatorRms: optional(metric),
+    sampledMoveCost: optional(metric),
+    exactMoveCost: optional(metric),
+    sampledViolation: optional(metric),
+    exactViolation: optional(metric),
   }),
 );
 
 /**
- * Method options: numbers or strings; null (JSON's NaN) is accepted and read as NaN by runs:create.
+ * Method options: numbers or strings; null is accepted and read by runs:create as the key left out.
  * Ranges are the method specs' business (runs:create resolves the options against them).
  */
 const optionValue = v.custom<number | string | null>(

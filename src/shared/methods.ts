@@ -128,6 +128,20 @@ export interface IterationMetrics {
   policyChange: number | null;
   /** continuous time of flows */
   t: number | null;
+  /** sampled estimators (issue 15; absent or null for exact runs): state-action steps sampled so far (cumulative) */
+  samples?: number | null;
+  /** bias of the estimated advantage against the exact one, sum_s d(s) (1/N) sum_j (A-hat - A) */
+  estimatorBias?: number | null;
+  /** RMS error of the estimated advantage, sqrt(sum_s d(s) (1/N) sum_j (A-hat - A)^2) */
+  estimatorRms?: number | null;
+  /** trust regions: the move's cost under the sampled occupancy (the measure the update constrained) */
+  sampledMoveCost?: number | null;
+  /** trust regions: the same move's cost under the exact occupancy of the old policy */
+  exactMoveCost?: number | null;
+  /** trust regions: 1 when the sampled cost exceeds the radius, else 0 */
+  sampledViolation?: number | null;
+  /** trust regions: 1 when the exact cost exceeds the radius, else 0 */
+  exactViolation?: number | null;
   /** wall time since the run started, ms */
   wallMs: number;
 }
@@ -147,6 +161,13 @@ export const METRIC_KEYS = [
   'policyChange',
   't',
   'wallMs',
+  'samples',
+  'estimatorBias',
+  'estimatorRms',
+  'sampledMoveCost',
+  'exactMoveCost',
+  'sampledViolation',
+  'exactViolation',
 ] as const;
 
 export type MetricKey = (typeof METRIC_KEYS)[number];

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { MAX_PAYLOAD_BYTES } from '../../src/shared/api';
-import { openDatabase, type WorkbenchDatabase } from '../../src/main/db';
+import { openDatabase, SCHEMA_VERSION, type WorkbenchDatabase } from '../../src/main/db';
 import { createWorkbenchService, type WorkbenchService } from '../../src/main/services';
 import { startBrowserServer, type BrowserServer } from '../../src/main/server/browserServer';
 import { point, tempDir, twoStateMdp } from './fixtures';
@@ -93,7 +93,7 @@ describe('browser-mode server', () => {
     const info = await call('app:info', {});
     expect(info.status).toBe(200);
     expect(info.headers['content-type']).toMatch(/application\/json/);
-    expect(JSON.parse(info.body)).toMatchObject({ version: '1.2.3', transport: 'browser', schemaVersion: 3 });
+    expect(JSON.parse(info.body)).toMatchObject({ version: '1.2.3', transport: 'browser', schemaVersion: SCHEMA_VERSION });
     const saved = await call('mdps:save', { document: twoStateMdp() });
     expect(saved.status).toBe(200);
     expect(JSON.parse(saved.body)).toMatchObject({ name: 'two-state', states: 2 });

@@ -5,7 +5,7 @@
  */
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MIGRATIONS, openDatabase, type WorkbenchDatabase } from '../../src/main/db';
+import { MIGRATIONS, openDatabase, SCHEMA_VERSION, type WorkbenchDatabase } from '../../src/main/db';
 import { createWorkbenchService, mdpContentHash, canonicalJson, type WorkbenchService } from '../../src/main/services';
 import { WorkbenchApiError } from '../../src/shared/api';
 import { point, tempDir, twoStateMdp } from './fixtures';
@@ -74,8 +74,8 @@ describe('migration 0003 (run ownership)', () => {
     opened.length = 0;
 
     const db = open();
-    expect(db.applied).toEqual(['0003_run_ownership.sql']);
-    expect(db.schemaVersion).toBe(3);
+    expect(db.applied[0]).toBe('0003_run_ownership.sql');
+    expect(db.schemaVersion).toBe(SCHEMA_VERSION);
     expect(db.sqlite.pragma('foreign_keys', { simple: true })).toBe(1);
     expect(db.sqlite.pragma('foreign_key_check')).toEqual([]);
     const service = createWorkbenchService(db, { version: 't', transport: 'browser' });

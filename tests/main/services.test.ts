@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WorkbenchApiError, type EventName } from '../../src/shared/api';
-import { openDatabase, type WorkbenchDatabase } from '../../src/main/db';
+import { openDatabase, SCHEMA_VERSION, type WorkbenchDatabase } from '../../src/main/db';
 import { createWorkbenchService, traceStride, type WorkbenchService } from '../../src/main/services';
 import { point, tempDir, twoStateMdp } from './fixtures';
 
@@ -48,7 +48,7 @@ function newRun(mdpId: number, over: Record<string, unknown> = {}) {
 describe('workbench service', () => {
   it('app:info reports the database and schema', () => {
     const info = service.call('app:info', {});
-    expect(info).toMatchObject({ version: '9.9.9', transport: 'browser', dbPath: join(dir, 'wb.sqlite'), schemaVersion: 3 });
+    expect(info).toMatchObject({ version: '9.9.9', transport: 'browser', dbPath: join(dir, 'wb.sqlite'), schemaVersion: SCHEMA_VERSION });
   });
 
   it('saves, lists, updates and deletes MDPs, with events', () => {

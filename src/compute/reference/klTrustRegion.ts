@@ -22,6 +22,7 @@
  */
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics } from '../../shared/methods';
+import { klRow } from './evaluation';
 import { MethodInputError, type RunSpec } from '../types';
 import { IterativeMethod, optionsOf, type MethodContext, type ReferenceMethod } from './method';
 
@@ -217,6 +218,15 @@ export class KlTrustRegionIterator extends IterativeMethod {
     this.adv = new Float64Array(mdp.S * mdp.N);
     this.out = new Float64Array(mdp.S * mdp.N);
     this.logPi = Float64Array.from(this.pi, Math.log);
+  }
+
+  /** The last move's KL(pi_new || pi_old) per state and the radius delta. */
+  protected override moveCostPerState(): { perState: Float64Array; radius: number } {
+    const { S, N } = this.mdp;
+    const old = this.previous as Float64Array;
+    const out = new Float64Array(S);
+    for (let s = 0; s < S; s++) out[s] = klRow(this.pi, s * N, old, s * N, N);
+    return { perState: out, radius: this.delta };
   }
 
   protected update(): Partial<IterationMetrics> {

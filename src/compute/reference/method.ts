@@ -34,6 +34,9 @@ import type { AnyMethodOptions, IterationMetrics, MethodId, OptionsById } from '
 import { MethodInputError, type Diagnostics, type MethodIterator, type Policy, type RunSpec } from '../types';
 import { evaluatePolicy, uniformPolicy, type Evaluation, type EvaluationOptions } from './evaluation';
 import { MetricsRecorder, rateFitDiagnostics } from './metrics';
+import { methodSpec, type EstimatorOptions } from '../../shared/methodSpecs';
+import { advantageError, MonteCarloEstimator, type SampledEvaluation } from '../estimators/monteCarlo';
+import { TdLambdaEstimator } from '../estimators/tdLambda';
 import { solveOptimum, type Optimum } from './solvers';
 
 export interface ReferenceMethod {
@@ -121,6 +124,12 @@ export abstract class IterativeMethod implements MethodIterator {
   protected last: IterationMetrics | null = null;
   private readonly evalOpts: EvaluationOptions;
   private readonly evalTol: number;
+  /** the sampled estimator feeding update() (null: the exact evaluation, today's path) */
+  private readonly estimator: { estimate(update: number, pi: Float64Array): SampledEvaluation } | null = null;
+  /** state-action steps sampled so far */
+  private samples = 0;
+  /** the sampled evaluation the last update read (null on the exact path) */
+  protected sampled: { Q: Float64Array; V: Float64Array; d: Float64Array } | null = null;
 
   constructor(
     readonly method: MethodId,
@@ -138,6 +147,27 @@ export abstract class IterativeMethod implements MethodIterator {
     this.pi = spec.init ? checkInitialPolicy(mdp, spec.init) : uniformPolicy(mdp);
     this.evalOpts = { ...(ctx.evaluation ?? {}), occupancy: true };
     this.evalTol = ctx.evaluationTol ?? 1e-12;
+    if ('estimator' in methodSpec(method).options) {
+      const { estimator, rollouts, horizon, batch, lambda } = spec.options as EstimatorOptions;
+      if (estimator === 'monte-carlo') {
+        if (!rollouts || !horizon) throw new MethodInputError(`${method}: estimator 'monte-carlo' needs rollouts >= 1 and horizon >= 1`);
+        this.estimator = new MonteCarloEstimator(mdp, this.gamma, this.tau, rollouts, horizon, spec.seed);
+        this.diag.estimator = `monte-carlo: ${rollouts} rollouts of horizon ${horizon} per state-action pair and from rho0, per update (CPU, Philox stream of seed ${spec.seed})`;
+        this.diag.truncationBiasBound = Math.pow(this.gamma, horizon) / (1 - this.gamma);
+      } else if (estimator === 'td') {
+        if (!batch || lambda === undefined) throw new MethodInputError(`${method}: estimator 'td' needs batch >= 1 and lambda in [0, 1]`);
+        this.estimator = new TdLambdaEstimator(mdp, this.gamma, this.tau, batch, lambda, spec.seed);
+        this.diag.estimator = `td: TD(${lambda}) / GAE(${lambda}) from ${batch} on-policy transitions per update with a carried tabular critic (CPU, Philox stream of seed ${spec.seed})`;
+      } else if (estimator !== undefined && estimator !== 'exact') throw new MethodInputError(`${method}: unknown estimator '${estimator}'`);
+    }
+  }
+
+  /**
+   * Trust regions: the move's cost per state (the update's plan, s -> c_s) and the radius, so that the
+   * cost can be measured under the sampled and the exact occupancy (sum_s d(s) c_s). null: no radius.
+   */
+  protected moveCostPerState(): { perState: Float64Array; radius: number } | null {
+    return null;
   }
 
   get done(): boolean {
@@ -175,11 +205,28 @@ export abstract class IterativeMethod implements MethodIterator {
     if (!this.started) {
       this.started = true;
       this.evaluation = this.evaluate(this.pi, null);
-      m = this.recorder.record(0, this.pi, null, this.evaluation, this.initialExtra());
+      m = this.recorder.record(0, this.pi, null, this.evaluation, this.estimator ? { ...this.initialExtra(), samples: 0 } : this.initialExtra());
     } else {
       if (!this.previous) this.previous = new Float64Array(this.pi.length);
       this.previous.set(this.pi);
-      const extra = this.update();
+      let extra: Partial<IterationMetrics>;
+      if (this.estimator) {
+        // the update reads the sampled evaluation; the exact one stays the oracle of the metrics
+        const exact = this.evaluation;
+        const est = this.estimator.estimate(this.iteration + 1, this.pi);
+        this.samples += est.samples;
+        const sampled = { Q: Float64Array.from(est.Q), V: Float64Array.from(est.V), d: Float64Array.from(est.d) };
+        this.sampled = sampled;
+        this.evaluation = { ...exact, ...sampled };
+        try {
+          extra = this.update();
+        } finally {
+          this.evaluation = exact;
+        }
+        // a fixed point of a noisy estimate is not the method's convergence: the run goes on
+        this.finished = false;
+        extra = { ...extra, ...this.sampledMetrics(exact, sampled) };
+      } else extra = this.update();
       this.iteration++;
       this.evaluation = this.evaluate(this.pi, this.evaluation);
       m = this.recorder.record(this.iteration, this.pi, this.previous, this.evaluation, extra);
@@ -189,6 +236,26 @@ export abstract class IterativeMethod implements MethodIterator {
     this.last = m;
     this.afterRecord(m);
     return m;
+  }
+
+  /** Samples, the advantage error and, for trust regions, the move's sampled and exact cost. */
+  private sampledMetrics(exact: Evaluation, sampled: { Q: Float64Array; V: Float64Array; d: Float64Array }): Partial<IterationMetrics> {
+    const { S, N } = this.mdp;
+    const d = exact.d as Float64Array;
+    const err = advantageError(S, N, d, exact.Q, exact.V, sampled.Q, sampled.V);
+    const out: Partial<IterationMetrics> = { samples: this.samples, estimatorBias: err.bias, estimatorRms: err.rms };
+    const move = this.moveCostPerState();
+    if (move) {
+      let cs = 0;
+      let ce = 0;
+      for (let s = 0; s < S; s++) {
+        cs += sampled.d[s] * move.perState[s];
+        ce += d[s] * move.perState[s];
+      }
+      const over = (c: number): number => (c > move.radius * (1 + 1e-12) ? 1 : 0);
+      Object.assign(out, { sampledMoveCost: cs, exactMoveCost: ce, sampledViolation: over(cs), exactViolation: over(ce) });
+    }
+    return out;
   }
 
   policy(): Policy {

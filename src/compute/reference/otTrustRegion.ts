@@ -635,6 +635,11 @@ export class OtTrustRegionIterator extends IterativeMethod {
     this.diag.advantage = this.tau > 0 ? 'soft (tau > 0): A = Q - V with V entropy-regularised' : 'exact (tau = 0)';
   }
 
+  /** The last move's cost per state, sum_j pi(j|s) c(j, target) (the solver's stateCost), and the radius eps. */
+  protected override moveCostPerState(): { perState: Float64Array; radius: number } {
+    return { perState: this.solver.stateCost, radius: this.eps };
+  }
+
   protected update(): Partial<IterationMetrics> {
     const { S, N } = this.mdp;
     const ev = this.evaluation;

@@ -22,6 +22,7 @@
  * The optimum (J*, pi*, d*) for the gap and the TV metric is the f64 reference's `solveOptimum` unless
  * given. NaN/Inf anywhere in pi, V, Q or J sets the row's flag, reported as DivergenceError(iteration).
  */
+import { gpuEstimatorGuard } from '../estimators';
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics, MethodId } from '../../shared/methods';
 import { DivergenceError, MethodInputError, type ComputeSession, type Diagnostics, type Policy, type RunSpec } from '../types';
@@ -112,6 +113,7 @@ export async function createWebGpuSession(
 ): Promise<ComputeSession> {
   if (!WEBGPU_METHODS.includes(spec.method))
     throw new MethodInputError(`method '${spec.method}' is not on webgpu yet (use the reference backend)`);
+  gpuEstimatorGuard(spec);
   const s = new WebGpuSession(ctx, mdp, spec, opts);
   ctx.assertHealthy();
   return s;

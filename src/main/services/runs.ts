@@ -75,6 +75,13 @@ export const METRIC_COLUMNS: { readonly [K in MetricKey]: string } = {
   policyChange: 'policy_change',
   t: 't',
   wallMs: 'wall_ms',
+  samples: 'samples',
+  estimatorBias: 'estimator_bias',
+  estimatorRms: 'estimator_rms',
+  sampledMoveCost: 'sampled_move_cost',
+  exactMoveCost: 'exact_move_cost',
+  sampledViolation: 'sampled_violation',
+  exactViolation: 'exact_violation',
 };
 
 /** Metrics every method defines at every iteration: null there means the value was not finite. */

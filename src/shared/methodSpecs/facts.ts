@@ -16,5 +16,5 @@ export function mdpFacts(mdp: TabularMdp): MdpFacts {
     }
     box = { width, h };
   }
-  return { N: mdp.N, gamma: mdp.gamma, maxCost, box };
+  return { S: mdp.S, N: mdp.N, gamma: mdp.gamma, maxCost, box };
 }

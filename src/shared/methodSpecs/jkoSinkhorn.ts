@@ -1,8 +1,9 @@
 /** §4 Entropic JKO steps solved by log-domain generalised Sinkhorn (Q frozen per step). */
 import { gammaOption, tauOption } from './common';
 import type { MethodSpec } from './types';
+import { estimatorChecks, estimatorOptions, type EstimatorOptions } from './estimator';
 
-export interface JkoSinkhornOptions {
+export interface JkoSinkhornOptions extends EstimatorOptions {
   tau: number;
   gamma?: number;
   /** JKO step; absent: derived from the problem's scales (jkoSinkhorn.ts) */
@@ -32,5 +33,7 @@ export const jkoSinkhornSpec: MethodSpec<JkoSinkhornOptions> = {
     eps: { kind: 'number', label: 'eps (entropic blur)', help: "Entropic regularisation of the transport cost; leave it out to derive it from the problem's scales.", unit: 'cost units', absent: "derived from the problem's scales", min: 0, minExclusive: true, max: 1e6 },
     tol: { kind: 'number', label: 'Sinkhorn tolerance', help: 'Stop when |a (K b) - pi_k|_1 is below this.', unit: '', default: 1e-9, min: 0, minExclusive: true, max: 1e-2 },
     maxInner: { kind: 'number', label: 'max Sinkhorn iterations', help: 'Cap on inner iterations per JKO step.', unit: 'iterations', default: 5000, min: 1, max: 10_000_000, integer: true },
+    ...estimatorOptions,
   },
+  checks: (o, facts) => estimatorChecks('jko-sinkhorn', o, facts),
 };

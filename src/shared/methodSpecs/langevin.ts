@@ -1,8 +1,9 @@
 /** §3 Langevin particles: M particles per state, noisy gradient ascent on Phi, reflected at the box walls. */
 import { gammaOption, requireTau, tauOption } from './common';
 import type { MethodSpec, OptionIssue } from './types';
+import { estimatorChecks, estimatorOptions, type EstimatorOptions } from './estimator';
 
-export interface LangevinOptions {
+export interface LangevinOptions extends EstimatorOptions {
   tau: number;
   gamma?: number;
   particles: number;
@@ -28,6 +29,7 @@ export const langevinSpec: MethodSpec<LangevinOptions> = {
     particles: { kind: 'number', label: 'particles M per state', help: 'Number of particles per state.', unit: 'particles', default: 2048, min: 1, max: 1_000_000, integer: true },
     dt: { kind: 'number', label: 'dt', help: 'Langevin time step; the noise moves a particle by sqrt(2 tau dt) per step.', unit: 'flow time', default: 1e-3, min: 0, minExclusive: true, max: 1 },
     qEvery: { kind: 'number', label: 'Q re-evaluation period m', help: 'Re-evaluate Q every m steps.', unit: 'steps', default: 1, min: 1, max: 1_000_000, integer: true },
+    ...estimatorOptions,
   },
   checks: (o, facts) => {
     const issues: OptionIssue[] = requireTau('langevin', o.tau);
@@ -41,6 +43,7 @@ export const langevinSpec: MethodSpec<LangevinOptions> = {
           message: `langevin: option 'dt' must lie in (0, ${limit.toPrecision(3)}] on this MDP (stability limit width^2/(32 tau), box width ${facts.box.width}, tau ${o.tau}), got ${o.dt}: each step would move a particle by sqrt(2 tau dt) = ${Math.sqrt(2 * o.tau * o.dt).toPrecision(3)}`,
         });
     }
+    issues.push(...estimatorChecks('langevin', o, facts));
     return issues;
   },
 };

@@ -1,8 +1,9 @@
 /** §7 NPG / policy mirror descent in the KL geometry (entropy-regularised). */
 import { effectiveGamma, gammaOption, requireTau, tauOption } from './common';
 import type { MethodSpec, OptionIssue } from './types';
+import { estimatorChecks, estimatorOptions, type EstimatorOptions } from './estimator';
 
-export interface NpgOptions {
+export interface NpgOptions extends EstimatorOptions {
   tau: number;
   gamma?: number;
   eta: number;
@@ -24,6 +25,7 @@ export const npgSpec: MethodSpec<NpgOptions> = {
     tau: tauOption(0.1),
     gamma: gammaOption,
     eta: { kind: 'number', label: 'eta (step)', help: 'Step size; alpha = eta tau / (1 - gamma) must lie in (0, 1] (0.05: alpha = 0.5 at gamma = 0.99, tau = 0.1).', unit: '', default: 0.05, min: 0, minExclusive: true, max: 1e12 },
+    ...estimatorOptions,
   },
   checks: (o, facts) => {
     const issues: OptionIssue[] = requireTau('npg', o.tau);
@@ -36,6 +38,7 @@ export const npgSpec: MethodSpec<NpgOptions> = {
           message: `npg: option 'eta' must lie in (0, ${Number(((1 - gamma) / o.tau).toPrecision(6))}] at gamma ${gamma}, tau ${o.tau} (alpha = eta tau/(1 - gamma) must lie in (0, 1]), got ${o.eta} (alpha = ${alpha.toPrecision(4)})`,
         });
     }
+    issues.push(...estimatorChecks('npg', o, facts));
     return issues;
   },
 };

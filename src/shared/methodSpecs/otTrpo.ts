@@ -1,8 +1,9 @@
 /** §5 OT trust region (mass splitting) (plain objective, decision D3). */
 import { gammaOption, plainTauOption, refuseTau } from './common';
 import type { MethodSpec, OptionIssue } from './types';
+import { estimatorChecks, estimatorOptions, type EstimatorOptions } from './estimator';
 
-export interface OtTrpoOptions {
+export interface OtTrpoOptions extends EstimatorOptions {
   tau: number;
   gamma?: number;
   /** trust-region radius on the average transport cost */
@@ -27,6 +28,7 @@ export const otTrpoSpec: MethodSpec<OtTrpoOptions> = {
     gamma: gammaOption,
     eps: { kind: 'number', label: 'eps (radius)', help: 'Trust-region radius on the average transport cost; at most the largest cost max c(j, k).', unit: 'cost units', default: 0.1, min: 0, minExclusive: true, max: 1e12 },
     tieTol: { kind: 'number', label: 'tie tolerance', help: 'Maximisers within this of the max are ties.', unit: 'advantage units', default: 1e-9, min: 0, max: 1e-6 },
+    ...estimatorOptions,
   },
   checks: (o, facts) => {
     const issues: OptionIssue[] = refuseTau('ot-trpo', o.tau);
@@ -35,6 +37,7 @@ export const otTrpoSpec: MethodSpec<OtTrpoOptions> = {
         key: 'eps',
         message: `ot-trpo: option 'eps' (radius) must lie in (0, ${facts.maxCost}] on this MDP (the average transport cost cannot exceed max c = ${facts.maxCost}), got ${o.eps}`,
       });
+    issues.push(...estimatorChecks('ot-trpo', o, facts));
     return issues;
   },
 };

@@ -1,8 +1,9 @@
 /** §7 Softmax policy gradient with the exact gradient on the logits. */
 import { gammaOption, tauOption } from './common';
 import type { MethodSpec } from './types';
+import { estimatorChecks, estimatorOptions, type EstimatorOptions } from './estimator';
 
-export interface SoftmaxPgOptions {
+export interface SoftmaxPgOptions extends EstimatorOptions {
   tau: number;
   gamma?: number;
   eta: number;
@@ -24,5 +25,7 @@ export const softmaxPgSpec: MethodSpec<SoftmaxPgOptions> = {
     tau: tauOption(0),
     gamma: gammaOption,
     eta: { kind: 'number', label: 'eta (step)', help: 'Step size on the logits.', unit: '', default: 1, min: 0, minExclusive: true, max: 1e12 },
+    ...estimatorOptions,
   },
+  checks: (o, facts) => estimatorChecks('softmax-pg', o, facts),
 };

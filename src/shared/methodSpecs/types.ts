@@ -42,7 +42,9 @@ export interface ChoiceOptionSpec {
   label: string;
   help: string;
   unit: '';
-  default: string;
+  /** undefined: the option is optional and its absence has the meaning in `absent` */
+  default?: string;
+  absent?: string;
   choices: readonly string[];
 }
 
@@ -59,6 +61,8 @@ export interface OptionIssue {
  * field may be missing: a check whose fact is missing is skipped (and runs again where the MDP is known).
  */
 export interface MdpFacts {
+  /** number of states S */
+  S?: number;
   /** number of actions N */
   N?: number;
   /** the MDP's own discount (used when the run does not override gamma) */

@@ -3,8 +3,9 @@ import { defineStore } from 'pinia';
 import { ref } from 'vue';
 import type { IterationMetrics } from '../../../shared/methods';
 
-export type CompareMetric = Extract<keyof IterationMetrics, 'gap' | 'J' | 'Jplain' | 'tv' | 'entropy' | 'transportCost' | 'kl' | 'lambda' | 'trustSlack' | 'evalResidual'>;
-export type CompareX = 'iteration' | 't' | 'wallMs';
+export type CompareMetric = Extract<keyof IterationMetrics, 'gap' | 'J' | 'Jplain' | 'tv' | 'entropy' | 'transportCost' | 'kl' | 'lambda' | 'trustSlack' | 'evalResidual' | 'estimatorRms' | 'exactMoveCost'>;
+/** x axes; 'samples' (state-action steps sampled, sampled estimators only) compares methods at equal sample budgets */
+export type CompareX = 'iteration' | 't' | 'wallMs' | 'samples';
 
 export const COMPARE_METRICS: { id: CompareMetric; label: string; log: boolean }[] = [
   { id: 'gap', label: 'gap J* − J', log: true },
@@ -17,6 +18,8 @@ export const COMPARE_METRICS: { id: CompareMetric; label: string; log: boolean }
   { id: 'lambda', label: 'λ (dual)', log: false },
   { id: 'trustSlack', label: 'trust slack', log: false },
   { id: 'evalResidual', label: 'evaluation residual', log: true },
+  { id: 'estimatorRms', label: 'advantage RMS error (sampled)', log: true },
+  { id: 'exactMoveCost', label: 'move cost, exact occupancy (sampled)', log: true },
 ];
 
 export const useCompareStore = defineStore('compare', () => {
