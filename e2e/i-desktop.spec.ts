@@ -166,8 +166,8 @@ test.describe('desktop behaviour', () => {
     await app.design.rename(mdpName);
     await app.design.save();
     await app.open('Runs');
-    // a slow contraction (alpha = 0.01) on 500 states: runs for minutes
-    await app.runs.configure({ mdp: mdpName, method: 'NPG / policy mirror descent (KL)', label, iterations: 10_000_000, options: { 'eta (step)': '0.001' } });
+    // softmax policy gradient with a small step on 500 states: runs for minutes
+    await app.runs.configure({ mdp: mdpName, method: 'Softmax policy gradient', label, iterations: 10_000_000, options: { 'eta (step)': '0.01' } });
     await app.runs.start();
     await expect(app.runs.activeState()).toHaveAttribute('data-state', 'running');
 
