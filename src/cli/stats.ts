@@ -22,6 +22,7 @@ import {
   probabilityOfImprovementCI,
   type AggregateScores,
   type GroupBy,
+  type GroupableRun,
   type Interval,
 } from '../shared/stats';
 import { evaluatePolicy, policyObjective, uniformPolicy } from '../compute/reference/evaluation';
@@ -98,7 +99,7 @@ export function computeStats(
     runs.sort((a, b) => a.id - b.id);
     const skipped: StatsReport['skipped'] = [];
     const uniformJ = new Map<string, number>();
-    const scored: (RunRecord & { score: RunScore })[] = [];
+    const scored: (GroupableRun & { score: RunScore })[] = [];
     const by = groupByOf(o.groupBy);
     for (const r of runs) {
       if (!FINISHED.has(r.status)) {
@@ -131,14 +132,15 @@ export function computeStats(
         continue;
       }
       scored.push({
-        ...r,
+        id: r.id,
+        method: r.method,
+        mdpName: r.mdpName,
+        seed: r.seed,
+        options: r.options as Record<string, number | string | null>,
         score: { runId: r.id, mdp: r.mdpName, method: r.method, seed: r.seed, group: '', J, Jstar, Juniform: Ju, score },
       });
     }
-    const groups = groupRuns(
-      scored.map((r) => ({ ...r, options: r.options as Record<string, number | string | null> })),
-      by,
-    );
+    const groups = groupRuns(scored, by);
     const strataOf = (rs: typeof scored, mdps: string[]) => mdps.map((m) => rs.filter((r) => r.mdpName === m).map((r) => r.score.score));
     const mdps = [...new Set(scored.map((r) => r.mdpName))];
     const boot = { reps: o.reps, seed: o.seed };
