@@ -1,0 +1,116 @@
+/**
+ * Issue 9's slice in a real browser: OT-TRPO and KL-TRPO on CliffWalking over two radii and random
+ * initial policies, then the runs library: filters, label / tags / notes saved and found by search after
+ * a reload, a full-resolution CSV export (rows = updates + 1, with the app version and config hash), the
+ * delete confirmation naming what it deletes, and "Compare these". Screenshot: docs/screenshots/runs-library.png.
+ */
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { test, expect, uid } from './fixtures';
+
+const SHOTS = fileURLToPath(new URL('../docs/screenshots', import.meta.url));
+
+test.describe('experiments and the runs library', () => {
+  test('runs, filters, annotations found after a reload, full-resolution export, delete statement', async ({ app, page }) => {
+    test.setTimeout(240_000);
+    const id = uid();
+    const mdpName = `Cliff k ${id}`;
+    await app.open('Design');
+    await app.design.loadPreset('CliffWalking');
+    await app.design.rename(mdpName);
+    await app.design.save();
+
+    await app.open('Runs');
+    const labels: string[] = [];
+    const grid = [
+      { method: 'OT trust region (mass splitting)', option: 'eps (radius)', values: ['0.05', '0.2'], tag: 'ot' },
+      { method: 'KL trust region (exact TRPO step)', option: 'delta (KL radius)', values: ['0.02', '0.1'], tag: 'kl' },
+    ];
+    for (const g of grid)
+      for (const v of g.values) {
+        const label = `${g.tag}-${v}-${id}`;
+        await app.runs.configure({ mdp: mdpName, method: g.method, label, iterations: 12, options: { [g.option]: v } });
+        await page.locator('#run-init').selectOption('random');
+        await page.locator('#run-seed').fill(String(labels.length + 1));
+        await app.runs.start();
+        await app.runs.waitCompleted(label);
+        labels.push(label);
+      }
+
+    await page.getByRole('tab', { name: 'Library' }).click();
+    const library = page.getByTestId('runs-library');
+    await expect(library).toBeVisible();
+    const search = page.getByTestId('library-search');
+    await search.fill(id);
+    await expect(page.getByTestId('library-count')).toHaveText(/^4 of \d+ runs$/);
+    await page.getByTestId('filter-method').selectOption('kl-trpo');
+    await expect(page.getByTestId('library-count')).toHaveText(/^2 of /);
+    await page.getByTestId('filter-method').selectOption('');
+    // options are searchable too
+    await search.fill(`${id} eps=0.2`);
+    await expect(page.getByTestId('library-count')).toHaveText(/^1 of /);
+    await search.fill(id);
+
+    // annotate one run
+    const table = page.getByTestId('library-table');
+    const row = table.locator('tbody tr').filter({ hasText: labels[1] });
+    await row.click();
+    const editor = page.getByTestId('run-editor');
+    await expect(editor).toBeVisible();
+    const newLabel = `renamed-${id}`;
+    await page.getByTestId('edit-label').fill(newLabel);
+    await page.getByTestId('edit-tags').fill(`baseline-${id}, radius sweep`);
+    await page.getByTestId('edit-notes').fill(`# Why\nThe **larger** radius ${id}.`);
+    await page.getByTestId('save-run').click();
+    await expect(page.getByTestId('save-run')).toBeDisabled();
+    await expect(table.locator('tbody tr').filter({ hasText: newLabel })).toContainText(`baseline-${id}`);
+
+    // full-resolution CSV: one row per stored iteration, with the provenance lines
+    const rows = Number(await table.locator('tbody tr').filter({ hasText: newLabel }).locator('td').nth(6).textContent());
+    const download = page.waitForEvent('download');
+    await page.getByTestId('export-csv').click();
+    const text = await readFile((await (await download).path())!, 'utf8');
+    const lines = text.trim().split('\n');
+    expect(lines[0]).toMatch(/^# wasserstein-workbench export by the app /);
+    expect(lines[1]).toMatch(/^# run app_version \S+; config_hash [0-9a-f]{64}$/);
+    expect(lines[2]).toMatch(/^iteration,J,Jplain,gap,/);
+    const data = lines.slice(3);
+    expect(data).toHaveLength(rows);
+    const lastIteration = Number(data[data.length - 1].split(',')[0]);
+    expect(data).toHaveLength(lastIteration + 1); // iterations + 1 (row 0 = the initial policy)
+    expect(data.map((l) => Number(l.split(',')[0]))).toEqual(Array.from({ length: rows }, (_, i) => i));
+
+    // delete states what it deletes; cancelling keeps the run
+    await page.getByTestId('delete-run').click();
+    const dialog = page.getByRole('alertdialog');
+    await expect(dialog).toContainText(`${rows} trace rows`);
+    await expect(dialog).toContainText('Other runs, the MDP and the experiment stay');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await expect(table.locator('tbody tr').filter({ hasText: newLabel })).toHaveCount(1);
+
+    await page.setViewportSize({ width: 1440, height: 820 });
+    await page.screenshot({ path: join(SHOTS, 'runs-library.png') });
+
+    // after a reload the annotations are found by search (tag and a word of the notes)
+    await page.reload();
+    await app.waitReady();
+    await page.getByRole('tab', { name: 'Library' }).click();
+    await page.getByTestId('library-search').fill(`baseline-${id}`);
+    await expect(page.getByTestId('library-count')).toHaveText(/^1 of /);
+    await expect(table.locator('tbody tr')).toContainText(newLabel);
+    await page.getByTestId('library-search').fill(`larger radius ${id}`);
+    await expect(page.getByTestId('library-count')).toHaveText(/^1 of /);
+    await page.getByTestId('library-search').fill('');
+    await page.getByTestId('filter-tag').selectOption(`baseline-${id}`);
+    await expect(page.getByTestId('library-count')).toHaveText(/^1 of /);
+    await table.locator('tbody tr').first().click();
+    await expect(page.getByTestId('edit-notes')).toHaveValue(`# Why\nThe **larger** radius ${id}.`);
+
+    // Compare these: the filtered runs go to Compare
+    await page.getByTestId('filter-tag').selectOption('');
+    await page.getByTestId('library-search').fill(id);
+    await page.getByRole('button', { name: 'Compare these' }).click();
+    await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
+  });
+});
