@@ -66,6 +66,27 @@ test.describe('experiments and the runs library', () => {
     await expect(page.getByTestId('save-run')).toBeDisabled();
     await expect(table.locator('tbody tr').filter({ hasText: newLabel })).toContainText(`baseline-${id}`);
 
+    // an experiment: create, rename, file the run under it, find it by the experiment filter
+    await page.getByRole('button', { name: 'New experiment' }).click();
+    const expEditor = page.getByTestId('experiment-editor');
+    await expect(expEditor).toBeVisible();
+    await expEditor.getByLabel('Experiment name').fill(`radii-${id}`);
+    await expEditor.getByLabel('Experiment notes').fill('OT vs KL radii on CliffWalking');
+    await expEditor.getByRole('button', { name: 'Save experiment' }).click();
+    await expect(page.getByTestId('filter-experiment').locator('option', { hasText: `radii-${id}` })).toHaveCount(1);
+    await page.getByTestId('filter-experiment').selectOption('');
+    await table.locator('tbody tr').filter({ hasText: newLabel }).click();
+    await page.getByLabel('Run experiment').selectOption({ label: `radii-${id}` });
+    await page.getByTestId('save-run').click();
+    await expect(table.locator('tbody tr').filter({ hasText: newLabel })).toContainText(`radii-${id}`);
+    await page.getByTestId('filter-experiment').selectOption({ label: `radii-${id} (1)` });
+    await expect(page.getByTestId('library-count')).toHaveText(/^1 of /);
+    await expEditor.getByRole('button', { name: 'Delete experiment…' }).click();
+    await expect(page.getByRole('alertdialog')).toContainText('Its 1 run stay, with no experiment; no trace is deleted');
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('filter-experiment').selectOption('');
+    await table.locator('tbody tr').filter({ hasText: newLabel }).click();
+
     // full-resolution CSV: one row per stored iteration, with the provenance lines
     const rows = Number(await table.locator('tbody tr').filter({ hasText: newLabel }).locator('td').nth(6).textContent());
     const download = page.waitForEvent('download');
@@ -112,5 +133,42 @@ test.describe('experiments and the runs library', () => {
     await page.getByTestId('library-search').fill(id);
     await page.getByRole('button', { name: 'Compare these' }).click();
     await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
+
+    // groups: by method, mean with a min-max band, a baseline with deltas, the sortable summary
+    const groups = page.getByTestId('compare-groups');
+    await expect(groups).toBeVisible();
+    await groups.getByLabel('Group by').selectOption('method');
+    await groups.getByLabel('Band').selectOption('minmax');
+    await expect(groups.getByRole('img', { name: /^Group means of gap J\* − J for 2 groups$/ })).toBeVisible();
+    const summary = groups.getByRole('table', { name: 'Group summary' });
+    await expect(summary.locator('tbody tr')).toHaveCount(2);
+    await expect(summary.locator('tbody tr').first()).toContainText('2');
+    await groups.getByLabel('Y scale').selectOption('linear');
+    await groups.getByLabel('Baseline').selectOption('kl-trpo');
+    await expect(summary.locator('tbody tr.base')).toContainText('kl-trpo');
+    await summary.getByRole('columnheader', { name: /final J/ }).click();
+    await expect(summary.getByRole('columnheader', { name: /final J/ })).toHaveAttribute('aria-sort', 'ascending');
+    await groups.getByLabel('Smoothing').fill('0.6');
+    // aggregated CSV per group: one row per group and iteration, with provenance
+    const groupDownload = page.waitForEvent('download');
+    await groups.getByTestId('export-groups').click();
+    const groupCsv = (await readFile((await (await groupDownload).path())!, 'utf8')).trim().split('\n');
+    expect(groupCsv.filter((l) => l.startsWith('# group ')).length).toBe(4);
+    const header = groupCsv.findIndex((l) => l === 'group,iteration,n,mean,lo,hi');
+    expect(header).toBeGreaterThan(0);
+    const groupRows = groupCsv.slice(header + 1);
+    expect(new Set(groupRows.map((l) => l.split(',')[0]))).toEqual(new Set(['"kl-trpo"', '"ot-trpo"']));
+    for (const l of groupRows) {
+      const [, , n, m, lo, hi] = l.split(',').map(Number);
+      expect(n === 1 || n === 2).toBe(true);
+      expect(lo).toBeLessThanOrEqual(m);
+      expect(hi).toBeGreaterThanOrEqual(m);
+    }
+    // normalised scores with bootstrap intervals
+    await groups.getByTestId('compute-scores').click();
+    await expect(groups.getByTestId('scores-table').locator('tbody tr')).toHaveCount(2);
+    await expect(groups).toContainText('P(ot-trpo > kl-trpo)');
+    await groups.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(SHOTS, 'compare-groups.png') });
   });
 });

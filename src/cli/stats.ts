@@ -14,18 +14,8 @@ import { createWorkbenchService } from '../main/services';
 import { APP_VERSION } from '../main/version';
 import type { RunRecord } from '../shared/api';
 import { compileMdp } from '../shared/mdp/compile';
-import {
-  ZERO_WIDTH_NOTE,
-  aggregateScores,
-  groupRuns,
-  normalisedScore,
-  probabilityOfImprovementCI,
-  type AggregateScores,
-  type GroupBy,
-  type GroupableRun,
-  type Interval,
-} from '../shared/stats';
-import { evaluatePolicy, policyObjective, uniformPolicy } from '../compute/reference/evaluation';
+import { ZERO_WIDTH_NOTE, groupKeyOf, normalisedScore, scoreReport, type GroupBy, type GroupableRun, type Interval, type ScoreReport } from '../shared/stats';
+import { uniformPolicyJ } from '../compute/uniformJ';
 import { UsageError, bool, flag, numberFlag, type FlagSpecs, type ParsedArgs } from './args';
 
 export const STATS_FLAGS: FlagSpecs = {
@@ -62,8 +52,8 @@ export interface StatsReport {
   /** runs left out and why (no finished trace, no Jstar, a score undefined) */
   skipped: { runId: number; reason: string }[];
   scores: RunScore[];
-  groups: ({ key: string } & AggregateScores & { note: string | null })[];
-  improvement: { a: string; b: string; probability: Interval }[];
+  groups: ScoreReport['groups'];
+  improvement: ScoreReport['improvement'];
 }
 
 const FINISHED = new Set(['completed', 'stalled', 'cancelled']);
@@ -123,7 +113,7 @@ export function computeStats(
           continue;
         }
         const mdp = compiled.mdp;
-        Ju = policyObjective(mdp, evaluatePolicy(mdp, uniformPolicy(mdp), gamma, tau).V);
+        Ju = uniformPolicyJ(mdp, gamma, tau);
         uniformJ.set(cacheKey, Ju);
       }
       const score = normalisedScore(J, Ju, Jstar);
@@ -140,29 +130,12 @@ export function computeStats(
         score: { runId: r.id, mdp: r.mdpName, method: r.method, seed: r.seed, group: '', J, Jstar, Juniform: Ju, score },
       });
     }
-    const groups = groupRuns(scored, by);
-    const strataOf = (rs: typeof scored, mdps: string[]) => mdps.map((m) => rs.filter((r) => r.mdpName === m).map((r) => r.score.score));
-    const mdps = [...new Set(scored.map((r) => r.mdpName))];
-    const boot = { reps: o.reps, seed: o.seed };
-    const out: StatsReport['groups'] = [];
-    for (const g of groups) {
-      for (const r of g.runs) r.score.group = g.key;
-      const agg = aggregateScores(
-        strataOf(g.runs, mdps).filter((s) => s.length),
-        boot,
-      );
-      out.push({ key: g.key, ...agg, note: agg.zeroWidth && agg.runs > 1 ? ZERO_WIDTH_NOTE : null });
-    }
-    const improvement: StatsReport['improvement'] = [];
-    if (groups.length <= 12)
-      for (const a of groups)
-        for (const b of groups) {
-          if (a === b) continue;
-          // tasks both groups ran
-          const shared = mdps.filter((m) => a.runs.some((r) => r.mdpName === m) && b.runs.some((r) => r.mdpName === m));
-          if (!shared.length) continue;
-          improvement.push({ a: a.key, b: b.key, probability: probabilityOfImprovementCI(strataOf(a.runs, shared), strataOf(b.runs, shared), boot) });
-        }
+    const report = scoreReport(
+      scored.map((r) => ({ ...r, score: r.score.score })),
+      by,
+      { reps: o.reps, seed: o.seed },
+    );
+    for (const r of scored) r.score.group = groupKeyOf(r, by);
     return {
       appVersion: APP_VERSION,
       groupBy: o.groupBy,
@@ -171,8 +144,8 @@ export function computeStats(
       seed: o.seed,
       skipped,
       scores: scored.map((r) => r.score),
-      groups: out,
-      improvement,
+      groups: report.groups,
+      improvement: report.improvement,
     };
   } finally {
     db.close();

@@ -371,3 +371,41 @@ export function aggregateScores(strata: StratifiedScores, options: BootstrapOpti
 export const ZERO_WIDTH_NOTE =
   'zero width: the runs are identical (an exact, deterministic method from one initial policy repeats itself for every seed). ' +
   'Real variation comes from random initial policies (init random with different seeds), random MDP instances, and sampled estimators.';
+
+// ---------------------------------------------------------------------------------------------------
+// The report of `wwb stats` and Compare's statistics panel
+
+export interface ScoredRun extends GroupableRun {
+  /** (J - J_uniform) / (J* - J_uniform) of the run's final J */
+  score: number;
+}
+
+export interface ScoreReport {
+  groups: ({ key: string; note: string | null } & AggregateScores)[];
+  /** P(score of a > score of b) over the MDPs both groups ran */
+  improvement: { a: string; b: string; probability: Interval }[];
+}
+
+/**
+ * Group scored runs, stratify each group by MDP, and report mean / median / IQM with stratified-bootstrap
+ * intervals per group and the probability of improvement between every ordered pair of groups (at most
+ * 12 groups). The same seed gives the same report.
+ */
+export function scoreReport(runs: readonly ScoredRun[], by: GroupBy, options: BootstrapOptions = {}): ScoreReport {
+  const groups = groupRuns(runs, by);
+  const mdps = [...new Set(runs.map((r) => r.mdpName))];
+  const strata = (rs: readonly ScoredRun[], tasks: string[]) => tasks.map((m) => rs.filter((r) => r.mdpName === m).map((r) => r.score));
+  const out: ScoreReport['groups'] = groups.map((g) => {
+    const agg = aggregateScores(strata(g.runs, mdps).filter((s) => s.length), options);
+    return { key: g.key, ...agg, note: agg.zeroWidth && agg.runs > 1 ? ZERO_WIDTH_NOTE : null };
+  });
+  const improvement: ScoreReport['improvement'] = [];
+  if (groups.length <= 12)
+    for (const a of groups)
+      for (const b of groups) {
+        if (a === b) continue;
+        const shared = mdps.filter((m) => a.runs.some((r) => r.mdpName === m) && b.runs.some((r) => r.mdpName === m));
+        if (shared.length) improvement.push({ a: a.key, b: b.key, probability: probabilityOfImprovementCI(strata(a.runs, shared), strata(b.runs, shared), options) });
+      }
+  return { groups: out, improvement };
+}
