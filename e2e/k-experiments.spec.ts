@@ -134,6 +134,15 @@ test.describe('experiments and the runs library', () => {
     await page.getByRole('button', { name: 'Compare these' }).click();
     await expect(page.getByRole('tab', { name: 'Compare' })).toHaveAttribute('aria-selected', 'true');
 
+    // Compare's CSV: every stored row of each run (not the chart's downsampled trace), with provenance columns
+    const cmpDownload = page.waitForEvent('download');
+    await page.getByRole('region', { name: 'Metric overlay' }).getByRole('button', { name: 'Export CSV' }).click();
+    const cmpLines = (await readFile((await (await cmpDownload).path())!, 'utf8')).trim().split('\n');
+    expect(cmpLines[0]).toMatch(/^run_id,label,method,iteration,J,.*,app_version,config_hash$/);
+    const renamedRows = cmpLines.filter((l) => l.includes(`"${newLabel}"`));
+    expect(renamedRows).toHaveLength(rows);
+    expect(renamedRows[0]).toMatch(/,[0-9a-f]{64}$/);
+
     // groups: by method, mean with a min-max band, a baseline with deltas, the sortable summary
     const groups = page.getByTestId('compare-groups');
     await expect(groups).toBeVisible();
