@@ -4,7 +4,7 @@
  * built CLI (npx electron-vite build).
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../main/fixtures';
@@ -128,6 +128,45 @@ describe('wwb stats', () => {
     expect(wwb('stats', '--db', det, '--reps', '3').stderr).toMatch(/--reps/);
     expect(wwb('stats').stderr).toMatch(/--db FILE is required/);
   }, 60_000);
+
+  it('on a sweep run by `wwb sweep`: groups of the grid, zero-width bands named, and the reader loads it', () => {
+    const spec = {
+      name: 'cliff radii',
+      mdps: ['preset:cliffwalking'],
+      methods: [
+        { method: 'ot-trpo', options: { eps: [0.05, 0.2] } },
+        { method: 'kl-trpo', options: { delta: [0.02, 0.1] } },
+      ],
+      seeds: [1, 2],
+      iterations: 5,
+    };
+    const file = join(dir, 'sweep.json');
+    writeFileSync(file, JSON.stringify(spec));
+    const swept = join(dir, 'swept.sqlite');
+    const run = wwb('sweep', file, '--db', swept, '--workers', '1');
+    expect(run.code, run.stderr).toBe(0);
+    const bySetting = JSON.parse(wwb('stats', '--db', swept, '--experiment', 'cliff radii', '--group-by', 'all-but-seed', '--reps', '200', '--json').stdout);
+    expect(bySetting.groups).toHaveLength(4);
+    for (const g of bySetting.groups) {
+      // the exact methods from the uniform policy: both seeds give the same run
+      expect(g.runs).toBe(2);
+      expect(g.zeroWidth).toBe(true);
+      expect(g.note).toMatch(/random initial policies/);
+      expect(g.iqm.lo).toBe(g.iqm.hi);
+    }
+    const byMethod = JSON.parse(wwb('stats', '--db', swept, '--experiment', 'cliff radii', '--reps', '200', '--json').stdout);
+    expect(byMethod.groups.map((g: { key: string; runs: number }) => [g.key, g.runs])).toEqual([['ot-trpo', 4], ['kl-trpo', 4]]);
+    const byRadius = JSON.parse(wwb('stats', '--db', swept, '--experiment', 'cliff radii', '--group-by', 'eps', '--reps', '200', '--json').stdout);
+    expect(byRadius.groups.map((g: { key: string }) => g.key).sort()).toEqual(['eps=(unset)', 'eps=0.05', 'eps=0.2']);
+    const py = spawnSync('/usr/bin/python3', [join(root, 'tools/python/wwb_reader.py'), swept, '--experiment', 'cliff radii'], { encoding: 'utf8', timeout: 60_000 });
+    expect(py.status, py.stderr).toBe(0);
+    const summary = JSON.parse(py.stdout);
+    expect(summary.runs).toHaveLength(8);
+    for (const id of summary.runs) {
+      const csv = parseCsv(wwb('export', '--run', String(id), '--db', swept).stdout);
+      expect(summary.rows_per_run[String(id)]).toBe(csv.rows.length);
+    }
+  }, 120_000);
 
   it('the Python reader loads experiments, runs and full traces (pandas under /usr/bin/python3)', () => {
     const py = spawnSync('/usr/bin/python3', [join(root, 'tools/python/wwb_reader.py'), db, '--experiment', 'sweep'], { encoding: 'utf8', timeout: 60_000 });
