@@ -47,6 +47,11 @@ test.describe('experiments and the runs library', () => {
     await page.getByTestId('filter-method').selectOption('kl-trpo');
     await expect(page.getByTestId('library-count')).toHaveText(/^2 of /);
     await page.getByTestId('filter-method').selectOption('');
+    // sort by seed, both ways
+    await page.getByTestId('library-table').getByRole('columnheader', { name: /^seed/ }).click();
+    await expect(page.getByTestId('library-table').locator('tbody tr').first().locator('td').nth(4)).toHaveText('1');
+    await page.getByTestId('library-table').getByRole('columnheader', { name: /^seed/ }).click();
+    await expect(page.getByTestId('library-table').locator('tbody tr').first().locator('td').nth(4)).toHaveText('4');
     // options are searchable too
     await search.fill(`${id} eps=0.2`);
     await expect(page.getByTestId('library-count')).toHaveText(/^1 of /);
