@@ -23,6 +23,7 @@ import { makeRunSpec, OptionsError } from '../compute/run/spec';
 import { UsageError, bool, commandHelp, flag, list, numberFlag, parseFlags, type FlagSpecs, type ParsedArgs } from './args';
 import { openRunStore, type RunStore } from './runStore';
 import { commandMerge, commandSweep } from './sweep';
+import { STATS_FLAGS, STATS_USAGE, computeStats, formatStats, statsOptions } from './stats';
 
 /** A computed quantity left the range of doubles (exit 1, naming the quantity). */
 class OverflowError extends Error {}
@@ -38,6 +39,7 @@ const USAGE = `wwb ${APP_VERSION} — Wasserstein Workbench from a terminal
   wwb run --mdp FILE|preset:ID --algo ID [--set key=value]... [--iterations N] [--db FILE] ...
   wwb export --run ID --db FILE [--format csv|json] [--out FILE]
   wwb convert --from gymnasium IN --out OUT
+  wwb stats --db F [--experiment NAME] [--group-by KEY] [--json]   (normalised scores, IQM, bootstrap CIs)
   wwb sweep FILE --db F [--workers K]            (a grid of runs on a local pool; 'wwb sweep --help')
   wwb sweep FILE --executor slurm --shards DIR   (the same grid as a Slurm array job)
   wwb sweep status DIR | wwb sweep resubmit DIR --failed
@@ -86,6 +88,7 @@ const FLAGS: Record<string, FlagSpecs> = {
     out: { type: 'string', value: 'FILE', help: 'write here instead of stdout' },
     ...HELP_FLAG,
   },
+  stats: STATS_FLAGS,
   convert: {
     from: { type: 'string', value: 'gymnasium', help: 'input format' },
     out: { type: 'string', value: 'OUT', help: 'output file (workbench MDP JSON)' },
@@ -100,6 +103,7 @@ const COMMAND_USAGE: Record<string, string> = {
   solve: 'wwb solve --mdp FILE|preset:ID [--gamma G] [--tau T] [--json]: the exact (soft) optimum',
   run: 'wwb run --mdp FILE|preset:ID --algo ID [flags]: run a method through the run driver',
   export: 'wwb export --run ID --db FILE [--format csv|json] [--out FILE]: the full-resolution trace of a stored run',
+  stats: STATS_USAGE,
   convert: 'wwb convert --from gymnasium IN --out OUT: a Gymnasium table as a workbench MDP',
 };
 
@@ -469,9 +473,14 @@ async function commandExport(args: ParsedArgs): Promise<void> {
     const keys = METRIC_KEYS.filter((k) => trace.columns[k]);
     if (format === 'json') {
       const rowsOut = trace.iteration.map((it, i) => Object.fromEntries([['iteration', it], ...keys.map((k) => [k, trace.columns[k]![i]])]));
-      text = `${JSON.stringify({ run: { id: run.id, method: run.method, label: run.label, status: run.status, options: run.options, seed: run.seed, backend: run.backend, diagnostics: run.diagnostics }, rows: rowsOut }, jsonNumbers)}\n`;
+      text = `${JSON.stringify({ exportedBy: `wwb ${APP_VERSION}`, run: { id: run.id, method: run.method, label: run.label, status: run.status, options: run.options, seed: run.seed, backend: run.backend, appVersion: run.appVersion, configHash: run.configHash, tags: run.tags, diagnostics: run.diagnostics }, rows: rowsOut }, jsonNumbers)}\n`;
     } else {
-      const lines = [['iteration', ...keys].join(',')];
+      // '#' lines: provenance (pandas: read_csv(..., comment='#')); then one header and every stored row
+      const lines = [
+        `# wasserstein-workbench export by wwb ${APP_VERSION}; run ${run.id} ${run.method} seed ${run.seed} on '${run.mdpName.replace(/[\r\n]/g, ' ')}'`,
+        `# run app_version ${run.appVersion ?? 'unknown'}; config_hash ${run.configHash ?? 'unknown'}`,
+        ['iteration', ...keys].join(','),
+      ];
       for (let i = 0; i < trace.iteration.length; i++) lines.push([String(trace.iteration[i]), ...keys.map((k) => csvCell(trace.columns[k]![i]))].join(','));
       text = `${lines.join('\n')}\n`;
     }
@@ -547,6 +556,12 @@ export async function main(argv: string[]): Promise<number> {
       case 'convert':
         await commandConvert(args);
         return 0;
+      case 'stats': {
+        const o = statsOptions(args);
+        const report = computeStats(o.dbPath, o);
+        await print(args, report, () => formatStats(report));
+        return 0;
+      }
     }
     return 2;
   } catch (error) {

@@ -79,6 +79,14 @@ export interface RunRecord {
   owner: RunOwner | null;
   /** while queued/running: when the run counts as abandoned unless its owner renews the lease */
   leaseExpiresAt: string | null;
+  /** distinct non-empty tags, in the order given */
+  tags: string[];
+  /** markdown notes ('' when none) */
+  notes: string;
+  /** the workbench version that created the run (null for runs stored before schema version 5) */
+  appVersion: string | null;
+  /** sha-256 of the canonical {mdp content hash, method, options, seed, maxIterations}; see migrations/0005 */
+  configHash: string | null;
 }
 
 /** Columnar trace of one run: each metric is an array aligned with `iteration`. */
@@ -114,6 +122,9 @@ export interface WorkbenchCalls {
 
   'experiments:list': [P<'experiments:list'>, ExperimentRecord[]];
   'experiments:create': [P<'experiments:create'>, ExperimentRecord];
+  /** rename and/or edit the markdown notes */
+  'experiments:update': [P<'experiments:update'>, ExperimentRecord];
+  /** deletes the experiment only: its runs stay, with no experiment (the UI says so before confirming) */
   'experiments:delete': [P<'experiments:delete'>, { deleted: boolean }];
 
   'runs:list': [P<'runs:list'>, RunRecord[]];
@@ -141,6 +152,8 @@ export interface WorkbenchCalls {
   'runs:trace': [P<'runs:trace'>, TraceColumns[]];
   'runs:snapshots': [P<'runs:snapshots'>, PolicySnapshot[]];
   'runs:delete': [P<'runs:delete'>, { deleted: boolean }];
+  /** edit a run's label, tags, notes or experiment (any stored run, running or not) */
+  'runs:update': [P<'runs:update'>, RunRecord];
 }
 
 export type CallName = keyof WorkbenchCalls;
@@ -163,6 +176,7 @@ export const CALL_NAMES = [
   'mdps:delete',
   'experiments:list',
   'experiments:create',
+  'experiments:update',
   'experiments:delete',
   'runs:list',
   'runs:get',
@@ -176,6 +190,7 @@ export const CALL_NAMES = [
   'runs:trace',
   'runs:snapshots',
   'runs:delete',
+  'runs:update',
 ] as const satisfies readonly CallName[];
 
 // Compile-time check that CALL_NAMES lists every call exactly.

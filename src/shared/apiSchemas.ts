@@ -268,6 +268,8 @@ export const PAYLOAD_LIMITS = {
   nameLength: 200,
   notesLength: 20_000,
   labelLength: 200,
+  tagLength: 60,
+  tags: 50,
   errorLength: 20_000,
   reasonLength: 1_000,
   ownerLength: 200,
@@ -388,6 +390,11 @@ export const CALL_SCHEMAS = {
     notes: optional(string({ max: PAYLOAD_LIMITS.notesLength })),
     mdpId: optional(nullable(id())),
   }),
+  'experiments:update': object({
+    id: id(),
+    name: optional(string({ min: 1, max: PAYLOAD_LIMITS.nameLength })),
+    notes: optional(string({ max: PAYLOAD_LIMITS.notesLength })),
+  }),
   'experiments:delete': byId,
 
   'runs:list': object({
@@ -443,6 +450,14 @@ export const CALL_SCHEMAS = {
   }),
   'runs:snapshots': byId,
   'runs:delete': byId,
+  'runs:update': object({
+    id: id(),
+    label: optional(string({ max: PAYLOAD_LIMITS.labelLength })),
+    /** trimmed, blanks and repeats dropped by the service */
+    tags: optional(array(string({ max: PAYLOAD_LIMITS.tagLength }), { max: PAYLOAD_LIMITS.tags })),
+    notes: optional(string({ max: PAYLOAD_LIMITS.notesLength })),
+    experimentId: optional(nullable(id())),
+  }),
 } satisfies { readonly [C in CallName]: AnySchema };
 
 /** The payload type of every call, inferred from its schema (src/shared/api.ts builds WorkbenchCalls from it). */

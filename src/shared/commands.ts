@@ -12,7 +12,7 @@
  */
 
 /** The view a command belongs to; 'global' commands work everywhere. */
-export type CommandScope = 'global' | 'design' | 'runs' | 'compare';
+export type CommandScope = 'global' | 'design' | 'runs' | 'library' | 'compare';
 
 export type MenuId = 'file' | 'edit' | 'run' | 'view' | 'help';
 

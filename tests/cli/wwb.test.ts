@@ -223,7 +223,9 @@ describe('wwb', () => {
     // the full-resolution export: one CSV line per stored row, and the JSON rows equal
     const csv = wwb('export', '--run', String(out.runId), '--db', db);
     expect(csv.code).toBe(0);
-    const lines = csv.stdout.trim().split('\n');
+    // provenance in '#' lines (app version, config hash), then the header and the rows
+    expect(csv.stdout).toMatch(/^# .*\n# run app_version .*; config_hash [0-9a-f]{64}\n/);
+    const lines = csv.stdout.trim().split('\n').filter((l) => !l.startsWith('#'));
     expect(lines[0]).toMatch(/^iteration,J,Jplain,gap,/);
     expect(lines).toHaveLength(points.n + 1);
     expect(lines.slice(1).map((l) => Number(l.split(',')[0]))).toEqual(Array.from({ length: points.n }, (_, i) => i));

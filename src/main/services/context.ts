@@ -18,6 +18,8 @@ export interface ServiceContext {
   readonly owner: string;
   /** how long a run's lease lasts after each renewal, ms */
   readonly leaseMs: number;
+  /** the app version, recorded on every run this service creates */
+  readonly appVersion: string;
 }
 
 /** A typed handler map for some of the calls (Beekeeper-style): key = channel, value = its handler. */

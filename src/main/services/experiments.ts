@@ -30,11 +30,19 @@ export function createExperimentHandlers(ctx: ServiceContext): HandlerMap<CallsO
   const mdpExists = sql.prepare<[number], number>('SELECT 1 FROM mdps WHERE id = ?').pluck();
   const insert = sql.prepare('INSERT INTO experiments (name, notes, mdp_id, created_at) VALUES (?, ?, ?, ?)');
   const del = sql.prepare('DELETE FROM experiments WHERE id = ?');
+  const rename = sql.prepare('UPDATE experiments SET name = ? WHERE id = ?');
+  const setNotes = sql.prepare('UPDATE experiments SET notes = ? WHERE id = ?');
   return {
     'experiments:list': () => list.all().map(toRecord),
     'experiments:create': ({ name, notes, mdpId }) => {
       if (mdpId != null && !mdpExists.get(mdpId)) throw notFound('MDP', mdpId);
       const id = Number(insert.run(name, notes ?? '', mdpId ?? null, ctx.now()).lastInsertRowid);
+      return toRecord(get.get(id)!);
+    },
+    'experiments:update': ({ id, name, notes }) => {
+      if (!get.get(id)) throw notFound('experiment', id);
+      if (name !== undefined) rename.run(name, id);
+      if (notes !== undefined) setNotes.run(notes, id);
       return toRecord(get.get(id)!);
     },
     'experiments:delete': ({ id }) => ({ deleted: del.run(id).changes > 0 }),

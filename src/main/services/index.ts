@@ -78,6 +78,7 @@ export function createWorkbenchService(
     now: () => clock().toISOString(),
     nowMs: () => clock().getTime(),
     owner: newOwnerId(options.ownerKind ?? identity.transport),
+    appVersion: identity.version,
     leaseMs: options.leaseMs ?? leaseMsFromEnv(),
   };
   backfillMdpHashes(db.sqlite);

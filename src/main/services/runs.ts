@@ -56,6 +56,8 @@ import {
   type MetricKey,
 } from '../../shared/methods';
 import { compileMdp } from '../../shared/mdp/compile';
+import { createHash } from 'node:crypto';
+import { canonicalJson, mdpContentHash } from './mdps';
 import { notFound, parseJson, type CallsOf, type HandlerMap, type ServiceContext } from './context';
 import type { SqliteDatabase } from '../db';
 
@@ -116,6 +118,10 @@ interface RunRow {
   heartbeat_at: string | null;
   lease_expires_at: string | null;
   lease_lapsed: number;
+  tags: string;
+  notes: string;
+  app_version: string | null;
+  config_hash: string | null;
 }
 
 function toRecord(r: RunRow): RunRecord {
@@ -142,6 +148,10 @@ function toRecord(r: RunRow): RunRecord {
     wallMs: r.wall_ms,
     owner: r.owner,
     leaseExpiresAt: r.status === 'queued' || r.status === 'running' ? r.lease_expires_at : null,
+    tags: parseJson<string[]>(r.tags, []),
+    notes: r.notes,
+    appVersion: r.app_version,
+    configHash: r.config_hash,
   };
 }
 
@@ -153,6 +163,28 @@ function optionsFromJson(text: string): MethodOptions {
   const raw = parseJson<Record<string, number | string>>(text, {});
   for (const [k, v] of Object.entries(raw)) if (v === 'NaN') raw[k] = NaN;
   return raw;
+}
+
+/**
+ * The configuration hash of a run: sha-256 (hex) of the canonical JSON of what the run was asked, the
+ * MDP (by its content hash), the method, its resolved options (NaN written as the string 'NaN'), the
+ * seed and the iteration budget. The backend is not part of it (the same question on another backend).
+ */
+export function runConfigHash(c: { mdpHash: string; method: string; options: MethodOptions; seed: number; maxIterations: number }): string {
+  const options = JSON.parse(optionsToJson(c.options)) as unknown;
+  return createHash('sha256')
+    .update(canonicalJson({ mdp: c.mdpHash, method: c.method, options, seed: c.seed, maxIterations: c.maxIterations }))
+    .digest('hex');
+}
+
+/** Tags as stored: trimmed, non-empty, distinct, in the order given. */
+export function normaliseTags(tags: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const t of tags) {
+    const v = t.trim();
+    if (v && !out.includes(v)) out.push(v);
+  }
+  return out;
 }
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
@@ -217,11 +249,12 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
   );
   const experimentExists = sql.prepare<[number], number>('SELECT 1 FROM experiments WHERE id = ?').pluck();
   const mdpDocument = sql.prepare<[number], string>('SELECT document FROM mdps WHERE id = ?').pluck();
+  const mdpHash = sql.prepare<[number], string | null>('SELECT content_hash FROM mdps WHERE id = ?').pluck();
   const insertRun = sql.prepare(
     `INSERT INTO runs (experiment_id, mdp_id, method, label, options, backend, backend_segments, seed, max_iterations,
-       status, created_at, owner, heartbeat_at, lease_expires_at)
+       status, created_at, owner, heartbeat_at, lease_expires_at, app_version, config_hash)
      VALUES (@experimentId, @mdpId, @method, @label, @options, @backend, @segments, @seed, @maxIterations, 'queued', @now,
-       @owner, @now, @leaseUntil)`,
+       @owner, @now, @leaseUntil, @appVersion, @configHash)`,
   );
   const setStarted = sql.prepare("UPDATE runs SET status = 'running', started_at = ? WHERE id = ?");
   const renewLease = sql.prepare('UPDATE runs SET heartbeat_at = @now, lease_expires_at = @leaseUntil WHERE id = @id');
@@ -414,7 +447,8 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
       if (p.experimentId != null && !experimentExists.get(p.experimentId)) throw notFound('experiment', p.experimentId);
       // null = the option left out (the method spec's default, or "derived" / the MDP's gamma);
       // the cross-checks that need the MDP (radius <= max cost, NPG's alpha, Langevin's dt) run on its facts
-      const compiled = compileMdp(JSON.parse(mdpDocument.get(p.mdpId)!));
+      const documentText = mdpDocument.get(p.mdpId)!;
+      const compiled = compileMdp(JSON.parse(documentText));
       const resolved = resolveMethodOptions(p.method, p.options, compiled.ok ? mdpFacts(compiled.mdp) : { N: mdp.actions });
       if (!resolved.ok) throw new WorkbenchApiError('invalid-payload', `invalid options for ${p.method}`, resolved.errors);
       const info = methodInfo(p.method)!;
@@ -438,6 +472,14 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
           now: ctx.now(),
           owner: p.owner ?? ctx.owner,
           leaseUntil: leaseUntil(),
+          appVersion: ctx.appVersion,
+          configHash: runConfigHash({
+            mdpHash: mdpHash.get(p.mdpId) ?? mdpContentHash(JSON.parse(documentText)),
+            method: p.method,
+            options: resolved.options,
+            seed: p.seed,
+            maxIterations: p.maxIterations,
+          }),
         }).lastInsertRowid,
       );
       return changed(id);
@@ -624,5 +666,18 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
     },
 
     'runs:delete': ({ id }) => ({ deleted: deleteRun.run(id).changes > 0 }),
+
+    'runs:update': ({ id, label, tags, notes, experimentId }) => {
+      row(id);
+      if (experimentId != null && !experimentExists.get(experimentId)) throw notFound('experiment', experimentId);
+      const sets: string[] = [];
+      const params: Record<string, string | number | null> = { id };
+      if (label !== undefined) (sets.push('label = @label'), (params.label = label));
+      if (tags !== undefined) (sets.push('tags = @tags'), (params.tags = JSON.stringify(normaliseTags(tags))));
+      if (notes !== undefined) (sets.push('notes = @notes'), (params.notes = notes));
+      if (experimentId !== undefined) (sets.push('experiment_id = @experimentId'), (params.experimentId = experimentId));
+      if (sets.length) sql.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(params);
+      return changed(id);
+    },
   };
 }

@@ -8,7 +8,7 @@ import { computed, ref, watch } from 'vue';
 import type { AppInfo, ThemePreference } from '../../../shared/api';
 import { api, describeError } from '../api/workbenchClient';
 
-export type ShellTab = 'design' | 'runs' | 'compare';
+export type ShellTab = 'design' | 'runs' | 'library' | 'compare';
 
 export interface GpuStatus {
   state: 'checking' | 'adapter' | 'no-adapter' | 'unsupported';
@@ -29,7 +29,7 @@ export interface ConfirmRequest {
   resolve: (ok: boolean) => void;
 }
 
-const TABS: readonly ShellTab[] = ['design', 'runs', 'compare'];
+const TABS: readonly ShellTab[] = ['design', 'runs', 'library', 'compare'];
 const THEMES: readonly ThemePreference[] = ['system', 'light', 'dark'];
 export const STORAGE_KEYS = { tab: 'wwb.view', theme: 'wwb.theme', compare: 'wwb.compare.selected' } as const;
 
