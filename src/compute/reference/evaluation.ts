@@ -518,6 +518,99 @@ function gmres(
 }
 
 /**
+ * out = (I - g M)(z + c 1) for the untransposed M, written as (I - g M) z + c d with d = (I - g M) 1
+ * (so the shifted vector is never stored); in the same pass returns (w, out) and leaves (out, out) in
+ * `lastProductNorm2`. `d` may be null when c = 0. Two accumulators: the gathers of consecutive entries
+ * overlap. (The second dot goes to a module variable, not into an array argument: a keyed store after the
+ * loop lacks type feedback when V8 compiles the loop on the first call, and the deoptimisation repeated on
+ * every call.)
+ */
+function shiftedProductDots(
+  m: StateMatrix,
+  g: number,
+  z: Float64Array,
+  c: number,
+  d: Float64Array | null,
+  out: Float64Array,
+  w: Float64Array,
+): number {
+  const { S, rowPtr, col, val } = m;
+  let wo = 0;
+  let oo = 0;
+  for (let s = 0, e = rowPtr[0]; s < S; s++) {
+    let a0 = 0;
+    let a1 = 0;
+    const end = rowPtr[s + 1];
+    for (; e + 1 < end; e += 2) {
+      a0 += val[e] * z[col[e]];
+      a1 += val[e + 1] * z[col[e + 1]];
+    }
+    if (e < end) {
+      a0 += val[e] * z[col[e]];
+      e++;
+    }
+    let o = z[s] - g * (a0 + a1);
+    if (d !== null) o += c * d[s];
+    out[s] = o;
+    wo += w[s] * o;
+    oo += o * o;
+  }
+  lastProductNorm2 = oo;
+  return wo;
+}
+
+/** (out, out) of the last shiftedProductDots / transposedProductDots call */
+let lastProductNorm2 = 0;
+
+/** out = (I - g M)^T z; returns (w, out) and leaves (out, out) in `lastProductNorm2`. */
+function transposedProductDots(m: StateMatrix, g: number, z: Float64Array, out: Float64Array, w: Float64Array): number {
+  applyShifted(m, g, z, out, true);
+  let wo = 0;
+  let oo = 0;
+  for (let i = 0, n = m.S; i < n; i++) {
+    const o = out[i];
+    wo += w[i] * o;
+    oo += o * o;
+  }
+  lastProductNorm2 = oo;
+  return wo;
+}
+
+/** r = b - (I - g M) x (or the transpose); returns |r|_2. */
+function residualInto(m: StateMatrix, g: number, x: Float64Array, b: Float64Array, r: Float64Array, transpose: boolean): number {
+  applyShifted(m, g, x, r, transpose);
+  let rr = 0;
+  for (let i = 0, n = m.S; i < n; i++) {
+    const di = b[i] - r[i];
+    r[i] = di;
+    rr += di * di;
+  }
+  return Math.sqrt(rr);
+}
+
+/** max(floor, |x|_inf) */
+function supScaleOf(x: Float64Array, floor: number): number {
+  let sc = floor;
+  for (let i = 0; i < x.length; i++) {
+    const a = Math.abs(x[i]);
+    if (a > sc) sc = a;
+  }
+  return sc;
+}
+
+/**
+ * Scratch vectors of length S, kept from one solve to the next of the same size: slots 0-5 for bicgstab,
+ * slot 6 for solveEvaluationSystem's copy of the warm start. (Allocating seven vectors of S doubles on
+ * every solve put the garbage collector at about a fifth of a 27-product solve at S = 10^4.) Holds
+ * 7 S doubles between solves; the solvers are synchronous and do not nest, so the slots never overlap.
+ */
+let scratch: Float64Array[] = [];
+function scratchVectors(S: number): Float64Array[] {
+  if (scratch.length === 0 || scratch[0].length !== S) scratch = Array.from({ length: 7 }, () => new Float64Array(S));
+  return scratch;
+}
+
+/**
  * BiCGSTAB (van der Vorst) for (I - g M) x = b (or its transpose), in place on x (the warm start): two
  * sparse products and a few vector updates per iteration, no stored basis. Stops when the 2-norm
  * residual is <= tol * max(scaleFloor, |x|_inf); the recursively updated residual only ends an inner
@@ -531,6 +624,11 @@ function gmres(
  * and every other eigenvalue of M is kept (left eigenvectors of other eigenvalues are orthogonal to 1),
  * so the Krylov method sees a spectrum within g |lambda_2| of 1 (well-mixing chains: a few iterations).
  * With terminating rows the deflation is inexact but P stays non-singular (eigenvalues 1 and 1/(1-g)).
+ *
+ * Cost per iteration: the two products (each fused with the dots that follow it; the preconditioned
+ * vectors z + c 1 are never formed, (I - g M)(z + c 1) = (I - g M) z + c (I - g M) 1 with (I - g M) 1
+ * computed once per call) and three vector passes (s = r - alpha v with |s|^2 and sum s; the x and r
+ * update with |r|^2, (rhat, r) and |x|_inf; the new direction p with sum p).
  */
 function bicgstab(
   m: StateMatrix,
@@ -542,106 +640,112 @@ function bicgstab(
   transpose: boolean,
   scaleFloor: number,
 ): { matvecs: number; converged: boolean } {
-  const S = m.S;
-  const r = new Float64Array(S);
-  const rhat = new Float64Array(S);
-  const p = new Float64Array(S);
-  const v = new Float64Array(S);
-  const t = new Float64Array(S);
-  const ph = new Float64Array(S);
-  const sh = new Float64Array(S);
+  const { S, rowPtr, val } = m;
+  // every scratch vector is written in full before it is read
+  const work = scratchVectors(S);
+  const r = work[0];
+  const rhat = work[1];
+  const p = work[2];
+  const v = work[3];
+  const t = work[4];
   const kappa = !transpose && g > 0 && g < 1 ? g / (1 - g) : 0;
-  // out = P^{-1} z
-  const precondition = (z: Float64Array, out: Float64Array): void => {
-    if (kappa === 0) {
-      out.set(z);
-      return;
+  const shift = S > 0 ? kappa / S : 0; // P^{-1} z = z + shift * sum(z) 1
+  // d = (I - g M) 1 (only needed with the preconditioner)
+  let d: Float64Array | null = null;
+  if (kappa !== 0) {
+    d = work[5];
+    for (let s = 0, e = rowPtr[0]; s < S; s++) {
+      let rs = 0;
+      for (const end = rowPtr[s + 1]; e < end; e++) rs += val[e];
+      d[s] = 1 - g * rs;
     }
-    let sum = 0;
-    for (let i = 0; i < S; i++) sum += z[i];
-    const c = (kappa * sum) / S;
-    for (let i = 0; i < S; i++) out[i] = z[i] + c;
-  };
+  }
   let matvecs = 0;
-  const supScale = (): number => {
-    let sc = scaleFloor;
-    for (let i = 0; i < S; i++) {
-      const a = Math.abs(x[i]);
-      if (a > sc) sc = a;
-    }
-    return sc;
-  };
-  // r = b - A x; returns |r|_2
-  const trueResidual = (): number => {
-    applyShifted(m, g, x, r, transpose);
+  let rn: number;
+  let xZero = true;
+  for (let i = 0; i < S && xZero; i++) xZero = x[i] === 0; // (NaN !== 0)
+  if (xZero) {
+    // cold start: r = b without a product (as scipy's bicgstab does)
+    r.set(b);
+    let bb = 0;
+    for (let i = 0; i < S; i++) bb += b[i] * b[i];
+    rn = Math.sqrt(bb);
+  } else {
+    rn = residualInto(m, g, x, b, r, transpose);
     matvecs++;
-    let rr = 0;
-    for (let i = 0; i < S; i++) {
-      const d = b[i] - r[i];
-      r[i] = d;
-      rr += d * d;
-    }
-    return Math.sqrt(rr);
-  };
-  let rn = trueResidual();
+  }
   while (matvecs < maxMatvecs) {
     if (!(rn === rn)) return { matvecs, converged: false };
     // rn is the true residual here (the recursive one drifts by round-off, so it only ends the inner loop)
-    if (rn <= tol * supScale()) return { matvecs, converged: true };
+    let scale = supScaleOf(x, scaleFloor); // max(scaleFloor, |x|_inf), kept up to date by the x update below
+    if (rn <= tol * scale) return { matvecs, converged: true };
     // (re)start: shadow residual = r, search direction = r
     rhat.set(r);
     p.set(r);
+    let pSum = 0;
+    for (let i = 0; i < S; i++) pSum += p[i];
     let rho = rn * rn;
     while (matvecs + 2 <= maxMatvecs) {
-      precondition(p, ph);
-      applyShifted(m, g, ph, v, transpose);
+      // v = A P^{-1} p, rv = (rhat, v)
+      const cp = shift * pSum;
+      const rv = transpose ? transposedProductDots(m, g, p, v, rhat) : shiftedProductDots(m, g, p, cp, d, v, rhat);
       matvecs++;
-      let rv = 0;
-      for (let i = 0; i < S; i++) rv += rhat[i] * v[i];
       if (!(rv !== 0 && Number.isFinite(rv))) break;
       const alpha = rho / rv;
       // s = r - alpha v (kept in r)
       let ss = 0;
+      let sSum = 0;
       for (let i = 0; i < S; i++) {
         const si = r[i] - alpha * v[i];
         r[i] = si;
         ss += si * si;
+        sSum += si;
       }
-      if (Math.sqrt(ss) <= tol * supScale()) {
-        for (let i = 0; i < S; i++) x[i] += alpha * ph[i];
+      if (Math.sqrt(ss) <= tol * scale) {
+        const ac = alpha * cp;
+        for (let i = 0; i < S; i++) x[i] += alpha * p[i] + ac;
         break;
       }
-      precondition(r, sh);
-      applyShifted(m, g, sh, t, transpose);
+      // t = A P^{-1} s, ts = (t, s), tt = (t, t)
+      const cs = shift * sSum;
+      const ts = transpose ? transposedProductDots(m, g, r, t, r) : shiftedProductDots(m, g, r, cs, d, t, r);
+      const tt = lastProductNorm2;
       matvecs++;
-      let ts = 0;
-      let tt = 0;
-      for (let i = 0; i < S; i++) {
-        ts += t[i] * r[i];
-        tt += t[i] * t[i];
-      }
       const omega = tt > 0 ? ts / tt : 0;
+      // x += alpha P^{-1} p + omega P^{-1} s; r = s - omega t
+      const xc = alpha * cp + omega * cs;
       let rr = 0;
       let rhoNew = 0;
+      scale = scaleFloor;
       for (let i = 0; i < S; i++) {
-        x[i] += alpha * ph[i] + omega * sh[i];
-        const ri = r[i] - omega * t[i];
+        const si = r[i];
+        const xi = x[i] + (alpha * p[i] + omega * si + xc);
+        x[i] = xi;
+        const ax = Math.abs(xi);
+        if (ax > scale) scale = ax;
+        const ri = si - omega * t[i];
         r[i] = ri;
         rr += ri * ri;
         rhoNew += rhat[i] * ri;
       }
       const rr2 = Math.sqrt(rr);
       if (!(rr2 === rr2)) return { matvecs, converged: false };
-      if (rr2 <= tol * supScale()) break;
+      if (rr2 <= tol * scale) break;
       if (omega === 0 || rhoNew === 0 || !Number.isFinite(rhoNew)) break; // breakdown: restart
       const beta = (rhoNew / rho) * (alpha / omega);
-      for (let i = 0; i < S; i++) p[i] = r[i] + beta * (p[i] - omega * v[i]);
+      pSum = 0;
+      for (let i = 0; i < S; i++) {
+        const pi = r[i] + beta * (p[i] - omega * v[i]);
+        p[i] = pi;
+        pSum += pi;
+      }
       rho = rhoNew;
     }
     if (matvecs >= maxMatvecs) break;
-    rn = trueResidual();
+    rn = residualInto(m, g, x, b, r, transpose);
+    matvecs++;
   }
-  return { matvecs, converged: rn <= tol * supScale() };
+  return { matvecs, converged: rn <= tol * supScaleOf(x, scaleFloor) };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -661,7 +765,8 @@ export function solveEvaluationSystem(
   opts: EvaluationOptions = {},
 ): { matvecs: number; sweeps: number; converged: boolean } {
   const S = M.S;
-  const start = Float64Array.from(V);
+  const start = scratchVectors(S)[6];
+  start.set(V);
   const restore = (): void => {
     if (!V.every(Number.isFinite)) V.set(start);
   };
