@@ -9,8 +9,9 @@ import { SessionShader, WG, type PlanShape, type Recorder } from './layout';
 import wgsl from './policyEvaluation.wgsl?raw';
 
 /**
- * Residual target of a solve relative to max|b| / (1 - gamma) (the largest |x| can be): 2^-22, four
- * units of f32 rounding. The true residual of an f32 iterate cannot be pushed much below it.
+ * Residual target of a solve relative to max|b|: 2^-22, four units of f32 rounding of the right-hand side
+ * (so the error of x is at most 2^-22 max|b| / (1 - gamma)). See policyEvaluation.wgsl for why the target
+ * is not relative to the largest possible |x|.
  */
 export const KRYLOV_REL = 2 ** -22;
 /** Floats of the Krylov work region: 9 vectors of S plus 8 partial arrays of ceil(S / WG). */

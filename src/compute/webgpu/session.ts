@@ -12,7 +12,7 @@
  * beside its .wgsl); all share one bind-group layout (layout.ts, common.wgsl). The Recorder counts the
  * dispatches and the bytes each pass binds and touches (dispatchesLastBatch, bytesLastBatch).
  *
- * f32 tolerances: the evaluation stops at max|residual| <= 2^-22 max|b| / (1 - gamma) (KRYLOV_REL);
+ * f32 tolerances: the evaluation stops at max|residual| <= 2^-22 max|b| (KRYLOV_REL);
  * vScale = (max|r| + tau (max|log mu| + log N)) / (1 - gamma); the Sinkhorn tolerance is at least
  * 2e-6; OT ties are within tieTol + 5e-7 (vScale + lambda cmax), and kinks within 2e-5 relative of
  * lambda* are one kink; a trust-region move counts as violated above eps (1 + 1e-5).
@@ -442,7 +442,7 @@ export class WebGpuSession implements ComputeSession {
     this.maxDim = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity);
     this.diag.evalSolver = 'bicgstab';
     this.diag.vScale = vScale;
-    this.diag.evalResidualTarget = `${KRYLOV_REL} max|b| / (1 - gamma)`;
+    this.diag.evalResidualTarget = `${KRYLOV_REL} max|b|`;
   }
 
   get done(): boolean {
