@@ -150,7 +150,7 @@ describe('wwb', () => {
     expect(help.stdout).toMatch(/^wwb export --run ID --db FILE/);
     expect(help.stdout).toMatch(/--format csv\|json/);
     const methodHelp = wwb('run', '--algo', 'ot-trpo', '--help');
-    expect(methodHelp.stdout).toMatch(/eps=0\.1 +\(0, 1000000000000\] \[cost units\]/);
+    expect(methodHelp.stdout).toMatch(/eps=0\.1 +\(0, 1e12\] \[cost units\]/);
     expect(methodHelp.stdout).toMatch(/tieTol=1e-9 +\[0, 0\.000001\]/);
   });
 

@@ -15,10 +15,15 @@ import { SPECS, type OptionsById } from './specs';
 export type ParseResult<M extends MethodId = MethodId> = { ok: true; options: OptionsById[M] } | { ok: false; errors: OptionIssue[] };
 
 /** The range of a number option as an interval: "(0, 1]", "[1, ∞) integer". */
+/** A range bound as people write it: 1e12 rather than 1000000000000. */
+function bound(x: number): string {
+  return Math.abs(x) >= 1e6 && Number.isInteger(Math.log10(Math.abs(x))) ? `${x < 0 ? '-' : ''}1e${Math.log10(Math.abs(x))}` : String(x);
+}
+
 export function formatRange(o: OptionSpec): string {
   if (o.kind === 'choice') return `one of ${o.choices.join(', ')}`;
-  const lo = o.min === undefined ? '(−∞' : `${o.minExclusive ? '(' : '['}${o.min}`;
-  const hi = o.max === undefined ? '∞)' : `${o.max}${o.maxExclusive ? ')' : ']'}`;
+  const lo = o.min === undefined ? '(−∞' : `${o.minExclusive ? '(' : '['}${bound(o.min)}`;
+  const hi = o.max === undefined ? '∞)' : `${bound(o.max)}${o.maxExclusive ? ')' : ']'}`;
   return `${lo}, ${hi}${o.integer ? ' integer' : ''}`;
 }
 
