@@ -36,6 +36,9 @@ test.describe('run lifecycle', () => {
     await app.runs.configure({ mdp: mdpName, method: 'Softmax policy gradient', label: orphan, iterations: 100000 });
     await app.runs.start();
     await expect.poll(() => app.runs.activeCount()).toBeGreaterThan(2);
+    // appends are coalesced (up to 250 ms): wait until some points are acknowledged as stored, since only
+    // stored points can survive the page going away (at most the unacknowledged batch is lost)
+    await expect.poll(async () => Number((await page.getByTestId('active-stored').textContent()) ?? 0)).toBeGreaterThan(0);
     // leaving with a run active asks first (beforeunload): answer "leave"
     page.once('dialog', (d) => void d.accept());
     await page.reload();
