@@ -68,6 +68,34 @@ export function ensureLayout(doc: MdpDocument): void {
   });
 }
 
+/** Read every property below `v` through its reactive proxy (which is what subscribes a watcher to it). */
+function readDeep(v: unknown): void {
+  if (typeof v !== 'object' || v === null) return;
+  if (Array.isArray(v)) for (let i = 0; i < v.length; i++) readDeep(v[i]);
+  else for (const k of Object.keys(v)) readDeep((v as Record<string, unknown>)[k]);
+}
+
+/**
+ * What the document watcher subscribes to: every part of the document, except that of the four tables
+ * that grow with the design (`states`, `initial`, `rewards.values`, `transitions.entries`) only the array
+ * itself and its length are read. A 10^4-state grid world has some 10^5 outcomes; walking them all on
+ * every change (a deep watcher) took seconds and made a proxy per outcome. In-place edits of those
+ * tables' elements are reported with the store's `changed()`.
+ */
+export function watchShape(d: MdpDocument): void {
+  for (const key of Object.keys(d) as (keyof MdpDocument)[]) {
+    const v = d[key];
+    if ((key === 'states' || key === 'initial') && Array.isArray(v)) void v.length;
+    else if (key === 'rewards' && d.rewards.kind === 'table') {
+      for (const k of Object.keys(d.rewards)) if (k === 'values') void d.rewards.values?.length;
+      else readDeep((d.rewards as unknown as Record<string, unknown>)[k]);
+    } else if (key === 'transitions' && d.transitions.kind === 'table') {
+      for (const k of Object.keys(d.transitions)) if (k === 'entries') void d.transitions.entries?.length;
+      else readDeep((d.transitions as unknown as Record<string, unknown>)[k]);
+    } else readDeep(v);
+  }
+}
+
 function clone<T>(v: T): T {
   return structuredClone(toRaw(v));
 }
@@ -167,8 +195,13 @@ export const useMdpStore = defineStore('mdp', () => {
     canRedo.value = false;
   }
 
+  /** bumped by `changed()`: in-place edits of the elements of the big tables (see `watchShape`) */
+  const elementEdits = ref(0);
   watch(
-    doc,
+    () => {
+      watchShape(doc.value);
+      return elementEdits.value;
+    },
     () => {
       docVersion.value++;
       scheduleValidation();
@@ -179,8 +212,16 @@ export const useMdpStore = defineStore('mdp', () => {
       historyTimer = setTimeout(recordHistory, 250);
       scheduleDraft();
     },
-    { deep: true },
   );
+  /**
+   * Report an in-place edit of an element of `states`, `initial`, `rewards.values` or
+   * `transitions.entries` (a label, a position, a probability, a reward cell): the document watcher tracks
+   * those arrays' identity and length but not their elements, so that a 10^4-state design is not walked
+   * property by property on every change. Every other part of the document is watched deeply.
+   */
+  function changed(): void {
+    elementEdits.value++;
+  }
 
   // ---- drafts: unsaved edits survive a reload ----
   let draftTimer: ReturnType<typeof setTimeout> | null = null;
@@ -403,6 +444,7 @@ export const useMdpStore = defineStore('mdp', () => {
       for (let a = 0; a < N; a++) d.transitions.entries.push({ s: S, a, next: S, p: 1 });
     }
     selectedState.value = S;
+    changed();
   }
 
   function removeState(s: number): void {
@@ -427,11 +469,12 @@ export const useMdpStore = defineStore('mdp', () => {
     }
     selectedState.value = null;
     selectedEdge.value = null;
+    changed();
   }
 
   /** Index where a new outcome of (s, a) goes: after the last outcome of (s, a), else before the first of a later pair. */
   function insertionIndex(s: number, a: number): number {
-    const d = doc.value;
+    const d = toRaw(doc.value);
     if (d.transitions.kind !== 'table') return 0;
     const entries = d.transitions.entries;
     let after = -1;
@@ -456,7 +499,9 @@ export const useMdpStore = defineStore('mdp', () => {
     const d = doc.value;
     if (d.transitions.kind !== 'table') return;
     const entries = d.transitions.entries;
-    let target = entries.find((e) => e.s === t.s && e.a === t.a && e.next === t.next && !!e.terminated === !!t.terminated);
+    const rawEntries = toRaw(entries);
+    const found = rawEntries.findIndex((e) => e.s === t.s && e.a === t.a && e.next === t.next && !!e.terminated === !!t.terminated);
+    let target = found >= 0 ? entries[found] : undefined;
     if (!target) {
       const at = insertionIndex(t.s, t.a);
       entries.splice(at, 0, { s: t.s, a: t.a, next: t.next, p: t.p });
@@ -468,11 +513,15 @@ export const useMdpStore = defineStore('mdp', () => {
     if (t.terminated) target.terminated = true;
     else delete target.terminated;
     if (t.rescale) {
-      const others = entries.filter((e) => e.s === t.s && e.a === t.a && toRaw(e) !== toRaw(target));
+      const others: TransitionEntry[] = [];
+      rawEntries.forEach((e, i) => {
+        if (e.s === t.s && e.a === t.a && e !== toRaw(target)) others.push(entries[i]);
+      });
       const sum = others.reduce((acc, e) => acc + (Number.isFinite(e.p) ? e.p : 0), 0);
       if (sum > 0 && t.p <= 1) for (const e of others) e.p = (e.p * (1 - t.p)) / sum;
     }
     selectedEdge.value = { from: t.s, to: t.next };
+    changed();
   }
 
   /** Set the per-state reward formula of state s (null removes the override). */
@@ -506,6 +555,14 @@ export const useMdpStore = defineStore('mdp', () => {
     if (t.kind === 'table') t.entries.forEach((e, i) => byState[e.s]?.push(i));
     return byState;
   });
+  /**
+   * The raw document (no proxies), subscribing the calling computed or render to `docVersion`: for views
+   * that scan the big tables, where reading through the reactive proxies would make one per element.
+   */
+  function rawDoc(): MdpDocument {
+    void docVersion.value;
+    return toRaw(doc.value);
+  }
   /** the raw outcomes of state s (read-only: edit through the document) */
   function outcomesOf(s: number): { i: number; e: TransitionEntry }[] {
     const t = toRaw(doc.value).transitions;
@@ -544,6 +601,7 @@ export const useMdpStore = defineStore('mdp', () => {
     selectedEdge,
     docVersion,
     outcomesOf,
+    rawDoc,
     restoredDraft,
     draftError,
     restoreDraft,
@@ -575,6 +633,7 @@ export const useMdpStore = defineStore('mdp', () => {
     addTransition,
     removeTransition,
     validateNow,
+    changed,
   };
 });
 
