@@ -6,11 +6,12 @@ import { defineStore } from 'pinia';
 import { computed, ref, shallowRef, toRaw, watch } from 'vue';
 import type { MdpSummary } from '../../../shared/api';
 import { compileMdp } from '../../../shared/mdp/compile';
-import { MDP_FORMAT, MDP_FORMAT_VERSION, type MdpDocument, type MdpIssue, type TabularMdp, type TransitionEntry } from '../../../shared/mdp/types';
+import { MDP_FORMAT, MDP_FORMAT_VERSION, type CompileResult, type MdpDocument, type MdpIssue, type TabularMdp, type TransitionEntry } from '../../../shared/mdp/types';
 import { api, describeError } from '../api/workbenchClient';
 import { buildPreset } from '../compute/presetCatalog';
 import { autoLayout } from '../components/mdp/layout';
 import { parseImport, type ImportPreview } from '../components/mdp/importFile';
+import type { ValidateReply, ValidateRequest } from '../components/mdp/validate.worker';
 
 export interface ValidationState {
   ok: boolean;
@@ -20,6 +21,8 @@ export interface ValidationState {
   N: number;
   transitions: number;
   ms: number;
+  /** a newer validation is running (in the worker): what is shown is the result of an earlier document */
+  pending?: boolean;
 }
 
 export function blankDocument(): MdpDocument {
@@ -133,46 +136,119 @@ export const useMdpStore = defineStore('mdp', () => {
   const compiledStale = ref(false);
   const validation = shallowRef<ValidationState>({ ok: true, errors: [], warnings: [], S: 0, N: 0, transitions: 0, ms: 0 });
 
-  // ---- validation (debounced; big documents compile less often) ----
+  // ---- validation (debounced; big documents compile in a worker, less often) ----
   let timer: ReturnType<typeof setTimeout> | null = null;
-  function validateNow(): void {
-    const t0 = performance.now();
-    let result: ValidationState;
-    try {
-      const r = compileMdp(toRaw(doc.value));
-      const ms = performance.now() - t0;
-      compiledStale.value = !r.ok;
-      if (r.ok) {
-        compiled.value = r.mdp;
-        result = { ok: true, errors: [], warnings: r.warnings, S: r.mdp.S, N: r.mdp.N, transitions: r.mdp.next.length, ms };
-      } else {
-        result = {
-          ok: false,
-          errors: r.issues.filter((i) => i.severity === 'error'),
-          warnings: r.issues.filter((i) => i.severity !== 'error'),
-          S: doc.value.states.length,
-          N: actionCount(doc.value),
-          transitions: doc.value.transitions.kind === 'table' ? doc.value.transitions.entries.length : 0,
-          ms,
-        };
-      }
-    } catch (err) {
-      result = {
+  /** id of the latest validation started: a worker's reply to an older one is dropped */
+  let validationSeq = 0;
+  const waiting = new Map<number, () => void>();
+  let worker: Worker | null = null;
+  let workerBroken = false;
+
+  function applyResult(r: CompileResult, ms: number, d: MdpDocument): void {
+    compiledStale.value = !r.ok;
+    if (r.ok) {
+      compiled.value = r.mdp;
+      validation.value = { ok: true, errors: [], warnings: r.warnings, S: r.mdp.S, N: r.mdp.N, transitions: r.mdp.next.length, ms };
+    } else {
+      validation.value = {
         ok: false,
-        errors: [{ severity: 'error', code: 'compile-crash', message: `The compiler failed: ${(err as Error).message}` }],
-        warnings: [],
-        S: doc.value.states.length,
-        N: actionCount(doc.value),
-        transitions: 0,
-        ms: performance.now() - t0,
+        errors: r.issues.filter((i) => i.severity === 'error'),
+        warnings: r.issues.filter((i) => i.severity !== 'error'),
+        S: d.states.length,
+        N: actionCount(d),
+        transitions: d.transitions.kind === 'table' ? d.transitions.entries.length : 0,
+        ms,
       };
     }
-    validation.value = result;
+  }
+  function applyCrash(err: unknown, ms: number, d: MdpDocument): void {
+    validation.value = {
+      ok: false,
+      errors: [{ severity: 'error', code: 'compile-crash', message: `The compiler failed: ${(err as Error).message}` }],
+      warnings: [],
+      S: d.states.length,
+      N: actionCount(d),
+      transitions: 0,
+      ms,
+    };
+  }
+  /** Compile the document on this thread, now. */
+  function validateNow(): void {
+    const id = ++validationSeq;
+    const d = toRaw(doc.value);
+    const t0 = performance.now();
+    try {
+      applyResult(compileMdp(d), performance.now() - t0, d);
+    } catch (err) {
+      applyCrash(err, performance.now() - t0, d);
+    }
+    settle(id);
+  }
+  /** resolve the waits for validations up to `id` (a newer result answers older waits too) */
+  function settle(id: number): void {
+    for (const [k, resolve] of waiting) {
+      if (k <= id) {
+        waiting.delete(k);
+        resolve();
+      }
+    }
+  }
+  /** outcomes (or S * N formula cells) above which the compiler runs in the worker */
+  const OFF_THREAD_ABOVE = 20_000;
+  function size(d: MdpDocument): number {
+    return Math.max(d.states.length * Math.max(1, actionCount(d)), d.transitions.kind === 'table' ? d.transitions.entries.length : 0);
+  }
+  function validationWorker(): Worker | null {
+    if (worker || workerBroken || typeof Worker === 'undefined') return worker;
+    try {
+      worker = new Worker(new URL('../components/mdp/validate.worker.ts', import.meta.url), { type: 'module', name: 'mdp-validation' });
+      worker.onmessage = (e: MessageEvent<ValidateReply>) => {
+        const { id, result, ms } = e.data;
+        if (id === validationSeq) applyResult(result, ms, toRaw(doc.value));
+        settle(id);
+      };
+      worker.onerror = () => {
+        // the worker could not start or crashed: validate here from now on
+        workerBroken = true;
+        worker?.terminate();
+        worker = null;
+        validateNow();
+      };
+    } catch {
+      workerBroken = true;
+      worker = null;
+    }
+    return worker;
+  }
+  /**
+   * Validate the current document: on this thread for small designs, in the worker for big ones (the
+   * last result stays on screen, marked `pending`, until the new one arrives). Resolves once the result
+   * of this document (or of a later one) is in `validation`.
+   */
+  function validate(): Promise<void> {
+    const d = toRaw(doc.value);
+    const w = size(d) > OFF_THREAD_ABOVE ? validationWorker() : null;
+    if (!w) {
+      validateNow();
+      return Promise.resolve();
+    }
+    const id = ++validationSeq;
+    const done = new Promise<void>((resolve) => waiting.set(id, resolve));
+    try {
+      w.postMessage({ id, doc: d } satisfies ValidateRequest);
+      validation.value = { ...validation.value, pending: true };
+    } catch {
+      validateNow(); // a document the worker cannot receive (structured clone failed): compile here
+    }
+    return done;
   }
   function scheduleValidation(): void {
     if (timer) clearTimeout(timer);
-    const size = doc.value.states.length * Math.max(1, actionCount(doc.value));
-    timer = setTimeout(validateNow, size > 20_000 ? 400 : 60);
+    const big = size(toRaw(doc.value)) > OFF_THREAD_ABOVE;
+    timer = setTimeout(() => {
+      timer = null;
+      void validate();
+    }, big ? 300 : 60);
   }
 
   // ---- undo history (JSON snapshots of committed edits) ----
@@ -200,7 +276,9 @@ export const useMdpStore = defineStore('mdp', () => {
   watch(
     () => {
       watchShape(doc.value);
-      return elementEdits.value;
+      void elementEdits.value;
+      // a fresh value: the getter re-ran because something it read changed, so the callback must run
+      return {};
     },
     () => {
       docVersion.value++;
@@ -344,7 +422,12 @@ export const useMdpStore = defineStore('mdp', () => {
     restoredDraft.value = null;
     saveError.value = [];
     compiled.value = null;
-    validateNow();
+    compiledStale.value = false;
+    if (size(next) > OFF_THREAD_ABOVE) {
+      // nothing is known of this document until the worker answers
+      validation.value = { ok: false, errors: [], warnings: [], S: next.states.length, N: actionCount(next), transitions: 0, ms: 0, pending: true };
+    }
+    void validate();
   }
 
   function loadPreset(id: string): void {
@@ -378,7 +461,9 @@ export const useMdpStore = defineStore('mdp', () => {
   }
 
   async function save(asNew = false): Promise<number | null> {
-    validateNow();
+    if (timer) clearTimeout(timer);
+    timer = null;
+    await validate();
     if (!validation.value.ok) {
       saveError.value = ['Fix the validation errors before saving.'];
       return null;
@@ -633,6 +718,7 @@ export const useMdpStore = defineStore('mdp', () => {
     addTransition,
     removeTransition,
     validateNow,
+    validate,
     changed,
   };
 });
