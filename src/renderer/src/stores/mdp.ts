@@ -245,10 +245,16 @@ export const useMdpStore = defineStore('mdp', () => {
   function scheduleValidation(): void {
     if (timer) clearTimeout(timer);
     const big = size(toRaw(doc.value)) > OFF_THREAD_ABOVE;
-    timer = setTimeout(() => {
-      timer = null;
-      void validate();
-    }, big ? 300 : 60);
+    // a document that has no result yet (just loaded) is validated at once; edits wait for a pause
+    const v = validation.value;
+    const fresh = v.pending === true && !v.ok && !v.errors.length;
+    timer = setTimeout(
+      () => {
+        timer = null;
+        void validate();
+      },
+      fresh ? 0 : big ? 300 : 60,
+    );
   }
 
   // ---- undo history (JSON snapshots of committed edits) ----
@@ -404,6 +410,7 @@ export const useMdpStore = defineStore('mdp', () => {
   /** Replace the whole document (preset, open, import): resets history. */
   function load(next: MdpDocument, opts: { id?: number | null; preset?: string | null; dirty?: boolean } = {}): void {
     ensureLayout(next);
+    const replaced = toRaw(doc.value) !== next;
     restoring = true;
     doc.value = next;
     void Promise.resolve().then(() => (restoring = false));
@@ -423,11 +430,11 @@ export const useMdpStore = defineStore('mdp', () => {
     saveError.value = [];
     compiled.value = null;
     compiledStale.value = false;
-    if (size(next) > OFF_THREAD_ABOVE) {
-      // nothing is known of this document until the worker answers
+    if (replaced && size(next) > OFF_THREAD_ABOVE && validationWorker()) {
+      // nothing is known of this document until the worker answers; the document watcher, which sees
+      // the new document, starts that validation at once (see scheduleValidation)
       validation.value = { ok: false, errors: [], warnings: [], S: next.states.length, N: actionCount(next), transitions: 0, ms: 0, pending: true };
-    }
-    void validate();
+    } else validateNow();
   }
 
   function loadPreset(id: string): void {
