@@ -185,5 +185,35 @@ test.describe('designer', () => {
       await expect(page.getByRole('heading', { level: 1 })).toContainText('Garnet S=20');
       await expect(app.design.states()).toHaveCount(20);
     });
+
+    await test.step('a 100 x 100 generated grid (10^4 states) is checked in the background, an edit there with the usual messages', async () => {
+      test.setTimeout(360_000); // 10^5 outcomes to build and compile on a shared CI machine
+      await page.getByRole('combobox', { name: 'Preset' }).selectOption({ label: 'Grid world generator' });
+      const form = page.getByRole('group', { name: 'Preset parameters' });
+      if (!(await form.isVisible())) await page.getByText(/set parameters/).click();
+      await form.getByRole('textbox', { name: 'preset parameter rows' }).fill('100');
+      await form.getByRole('textbox', { name: 'preset parameter cols' }).fill('100');
+      await form.getByRole('textbox', { name: 'preset parameter walls' }).fill('0');
+      await form.getByRole('textbox', { name: 'preset parameter holes' }).fill('0');
+      await page.getByRole('button', { name: 'Load', exact: true }).click();
+      await expect(page.getByRole('heading', { level: 1 })).toContainText('Generated grid 100x100');
+      await expect(app.design.validationSummary).toContainText('valid · S=10000 · N=4', { timeout: 90_000 });
+      // a cell in the middle of the painted grid, then its first outcome made to break its row sum
+      const box = (await grid.boundingBox())!;
+      await page.mouse.click(box.x + box.width / 2, box.y + box.height / 2);
+      await expect(page.getByTestId('grid-outcomes')).toBeVisible();
+      await app.design.section('Transitions');
+      const p = page.getByRole('textbox', { name: /^probability of outcome \d+$/ }).first();
+      const before = await p.inputValue();
+      await p.fill('1.5');
+      await expect(app.design.validationSummary).toContainText('error', { timeout: 90_000 });
+      const issue = app.design.issues.getByRole('listitem').first();
+      await expect(issue).toContainText(/transitions/);
+      await expect(issue).toContainText(/probabilit|sum/i);
+      await expect(app.design.saveButton).toBeDisabled();
+      await p.fill(before);
+      await expect(app.design.validationSummary).toContainText('valid · S=10000', { timeout: 90_000 });
+      await app.design.section('Model');
+    });
   });
 });
