@@ -2,7 +2,13 @@
 /**
  * Frame times of the Design view on big designs: wheel zoom, drag pan and cell selection on Taxi's map
  * (500 states) and a generated 100 x 100 grid world (10^4 states), and scrolling the virtualised state
- * table of that grid. Prints the figures; asserts nothing about time (`npm run bench:ui`).
+ * table of that grid. Prints the figures; asserts nothing about time (`npm run bench:ui`, or this file
+ * alone: `npx playwright test -c bench/ui.config.ts bench/designerFrames.bench.ts` after a build).
+ *
+ * Frames are the intervals between animation frames while Playwright drives the input (60 Hz: 16.7 ms
+ * is a frame on time); the load time runs from the Load click to the grid on screen, and "validated"
+ * to the worker's result in the validation bar. On a shared 2-core machine the figures vary a lot from
+ * run to run: compare builds in alternation, not against remembered numbers.
  */
 import type { Page } from '@playwright/test';
 import { test } from '../e2e/fixtures';
