@@ -316,13 +316,14 @@ function costRecord(
 export function planCost(
   ctx: GpuContext,
   c: CostCase,
-  opts: { krylovIterations?: number; occIterations?: number; sinkhornInner?: number; batch?: number; gpu?: GpuModel; particles?: number; nnz?: number } = {},
+  opts: { krylovIterations?: number; occIterations?: number; sinkhornInner?: number; batch?: number; gpu?: GpuModel; particles?: number; nnz?: number; lineCost?: boolean } = {},
 ): CostRecord {
   const k = opts.krylovIterations ?? KRYLOV_WARM_START;
   const nnz = opts.nnz ?? 3 * c.S * c.N;
   const shape: PlanShape = { S: c.S, N: c.N, nnz, E: Math.max(0, c.N - 1), M: c.method === 'langevin' ? (opts.particles ?? 2048) : 0 };
   const r = new Recorder(null, ctx.limits.maxComputeWorkgroupsPerDimension, shape);
-  const passes = createPasses(ctx, c.method, c.N);
+  // randomMdp's actions lie on a line with cost |x_j - x_k|^2: the OT methods take the max-plus path
+  const passes = createPasses(ctx, c.method, c.N, { lineCost: opts.lineCost ?? true });
   const settings: IterationSettings = {
     method: c.method,
     qEvery: 1,
