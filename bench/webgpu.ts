@@ -1,17 +1,19 @@
 /**
  * WebGPU benchmarks through Dawn in Node (the same backend the app runs in Chromium): soft-VI sweeps
  * with achieved GB/s, update kernels and full iterations per method and size, dispatches per
- * iteration, and the ratio to the f64 reference at the same size.
+ * iteration, the ratio to the f64 reference at the same size, and the cost model (counted dispatches,
+ * submits, readbacks and bytes per iteration against the unavoidable minimum, estimated H200 time).
  */
 import { createNodeGpu } from '../src/cli/nodeGpu';
 import { GpuContext } from '../src/compute/webgpu/context';
-import { DEFAULT_BENCH_SIZES, runWebGpuBenchmarks, type BenchRecord } from '../src/compute/webgpu/bench';
+import { DEFAULT_BENCH_SIZES, formatCostModel, runWebGpuBenchmarks, webGpuCostModel, type BenchRecord, type CostRecord } from '../src/compute/webgpu/bench';
 
 export interface WebGpuBenchReport {
   adapter: string;
   source: string;
   emulation: boolean;
   records: BenchRecord[];
+  cost: CostRecord[];
 }
 
 /**
@@ -36,9 +38,15 @@ export async function webgpuBenchmarks(quick: boolean): Promise<WebGpuBenchRepor
   const budgetMs = emulation ? 150 : quick ? 400 : 1500;
   const records = await runWebGpuBenchmarks(ctx, { sizes, budgetMs, log: (line) => console.log(`   ${line}`) });
   printRecords(records);
+  // the cost model: counted dispatches, submits, readbacks and bytes per iteration against the minimum,
+  // and the estimated time on a named GPU (small sizes and short batches under emulation)
+  // (--quick: the plans alone, with 4 BiCGSTAB iterations per solve, a warm-started steady state)
+  console.log(`\n## WebGPU cost model (counted, not timed: ${quick ? 'plans at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve' : 'a session at the small size, the plan at S=10^4, N=1024'})`);
+  const cost = await webGpuCostModel(ctx, quick ? { planOnly: true, krylovIterations: 4 } : emulation ? { small: { S: 16, N: 8 }, batch: 2, warm: 1 } : {});
+  console.log(formatCostModel(cost));
   console.log(`\nbuffer pool after the run: ${ctx.pool.bytesInUse} bytes in use, ${ctx.pool.bytesPooled} pooled`);
   ctx.destroy();
-  return { adapter: node.description, source: node.source, emulation, records };
+  return { adapter: node.description, source: node.source, emulation, records, cost };
 }
 
 function printRecords(records: BenchRecord[]): void {

@@ -316,13 +316,14 @@ function costRecord(
 export function planCost(
   ctx: GpuContext,
   c: CostCase,
-  opts: { krylovIterations?: number; occIterations?: number; sinkhornInner?: number; batch?: number; gpu?: GpuModel; particles?: number; nnz?: number } = {},
+  opts: { krylovIterations?: number; occIterations?: number; sinkhornInner?: number; batch?: number; gpu?: GpuModel; particles?: number; nnz?: number; lineCost?: boolean } = {},
 ): CostRecord {
   const k = opts.krylovIterations ?? KRYLOV_WARM_START;
   const nnz = opts.nnz ?? 3 * c.S * c.N;
   const shape: PlanShape = { S: c.S, N: c.N, nnz, E: Math.max(0, c.N - 1), M: c.method === 'langevin' ? (opts.particles ?? 2048) : 0 };
   const r = new Recorder(null, ctx.limits.maxComputeWorkgroupsPerDimension, shape);
-  const passes = createPasses(ctx, c.method, c.N);
+  // randomMdp's actions lie on a line with cost |x_j - x_k|^2: the OT methods take the max-plus path
+  const passes = createPasses(ctx, c.method, c.N, { lineCost: opts.lineCost ?? true });
   const settings: IterationSettings = {
     method: c.method,
     qEvery: 1,
@@ -396,16 +397,23 @@ export async function sessionCost(
   }
 }
 
-/** The benchmark's cost-model section: every GPU method at a small size (session counters) and at S=10^4, N=1024 (plan). */
+/**
+ * The benchmark's cost-model section: every GPU method at a small size (session counters) and at
+ * S=10^4, N=1024 (plan); `planOnly`: the plans alone (no session is run).
+ */
 export async function webGpuCostModel(
   ctx: GpuContext,
-  opts: { small?: BenchSize; large?: BenchSize; methods?: MethodId[]; gpu?: GpuModel; krylovIterations?: number } = {},
+  opts: { small?: BenchSize; large?: BenchSize; methods?: MethodId[]; gpu?: GpuModel; krylovIterations?: number; batch?: number; warm?: number; planOnly?: boolean } = {},
 ): Promise<CostRecord[]> {
   const small = opts.small ?? { S: 64, N: 16 };
   const large = opts.large ?? { S: 10000, N: 1024 };
   const out: CostRecord[] = [];
   for (const method of opts.methods ?? COST_METHODS) {
-    const measured = await sessionCost(ctx, { method, ...small }, { gpu: opts.gpu });
+    if (opts.planOnly) {
+      out.push(planCost(ctx, { method, ...large }, { gpu: opts.gpu, krylovIterations: opts.krylovIterations ?? KRYLOV_WARM_START }));
+      continue;
+    }
+    const measured = await sessionCost(ctx, { method, ...small }, { gpu: opts.gpu, batch: opts.batch, warm: opts.warm });
     out.push(measured);
     out.push(planCost(ctx, { method, ...large }, { gpu: opts.gpu, krylovIterations: opts.krylovIterations ?? Math.max(measured.krylovIterations, KRYLOV_WARM_START) }));
   }

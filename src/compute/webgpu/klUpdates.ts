@@ -1,6 +1,6 @@
 /** NPG / mirror descent and the exact KL trust-region step (klUpdates.wgsl, ALGORITHMS.md §7). */
 import type { GpuContext } from './context';
-import { N_CAND, recordSearch, SessionShader, type Recorder } from './layout';
+import { N_CAND, recordSearch, SessionShader, WG, type Recorder } from './layout';
 import wgsl from './klUpdates.wgsl?raw';
 
 export class KlUpdatesPass {
@@ -20,8 +20,9 @@ export class KlUpdatesPass {
   /** beta by the GPU bracket search, then pi <- pi exp(A/beta) / Z. */
   recordTrustRegion(r: Recorder): void {
     const { S, N } = r.shape;
-    // klCand: one thread per (candidate, state) reads the state's pi and Q rows twice
-    recordSearch(r, this.shader, S, 'klInit', 'klCand', 'klBracket', 4 * N_CAND * (4 * S * N + 3 * S), 4 * 2 * N_CAND);
+    // klCandRow: one workgroup per state reads its pi and Q rows twice (maximum, tiles) and V twice, the
+    // candidates and d once, and writes one value per (candidate, state)
+    recordSearch(r, this.shader, S, 'klInit', 'klCandRow', 'klBracket', 4 * (4 * S * N + 3 * S + 2 * N_CAND * S), 4 * 2 * N_CAND, S * WG);
     r.items(this.shader.pipeline('klApply'), S, 4 * (5 * S * N + 2 * S));
   }
 }

@@ -1,8 +1,8 @@
 // KL-geometry updates (ALGORITHMS.md §7).
 //  npgUpdate:  pi_new ∝ pi^(1-alpha) (mu exp(Q/tau))^alpha on logits kept on the GPU (one workgroup per s).
 //  KL trust region: pi_new ∝ pi exp(A/beta), A = Q - V, beta with sum_s d(s) KL(pi_new||pi) = delta.
-//    klInit (1 thread) puts nCand candidates on a log grid of beta; klCand (one thread per (c, s))
-//    writes d(s) KL_s(beta_c); candReduce sums them; klBracket (1 thread) keeps the bracket where the
+//    klInit (1 thread) puts nCand candidates on a log grid of beta; klCandRow (one workgroup per s,
+//    lane c per candidate) writes d(s) KL_s(beta_c) (beta <= 0: the greedy-on-support limit -log m); candReduce sums them; klBracket (1 thread) keeps the bracket where the
 //    decreasing f(beta) crosses delta and spreads the next candidates geometrically inside it; after a
 //    few rounds klApply (one thread per s) tilts the policy with beta* = sqrt(lo hi). When even the
 //    greedy limit (beta -> 0) keeps f0 <= delta the limit is taken: greedy on the support of pi.
@@ -70,34 +70,6 @@ fn advantage(s: u32, j: u32) -> f32 {
   return work[P.wQ + s * P.N + j] - work[P.wV + s];
 }
 
-/** KL(pi_beta || pi) of state s, pi_beta ∝ pi exp(A/beta); beta <= 0 means the greedy-on-support limit. */
-fn klTilt(s: u32, beta: f32, tol: f32) -> f32 {
-  let o = s * P.N;
-  var mx = NEG_BIG;
-  for (var j = 0u; j < P.N; j++) {
-    if (pi[o + j] > 0.0) { mx = max(mx, advantage(s, j)); }
-  }
-  if (beta <= 0.0) {
-    var m = 0.0;
-    for (var j = 0u; j < P.N; j++) {
-      if (pi[o + j] > 0.0 && advantage(s, j) >= mx - tol) { m += pi[o + j]; }
-    }
-    return -log(m);
-  }
-  var z = 0.0;
-  var num = 0.0;
-  for (var j = 0u; j < P.N; j++) {
-    let p = pi[o + j];
-    if (p > 0.0) {
-      let x = (advantage(s, j) - mx) / beta;
-      let w = p * exp(x);
-      z += w;
-      num += w * x;
-    }
-  }
-  return max(num / z - log(z), 0.0);
-}
-
 fn klTieTol() -> f32 {
   return 4e-6 * P.vScale;
 }
@@ -115,18 +87,6 @@ fn klInit() {
   setScal(SC_LO, 0.0);
   setScal(SC_HI, 0.0);
   setScal(SC_EXTRA, 0.0);
-}
-
-@compute @workgroup_size(WG)
-fn klCand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linearIndex(gid, nwg);
-  if (i >= P.S * P.nCand || atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
-  let c = i / P.S;
-  let s = i % P.S;
-  let d = work[P.wD + s];
-  var v = 0.0;
-  if (d > 0.0) { v = d * klTilt(s, work[P.wCand + c], klTieTol()); }
-  work[P.wScratch + c * P.S + s] = v;
 }
 
 @compute @workgroup_size(1)
@@ -181,4 +141,72 @@ fn klApply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   }
   for (var j = 0u; j < P.N; j++) { pi[o + j] = pi[o + j] / z; }
   work[P.wStCost + s] = 0.0;
+}
+
+// klCandRow: f(beta_c) = d(s) KL(pi_beta || pi), pi_beta ∝ pi exp(A / beta_c), for every candidate c, one workgroup per
+// state: the state's row (pi, A - max A) is streamed once per round through
+// workgroup memory in tiles of KL_TILE, and lane c < nCand accumulates candidate c from the tile, so
+// the row is read from global memory twice per round (the maximum, the tiles), not twice per candidate.
+const KL_TILE: u32 = 256u;
+var<workgroup> klP: array<f32, KL_TILE>;
+var<workgroup> klA: array<f32, KL_TILE>;
+var<workgroup> klFlag: u32;
+
+@compute @workgroup_size(WG)
+fn klCandRow(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let lid = lidv.x;
+  let s = wgIndex(wid, nwg);
+  if (s >= P.S) { return; }
+  if (lid == 0u) { klFlag = atomicLoad(&ctrl[SEARCH_DONE]); }
+  if (workgroupUniformLoad(&klFlag) != 0u) { return; }
+  let o = s * P.N;
+  var mx = NEG_BIG;
+  for (var j = lid; j < P.N; j += WG) {
+    if (pi[o + j] > 0.0) { mx = max(mx, advantage(s, j)); }
+  }
+  mx = wgMaxF(lid, mx);
+  let live = lid < P.nCand;
+  var beta = 0.0;
+  if (live) { beta = work[P.wCand + lid]; }
+  let tol = klTieTol();
+  var z = 0.0;
+  var num = 0.0;
+  var m = 0.0;
+  for (var t0 = 0u; t0 < P.N; t0 += KL_TILE) {
+    for (var j = lid; j < KL_TILE; j += WG) {
+      var p = 0.0;
+      var a = 0.0;
+      if (t0 + j < P.N) {
+        p = pi[o + t0 + j];
+        a = advantage(s, t0 + j) - mx;
+      }
+      klP[j] = p;
+      klA[j] = a;
+    }
+    workgroupBarrier();
+    if (live) {
+      let n = min(KL_TILE, P.N - t0);
+      for (var j = 0u; j < n; j++) {
+        let p = klP[j];
+        if (p > 0.0) {
+          let a = klA[j];
+          if (beta <= 0.0) {
+            if (a >= -tol) { m += p; }
+          } else {
+            let x = a / beta;
+            let w = p * exp(x);
+            z += w;
+            num += w * x;
+          }
+        }
+      }
+    }
+    workgroupBarrier();
+  }
+  if (live) {
+    var v = 0.0;
+    if (beta <= 0.0) { v = -log(m); } else { v = max(num / z - log(z), 0.0); }
+    let d = work[P.wD + s];
+    work[P.wScratch + lid * P.S + s] = select(0.0, d * v, d > 0.0);
+  }
 }

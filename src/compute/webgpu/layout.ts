@@ -26,7 +26,8 @@ export const PARAM_FIELDS = [
   ['gridDim', 'u'], ['aX', 'u'], ['lgDt', 'f'], ['lgNoise', 'f'],
   ['lo0', 'f'], ['lo1', 'f'], ['hi0', 'f'], ['hi1', 'f'],
   ['h0', 'f'], ['h1', 'f'], ['wK', 'u'], ['kG', 'u'],
-  ['sinkhornBlur', 'f'], ['aG', 'u'], ['negInvBlur', 'f'], ['pad3', 'u'],
+  ['sinkhornBlur', 'f'], ['aG', 'u'], ['negInvBlur', 'f'], ['linePow', 'u'],
+  ['aEnv', 'u'], ['pad4', 'u'], ['pad5', 'u'], ['pad6', 'u'],
 ] as const;
 
 /** Bytes of the packed Params uniform. */
@@ -191,11 +192,14 @@ export const N_CAND = 32;
 /** Bracket-refinement rounds per search (round 0: log grid, then nCand-fold refinements). */
 export const SEARCH_ROUNDS = 6;
 
-/** Record a GPU bracket search: init, then rounds of (candidates, per-candidate sums, bracket). */
-export function recordSearch(r: Recorder, sh: SessionShader, S: number, init: string, cand: string, bracket: string, candBytes: number, initBytes: number): void {
+/**
+ * Record a GPU bracket search: init, then rounds of (candidates, per-candidate sums, bracket). The
+ * candidate kernel runs `candItems` invocations (default one per (candidate, state)).
+ */
+export function recordSearch(r: Recorder, sh: SessionShader, S: number, init: string, cand: string, bracket: string, candBytes: number, initBytes: number, candItems = S * N_CAND): void {
   r.single(sh.pipeline(init), initBytes);
   for (let k = 0; k < SEARCH_ROUNDS; k++) {
-    r.items(sh.pipeline(cand), S * N_CAND, candBytes);
+    r.items(sh.pipeline(cand), candItems, candBytes);
     r.workgroups(sh.pipeline('candReduce'), N_CAND, 4 * (S * N_CAND + N_CAND));
     r.single(sh.pipeline(bracket), 4 * 4 * N_CAND);
   }

@@ -211,3 +211,196 @@ fn otApply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
   }
   work[P.wStCost + s] = sc;
 }
+
+// ---- 1-D line costs: the O(N) max-plus dual (P.linePow = 1 or 2) ------------------------------------
+//
+// For strictly increasing positions x (model at oPos) and c(j,k) = |x_j - x_k|^p (checked on the host
+// against the cost matrix), M_j = max_k [A(s,k) - lam c(j,k)] for all j of a state costs O(N): the
+// two-pass distance transform with slope lam for p = 1, the lower envelope of the parabolas
+// lam (x - x_k)^2 - A(s,k) for p = 2 (Felzenszwalb–Huttenlocher on non-uniform positions), as the
+// reference's maxPlusLinear / maxPlusQuadratic. One thread per state; its envelope scratch is 2N + 2
+// words of aux at aEnv + s (2N + 2). otCandLine evaluates every candidate lambda of a round for its state
+// (O(N) per candidate and state), otTiesLine forms Tlo / Thi / first by scanning only the window
+// lam |x_j - x_k|^p <= max A - M_j + 2 tol around j (the maximisers lie inside it).
+
+fn xAt(k: u32) -> f32 { return model[P.oPos + k]; }
+fn envBase(s: u32) -> u32 { return P.aEnv + s * (2u * P.N + 2u); }
+
+struct EnvHit { val: f32, arg: u32 };
+
+/** Build the envelope of state s at lam > 0 (p = 2: v, z; p = 1: out, arg by the two passes). */
+fn envPrepare(s: u32, lam: f32) {
+  let e = envBase(s);
+  let N = P.N;
+  if (P.linePow == 1u) {
+    aux[e] = bitcast<u32>(adv(s, 0u));
+    aux[e + N] = 0u;
+    for (var j = 1u; j < N; j++) {
+      let cand = bitcast<f32>(aux[e + j - 1u]) - lam * (xAt(j) - xAt(j - 1u));
+      let aj = adv(s, j);
+      if (cand > aj) { aux[e + j] = bitcast<u32>(cand); aux[e + N + j] = aux[e + N + j - 1u]; }
+      else { aux[e + j] = bitcast<u32>(aj); aux[e + N + j] = j; }
+    }
+    for (var i = 1u; i < N; i++) {
+      let j = N - 1u - i;
+      let cand = bitcast<f32>(aux[e + j + 1u]) - lam * (xAt(j + 1u) - xAt(j));
+      if (cand > bitcast<f32>(aux[e + j])) { aux[e + j] = bitcast<u32>(cand); aux[e + N + j] = aux[e + N + j + 1u]; }
+    }
+    return;
+  }
+  // p = 2: v (indices, as bits) at e, z (breakpoints) at e + N
+  let inv2lam = 0.5 / lam;
+  var m = 0u;
+  aux[e] = 0u;
+  aux[e + N] = bitcast<u32>(NEG_BIG);
+  aux[e + N + 1u] = bitcast<u32>(3.0e38);
+  for (var q = 1u; q < N; q++) {
+    let xq = xAt(q);
+    let aq = adv(s, q);
+    var sx = 0.0;
+    loop {
+      let k = aux[e + m];
+      let xk = xAt(k);
+      sx = ((adv(s, k) - aq) * inv2lam) / (xq - xk) + 0.5 * (xq + xk);
+      if (sx <= bitcast<f32>(aux[e + N + m]) && m > 0u) { m -= 1u; } else { break; }
+    }
+    m += 1u;
+    aux[e + m] = q;
+    aux[e + N + m] = bitcast<u32>(sx);
+    aux[e + N + m + 1u] = bitcast<u32>(3.0e38);
+  }
+}
+
+/** M_j and a maximiser, j visited in increasing order (`mp`: the envelope pointer, start at 0). */
+fn envAt(s: u32, j: u32, lam: f32, mp: ptr<function, u32>) -> EnvHit {
+  let e = envBase(s);
+  let N = P.N;
+  if (P.linePow == 1u) { return EnvHit(bitcast<f32>(aux[e + j]), aux[e + N + j]); }
+  let xj = xAt(j);
+  while (bitcast<f32>(aux[e + N + *mp + 1u]) < xj) { *mp += 1u; }
+  let k = aux[e + *mp];
+  let d = xj - xAt(k);
+  return EnvHit(adv(s, k) - lam * d * d, k);
+}
+
+/** max_k A(s,k) */
+fn rowMaxAdv(s: u32) -> f32 {
+  var best = NEG_BIG;
+  for (var k = 0u; k < P.N; k++) { best = max(best, adv(s, k)); }
+  return best;
+}
+
+/**
+ * Target of (s, j) at lam (mode 0 closest, 1 farthest, 2 lowest index, as targetOf) from the window of
+ * candidates around j; `mj` = M_j (lam > 0) or max A (lam = 0, where the window is the whole row).
+ */
+fn lineTarget(s: u32, j: u32, lam: f32, mj: f32, amax: f32, mode: u32) -> u32 {
+  let tol = tieTolAt(lam);
+  var kL = 0u;
+  var kR = P.N - 1u;
+  if (lam > 0.0) {
+    let slack = max((amax - mj + 2.0 * tol) / lam, 0.0);
+    let R = select(slack, sqrt(slack), P.linePow == 2u) * (1.0 + 1e-5) + 1e-30;
+    let xj = xAt(j);
+    kL = j;
+    while (kL > 0u && xj - xAt(kL - 1u) <= R) { kL -= 1u; }
+    kR = j;
+    while (kR < P.N - 1u && xAt(kR + 1u) - xj <= R) { kR += 1u; }
+  }
+  var best = NEG_BIG;
+  for (var k = kL; k <= kR; k++) { best = max(best, adv(s, k) - lam * cost(j, k)); }
+  let thr = best - tol;
+  var t = 0xffffffffu;
+  for (var k = kL; k <= kR; k++) {
+    if (adv(s, k) - lam * cost(j, k) < thr) { continue; }
+    if (t == 0xffffffffu) { t = k; if (mode == 2u) { break; } continue; }
+    if (mode == 0u && cost(j, k) < cost(j, t)) { t = k; }
+    if (mode == 1u && cost(j, k) > cost(j, t)) { t = k; }
+  }
+  return t;
+}
+
+/**
+ * Closest maximiser of every j at lam = 0 on a line: the nearest element of D = {k: A_k >= max A - tol}
+ * (ties: the lower index), by a backward pass storing the next element of D at or after j (scratch)
+ * and a forward pass carrying the last one before j. Returns sum_j pi(j|s) c(j, T(j)).
+ */
+fn lineClosestAtZero(s: u32, amax: f32) -> f32 {
+  let e = envBase(s);
+  let N = P.N;
+  let thr = amax - tieTolAt(0.0);
+  var nxt = 0xffffffffu;
+  for (var i = 0u; i < N; i++) {
+    let j = N - 1u - i;
+    if (adv(s, j) >= thr) { nxt = j; }
+    aux[e + j] = nxt;
+  }
+  var prev = 0xffffffffu;
+  var acc = 0.0;
+  for (var j = 0u; j < N; j++) {
+    if (adv(s, j) >= thr) { prev = j; }
+    let p = pi[s * N + j];
+    if (p <= 0.0) { continue; }
+    let r = aux[e + j];
+    var t = prev;
+    if (t == 0xffffffffu || (r != 0xffffffffu && cost(j, r) < cost(j, t))) { t = r; }
+    acc += p * cost(j, t);
+  }
+  return acc;
+}
+
+/** Every candidate of the round for one state (one thread per state): d(s) clo_s(lam_c) into scratch. */
+@compute @workgroup_size(WG)
+fn otCandLine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = linearIndex(gid, nwg);
+  if (s >= P.S || atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
+  let d = work[P.wD + s];
+  var amax = 0.0;
+  if (d > 0.0) { amax = rowMaxAdv(s); }
+  for (var c = 0u; c < P.nCand; c++) {
+    let lam = work[P.wCand + c];
+    var acc = 0.0;
+    if (d > 0.0) {
+      if (lam <= 0.0) {
+        acc = lineClosestAtZero(s, amax);
+      } else {
+        envPrepare(s, lam);
+        var m = 0u;
+        for (var j = 0u; j < P.N; j++) {
+          let h = envAt(s, j, lam, &m);
+          let p = pi[s * P.N + j];
+          if (p > 0.0) { acc += p * cost(j, h.arg); }
+        }
+      }
+    }
+    work[P.wScratch + c * P.S + s] = d * acc;
+  }
+}
+
+/** Tlo at hi', Thi at lo', WPO's first over both (as otTies), one thread per state, windows only. */
+@compute @workgroup_size(WG)
+fn otTiesLine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = linearIndex(gid, nwg);
+  if (s >= P.S) { return; }
+  let o = s * P.N;
+  let amax = rowMaxAdv(s);
+  let lo = scal(SC_LO) * (1.0 - KINK_REL);
+  let hi = scal(SC_HI) * (1.0 + KINK_REL);
+  // round 0 at hi (Tlo, first), round 1 at lo (Thi, min with first)
+  for (var round = 0u; round < 2u; round++) {
+    let lam = select(hi, lo, round == 1u);
+    if (lam > 0.0) { envPrepare(s, lam); }
+    var m = 0u;
+    for (var j = 0u; j < P.N; j++) {
+      var mj = amax;
+      if (lam > 0.0) { mj = envAt(s, j, lam, &m).val; }
+      if (round == 0u) {
+        aux[P.aTlo + o + j] = lineTarget(s, j, lam, mj, amax, 0u);
+        aux[P.aFirst + o + j] = lineTarget(s, j, lam, mj, amax, 2u);
+      } else {
+        aux[P.aThi + o + j] = lineTarget(s, j, lam, mj, amax, 1u);
+        aux[P.aFirst + o + j] = min(aux[P.aFirst + o + j], lineTarget(s, j, lam, mj, amax, 2u));
+      }
+    }
+  }
+}

@@ -27,15 +27,18 @@ export interface GpuPasses {
   vi?: ValueIterationPass;
 }
 
-/** The passes `method` records (pipelines come from the context's cache). */
-export function createPasses(ctx: GpuContext, method: MethodId, N: number): GpuPasses {
+/**
+ * The passes `method` records (pipelines come from the context's cache). `lineCost`: the actions lie on a
+ * sorted line with cost |x_j - x_k|^p, p = 1 or 2 (the OT dual's O(N) max-plus path).
+ */
+export function createPasses(ctx: GpuContext, method: MethodId, N: number, opts: { lineCost?: boolean } = {}): GpuPasses {
   const otLike = method === 'ot-trpo' || method === 'wpo-song';
   const isVi = method === 'soft-value-iteration' || method === 'value-iteration';
   return {
     evaluation: new PolicyEvaluationPass(ctx),
     metrics: new MetricsPass(ctx),
     kl: method === 'npg' || method === 'kl-trpo' ? new KlUpdatesPass(ctx) : undefined,
-    ot: otLike ? new OtTrustRegionPass(ctx) : undefined,
+    ot: otLike ? new OtTrustRegionPass(ctx, opts.lineCost ?? false) : undefined,
     fp: method === 'wasserstein-flow' || method === 'langevin' ? new FokkerPlanckPass(ctx) : undefined,
     sinkhorn: method === 'jko-sinkhorn' ? new SinkhornJkoPass(ctx, N) : undefined,
     langevin: method === 'langevin' ? new LangevinPass(ctx) : undefined,

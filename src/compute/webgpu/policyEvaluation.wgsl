@@ -70,23 +70,62 @@ fn productState(lid: u32, wid: vec3<u32>, nwg: vec3<u32>) -> u32 {
   return wgIndex(wid, nwg) * (WG / LANES) + lid / LANES;
 }
 
-fn sumPartials(lid: u32, a: u32) -> f32 {
-  var acc = 0.0;
-  for (var i = lid; i < P.kG; i += WG) { acc += work[kp(a) + i]; }
-  return wgSum(lid, acc);
-}
+/** The scalars of an iteration, re-reduced from the per-workgroup partials (uniform in the workgroup). */
+struct KScalars {
+  rho: f32,
+  rhv: f32,
+  ts: f32,
+  tt: f32,
+  res: f32,
+  bmax: f32,
+};
 
-fn maxPartials(lid: u32, a: u32) -> f32 {
-  var acc = 0.0;
-  for (var i = lid; i < P.kG; i += WG) { acc = max(acc, work[kp(a) + i]); }
-  return wgMaxF(lid, acc);
+var<workgroup> ksum: array<vec4<f32>, WG>;
+var<workgroup> kmax: array<vec2<f32>, WG>;
+
+/**
+ * The scalars a kernel needs in ONE tree pass (sums and maxima side by side): the residual max|r| and
+ * max|b| always, rho_k and rh.v_k when `dots`, t.s and t.t when `tdots` (the others stay 0 and their
+ * partials are not read). Each component is summed in the same order as a separate tree would, so the
+ * bits are those of separate reductions, at the barriers of one.
+ */
+fn kScalars(lid: u32, dots: bool, tdots: bool) -> KScalars {
+  var a = vec4<f32>(0.0);
+  var m = vec2<f32>(0.0);
+  for (var i = lid; i < P.kG; i += WG) {
+    if (dots) { a += vec4<f32>(work[kp(KP_RHO + PARITY) + i], work[kp(KP_RHV) + i], 0.0, 0.0); }
+    if (tdots) { a += vec4<f32>(0.0, 0.0, work[kp(KP_TS) + i], work[kp(KP_TT) + i]); }
+    m = max(m, vec2<f32>(work[kp(KP_RES + PARITY) + i], work[kp(KP_B) + i]));
+  }
+  ksum[lid] = a;
+  kmax[lid] = m;
+  workgroupBarrier();
+  for (var w = WG / 2u; w > 0u; w = w / 2u) {
+    if (lid < w) {
+      ksum[lid] += ksum[lid + w];
+      kmax[lid] = max(kmax[lid], kmax[lid + w]);
+    }
+    workgroupBarrier();
+  }
+  let sv = workgroupUniformLoad(&ksum[0]);
+  let mv = workgroupUniformLoad(&kmax[0]);
+  return KScalars(sv.x, sv.y, sv.z, sv.w, mv.x, mv.y);
 }
 
 /** True when the residual of this iteration's start is at the f32 target (same value in every lane). */
-fn solved(lid: u32) -> bool {
-  let res = maxPartials(lid, KP_RES + PARITY);
-  let bmax = maxPartials(lid, KP_B);
-  return res <= P.krylovRel * bmax;
+fn solvedBy(k: KScalars) -> bool {
+  return k.res <= P.krylovRel * k.bmax;
+}
+
+/** Two sums of one tree pass (uniform). */
+fn wgSum2(lid: u32, a: f32, b: f32) -> vec2<f32> {
+  ksum[lid] = vec4<f32>(a, b, 0.0, 0.0);
+  workgroupBarrier();
+  for (var w = WG / 2u; w > 0u; w = w / 2u) {
+    if (lid < w) { ksum[lid] += ksum[lid + w]; }
+    workgroupBarrier();
+  }
+  return workgroupUniformLoad(&ksum[0]).xy;
 }
 
 // which vector y the product A y reads at a neighbour: 0 = x, 1 = p_k on the fly, 2 = s on the fly
@@ -182,30 +221,27 @@ fn kInitDots(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_i
 }
 
 /** rho_k / rh.v_k (0 at a breakdown). */
-fn alphaOf(lid: u32) -> f32 {
-  let rho = sumPartials(lid, KP_RHO + PARITY);
-  let rhv = sumPartials(lid, KP_RHV);
-  return select(0.0, rho / rhv, rhv != 0.0);
+fn alphaOf(k: KScalars) -> f32 {
+  return select(0.0, k.rho / k.rhv, k.rhv != 0.0);
 }
 
-fn omegaOf(lid: u32) -> f32 {
-  let ts = sumPartials(lid, KP_TS);
-  let tt = sumPartials(lid, KP_TT);
-  return select(0.0, ts / tt, tt > 0.0);
+fn omegaOf(k: KScalars) -> f32 {
+  return select(0.0, k.ts / k.tt, k.tt > 0.0);
 }
 
 @compute @workgroup_size(WG)
 fn kMatP(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
   let s = productState(lid, wid, nwg);
-  if (solved(lid)) { return; }
+  let k = kScalars(lid, !FIRST, !FIRST);
+  if (solvedBy(k)) { return; }
   var beta = 0.0;
   var omega = 0.0;
   if (!FIRST) {
     // beta = (rho_k / rho_{k-1}) (alpha_{k-1} / omega_{k-1}); alpha_{k-1} = rho_{k-1} / rh.v_{k-1}
-    let rho = sumPartials(lid, KP_RHO + PARITY);
-    let rhv = sumPartials(lid, KP_RHV);
-    omega = omegaOf(lid);
+    let rho = k.rho;
+    let rhv = k.rhv;
+    omega = omegaOf(k);
     // restart along r (beta = 0) at a breakdown
     beta = select(0.0, rho / rhv / omega, rhv != 0.0 && omega != 0.0);
     if (nonFinite(beta)) { beta = 0.0; }
@@ -222,7 +258,7 @@ fn kMatP(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
 fn kDotV(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
   let g = wgIndex(wid, nwg);
-  if (solved(lid)) { return; }
+  if (solvedBy(kScalars(lid, false, false))) { return; }
   let s = g * WG + lid;
   var a = 0.0;
   if (s < P.S) { a = work[kv(KV_RH) + s] * work[kv(KV_V + PARITY) + s]; }
@@ -234,8 +270,9 @@ fn kDotV(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
 fn kMatS(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
   let s = productState(lid, wid, nwg);
-  if (solved(lid)) { return; }
-  let alpha = alphaOf(lid);
+  let k = kScalars(lid, true, false);
+  if (solvedBy(k)) { return; }
+  let alpha = alphaOf(k);
   let g = segSum(lid, gatherPart(s, lid % LANES, 2u, 0.0, 0.0, alpha));
   if (lid % LANES == 0u && s < P.S) {
     let sv = yAt(2u, s, 0.0, 0.0, alpha);
@@ -248,7 +285,7 @@ fn kMatS(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
 fn kDotT(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
   let g = wgIndex(wid, nwg);
-  if (solved(lid)) { return; }
+  if (solvedBy(kScalars(lid, false, false))) { return; }
   let s = g * WG + lid;
   var ts = 0.0;
   var tt = 0.0;
@@ -257,11 +294,10 @@ fn kDotT(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
     ts = t * work[kv(KV_S) + s];
     tt = t * t;
   }
-  let a = wgSum(lid, ts);
-  let b = wgSum(lid, tt);
+  let ab = wgSum2(lid, ts, tt);
   if (lid == 0u) {
-    work[kp(KP_TS) + g] = a;
-    work[kp(KP_TT) + g] = b;
+    work[kp(KP_TS) + g] = ab.x;
+    work[kp(KP_TT) + g] = ab.y;
   }
 }
 
@@ -270,13 +306,14 @@ fn kUpdate(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
   let lid = lidv.x;
   let g = wgIndex(wid, nwg);
   let next = 1u - PARITY;
-  if (solved(lid)) {
+  let k = kScalars(lid, true, true);
+  if (solvedBy(k)) {
     // keep the next iteration's test true
     if (lid == 0u) { work[kp(KP_RES + next) + g] = 0.0; }
     return;
   }
-  let alpha = alphaOf(lid);
-  let omega = omegaOf(lid);
+  let alpha = alphaOf(k);
+  let omega = omegaOf(k);
   let s = g * WG + lid;
   var rho = 0.0;
   var rm = 0.0;

@@ -33,6 +33,7 @@ import { fitLinearRate } from '../reference/metrics';
 import { solveOptimum } from '../reference/solvers';
 import { buildActionGraph } from '../reference/wassersteinFlow';
 import { sortedOrder } from '../reference/sinkhorn';
+import { detectLineCost } from '../reference/otTrustRegion';
 import { gridCellIndex } from '../reference/langevin';
 import { seedKey } from '../reference/rng';
 
@@ -84,7 +85,7 @@ interface Layout {
   model: { reward: number; mu: number; rho0: number; cost: number; dStar: number; piStar: number; pos: number; size: number };
   graph: { rowPtr: number; next: number; prob: number; tPtr: number; tSrc: number; tProb: number; nbr: number; nbrEdge: number; order: number; size: number };
   work: { V: number; Q: number; dA: number; dB: number; d: number; dOld: number; piOld: number; phi: number; stat: number; stCost: number; scratch: number; cand: number; scal: number; kry: number; size: number };
-  aux: { tlo: number; thi: number; first: number; X: number; G: number; size: number };
+  aux: { tlo: number; thi: number; first: number; X: number; G: number; env: number; size: number };
 }
 
 function regions<T extends string>(sizes: [T, number][]): Record<T, number> & { size: number } {
@@ -297,7 +298,13 @@ export class WebGpuSession implements ComputeSession {
       ['kry', krylovFloats(S)],
     ]);
     const otLike = m === 'ot-trpo' || m === 'wpo-song';
-    const auxL = regions([['tlo', otLike ? SN : 1], ['thi', otLike ? SN : 1], ['first', otLike ? SN : 1], ['X', S * M * dim], ['G', m === 'jko-sinkhorn' ? N * N : 1]]);
+    // 1-D sorted positions with cost |x_j - x_k|^p (p = 1, 2): the O(N) max-plus dual (envelope scratch 2N + 2 words per state)
+    const line = otLike ? detectLineCost(mdp) : null;
+    if (otLike) this.diag.otDual = line ? `max-plus on the line, O(N) per state and lambda (p = ${line.p})` : 'dense, O(N^2) per state and lambda';
+    const auxL = regions([
+      ['tlo', otLike ? SN : 1], ['thi', otLike ? SN : 1], ['first', otLike ? SN : 1], ['X', S * M * dim], ['G', m === 'jko-sinkhorn' ? N * N : 1],
+      ['env', line ? S * (2 * N + 2) : 1],
+    ]);
     this.layout = { model: modelL, graph: graphL, work: workL, aux: auxL };
 
     const model = new Float32Array(modelL.size);
@@ -404,7 +411,7 @@ export class WebGpuSession implements ComputeSession {
       gNbr: graphL.nbr, gNbrEdge: graphL.nbrEdge,
       wV: workL.V, wQ: workL.Q, wDA: workL.dA, wDB: workL.dB, wD: workL.d, wDOld: workL.dOld, wPiOld: workL.piOld, wPhi: workL.phi,
       wStat: workL.stat, wStCost: workL.stCost, wScratch: workL.scratch, wCand: workL.cand, wScal: workL.scal,
-      aG: auxL.G, aTlo: auxL.tlo, aThi: auxL.thi, aFirst: auxL.first, method: methodCode,
+      aG: auxL.G, aEnv: auxL.env, linePow: line ? line.p : 0, aTlo: auxL.tlo, aThi: auxL.thi, aFirst: auxL.first, method: methodCode,
       weighting: m === 'wasserstein-flow' && optionsOf(spec, 'wasserstein-flow').weighting === 'occupancy' ? 1 : 0,
       otRadius: this.eps,
       sinkhornBlur: jkoBlur,
@@ -437,7 +444,7 @@ export class WebGpuSession implements ComputeSession {
         entry(4, this.bufWork), entry(5, this.bufCtrl), entry(6, this.bufRows), entry(7, this.bufAux),
       ],
     });
-    this.passes = createPasses(ctx, m, N);
+    this.passes = createPasses(ctx, m, N, { lineCost: line !== null });
     this.shape = { S, N, nnz, E, M };
     this.maxDim = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity);
     this.diag.evalSolver = 'bicgstab';

@@ -12,14 +12,28 @@ export function sinkhornWorkgroupBytes(N: number): number {
   return (3 * N + 80) * 4;
 }
 
+/**
+ * Lanes of the one-state workgroup: the action count rounded up to a power of two, between 4 and 64 (a
+ * workgroup of 64 lanes for N = 6 would idle 58 of them through every barrier of every inner iteration).
+ */
+export function sinkhornLanes(N: number): number {
+  let l = 4;
+  while (l < N && l < 64) l *= 2;
+  return l;
+}
+
 export class SinkhornJkoPass {
   readonly shader: SessionShader;
 
   readonly globalRows: boolean;
 
+  /** lanes per workgroup (sinkhornLanes) */
+  readonly lanes: number;
+
   constructor(ctx: GpuContext, N: number) {
     this.globalRows = sinkhornWorkgroupBytes(N) > ctx.limits.maxComputeWorkgroupStorageSize;
-    this.shader = new SessionShader(ctx, 'sinkhorn', wgsl, { MAXN: this.globalRows ? 1 : Math.max(N, 1), GLOBAL_ROWS: this.globalRows ? 1 : 0 });
+    this.lanes = sinkhornLanes(N);
+    this.shader = new SessionShader(ctx, 'sinkhorn', wgsl, { MAXN: this.globalRows ? 1 : Math.max(N, 1), GLOBAL_ROWS: this.globalRows ? 1 : 0, WG: this.lanes });
   }
 
   /** `inner`: the inner iterations expected per step (bytes: the cost matrix is read twice per inner iteration). */

@@ -77,6 +77,12 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
     setLb(s, j, work[P.wPhi + o + j]);
     setLa(s, j, 0.0);
   }
+  // Q enters the prox shifted by its row maximum (a constant per state, removed by the normalisation
+  // anyway): 2 eta Q / (blur + 2 eta tau) is then of the size of the advantages' spread, not of |Q|,
+  // so its f32 rounding does not swamp the policy when 2 eta |Q| is large (Taxi: 2 eta |Q| ~ 2e5)
+  var qPart = NEG_BIG;
+  for (var k = lid; k < N; k += WG) { qPart = max(qPart, work[P.wQ + o + k]); }
+  let qmax = wgMaxF(lid, qPart);
   rowBarrier();
   var it = 0u;
   var checkpoint = 3.0e38;
@@ -112,6 +118,9 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
     let stop = workgroupUniformLoad(&flag);
     if (stop != 0u) { break; }
     // log K^T a and the prox
+    // the unnormalised log prox is kept in pi (lane k reads back only its own entries); it is shifted by
+    // its row maximum before exp, and pi = exp(lp - mx) / Z is normalised by division: forming
+    // lz = mx + log Z first would round to ulp(|lp|), which for 2 eta |Q| ~ 1e5 is a row-sum error of 1e-4
     var mPart = NEG_BIG;
     for (var k = lid; k < N; k += WG) {
       var m = NEG_BIG;
@@ -120,21 +129,20 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
       for (var j = 0u; j < N; j++) { z += exp(getLa(s, j) + g(j, k) - m); }
       let lkt = m + log(z);
       setLk(s, k, lkt);
-      let lp = (blur * lkt + twoEta * P.tau * log(mu(k)) + twoEta * work[P.wQ + o + k]) / denom;
+      let lp = (blur * lkt + twoEta * P.tau * log(mu(k)) + twoEta * (work[P.wQ + o + k] - qmax)) / denom;
+      pi[o + k] = lp;
       mPart = max(mPart, lp);
     }
     let mx = wgMaxF(lid, mPart);
     var zPart = 0.0;
-    for (var k = lid; k < N; k += WG) {
-      let lp = (blur * getLk(s, k) + twoEta * P.tau * log(mu(k)) + twoEta * work[P.wQ + o + k]) / denom;
-      zPart += exp(lp - mx);
-    }
-    let lz = mx + log(wgSum(lid, zPart));
+    for (var k = lid; k < N; k += WG) { zPart += exp(pi[o + k] - mx); }
+    let zs = wgSum(lid, zPart);
+    let lzs = log(zs);
     for (var k = lid; k < N; k += WG) {
       let lkt = getLk(s, k);
-      let lp = (blur * lkt + twoEta * P.tau * log(mu(k)) + twoEta * work[P.wQ + o + k]) / denom - lz;
-      pi[o + k] = exp(lp);
-      setLb(s, k, lp - lkt);
+      let sh = pi[o + k] - mx;
+      pi[o + k] = exp(sh) / zs;
+      setLb(s, k, (sh - lzs) - lkt);
     }
     rowBarrier();
     it += 1u;
