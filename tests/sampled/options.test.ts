@@ -34,7 +34,7 @@ const messages = (id: MethodId, given: Record<string, unknown>, facts = {}): str
 describe('estimator options', () => {
   it('every Q-consuming method has the block; absent means exact and adds no key', () => {
     for (const id of SAMPLED) {
-      expect(Object.keys(methodSpec(id).options)).toEqual(expect.arrayContaining(['estimator', 'rollouts', 'horizon', 'batch', 'lambda']));
+      expect(Object.keys(methodSpec(id).options)).toEqual(expect.arrayContaining(['estimator', 'rollouts', 'horizon', 'batch', 'lambda', 'rewardStd']));
       const r = parseMethodOptions(id, {});
       expect(r.ok && 'estimator' in r.options).toBe(false);
     }
