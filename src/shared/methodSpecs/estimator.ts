@@ -160,3 +160,29 @@ export function estimatorChecks(method: string, o: EstimatorOptions, facts: MdpF
   }
   return issues;
 }
+
+/** The option keys of the block: a run without them is the exact run of the same configuration. */
+export const ESTIMATOR_KEYS: readonly string[] = Object.keys(estimatorOptions);
+
+/** True when the options ask for a sampled estimator ('monte-carlo' or 'td'). */
+export function isSampled(options: Readonly<Record<string, unknown>>): boolean {
+  const e = options.estimator;
+  return e !== undefined && e !== null && e !== 'exact';
+}
+
+/** The options of the exact run of the same configuration (the oracle): the estimator block left out. */
+export function exactOptionsOf<T extends Record<string, unknown>>(options: Readonly<T>): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (!ESTIMATOR_KEYS.includes(k)) out[k] = v;
+  return out as Partial<T>;
+}
+
+/**
+ * Whether the exact run of `method` reads the run's seed. Exact evaluation and every deterministic update
+ * do not, so the exact runs of one configuration under two seeds are the same run; Langevin's particles
+ * draw their noise from the seed. (A random initial policy also comes from the seed: the oracle match
+ * compares the iteration-0 rows, which differ when the initial policies do.)
+ */
+export function exactRunReadsSeed(method: string): boolean {
+  return method === 'langevin';
+}
