@@ -34,9 +34,8 @@ import type { AnyMethodOptions, IterationMetrics, MethodId, OptionsById } from '
 import { MethodInputError, type Diagnostics, type MethodIterator, type Policy, type RunSpec } from '../types';
 import { evaluatePolicy, uniformPolicy, type Evaluation, type EvaluationOptions } from './evaluation';
 import { MetricsRecorder, rateFitDiagnostics } from './metrics';
-import { methodSpec, type EstimatorOptions } from '../../shared/methodSpecs';
-import { advantageError, MonteCarloEstimator, type SampledEvaluation } from '../estimators/monteCarlo';
-import { TdLambdaEstimator } from '../estimators/tdLambda';
+import { advantageError, type SampledEvaluation } from '../estimators/monteCarlo';
+import { createRunEstimator } from '../estimators/factory';
 import { solveOptimum, type Optimum } from './solvers';
 
 export interface ReferenceMethod {
@@ -147,19 +146,11 @@ export abstract class IterativeMethod implements MethodIterator {
     this.pi = spec.init ? checkInitialPolicy(mdp, spec.init) : uniformPolicy(mdp);
     this.evalOpts = { ...(ctx.evaluation ?? {}), occupancy: true };
     this.evalTol = ctx.evaluationTol ?? 1e-12;
-    if ('estimator' in methodSpec(method).options) {
-      const { estimator, rollouts, horizon, batch, lambda, rewardStd = 0 } = spec.options as EstimatorOptions;
-      const noise = rewardStd > 0 ? `, Gaussian reward noise of std ${rewardStd}` : '';
-      if (estimator === 'monte-carlo') {
-        if (!rollouts || !horizon) throw new MethodInputError(`${method}: estimator 'monte-carlo' needs rollouts >= 1 and horizon >= 1`);
-        this.estimator = new MonteCarloEstimator(mdp, this.gamma, this.tau, rollouts, horizon, spec.seed, rewardStd);
-        this.diag.estimator = `monte-carlo: ${rollouts} rollouts of horizon ${horizon} per state-action pair and from rho0, per update${noise} (CPU, Philox stream of seed ${spec.seed})`;
-        this.diag.truncationBiasBound = Math.pow(this.gamma, horizon) / (1 - this.gamma);
-      } else if (estimator === 'td') {
-        if (!batch || lambda === undefined) throw new MethodInputError(`${method}: estimator 'td' needs batch >= 1 and lambda in [0, 1]`);
-        this.estimator = new TdLambdaEstimator(mdp, this.gamma, this.tau, batch, lambda, spec.seed, rewardStd);
-        this.diag.estimator = `td: TD(${lambda}) / GAE(${lambda}) from ${batch} on-policy transitions per update with a carried tabular critic${noise} (CPU, Philox stream of seed ${spec.seed})`;
-      } else if (estimator !== undefined && estimator !== 'exact') throw new MethodInputError(`${method}: unknown estimator '${estimator}'`);
+    const sampled = createRunEstimator(mdp, spec, this.gamma, this.tau);
+    if (sampled) {
+      this.estimator = sampled.estimator;
+      this.diag.estimator = sampled.describe('CPU');
+      if (sampled.truncationBiasBound !== undefined) this.diag.truncationBiasBound = sampled.truncationBiasBound;
     }
   }
 

@@ -165,8 +165,8 @@ export function estimatorChecks(method: string, o: EstimatorOptions, facts: MdpF
 export const ESTIMATOR_KEYS: readonly string[] = Object.keys(estimatorOptions);
 
 /** True when the options ask for a sampled estimator ('monte-carlo' or 'td'). */
-export function isSampled(options: Readonly<Record<string, unknown>>): boolean {
-  const e = options.estimator;
+export function isSampled(options: object): boolean {
+  const e = (options as { estimator?: unknown }).estimator;
   return e !== undefined && e !== null && e !== 'exact';
 }
 
