@@ -1,6 +1,6 @@
 /**
  * Issue 15's done-when in a real browser: sampled OT-TRPO (Monte-Carlo advantages) on a small MDP over
- * three seeds, grouped in Compare (all but seed: one group of 3 with a band of non-zero width), the exact
+ * three seeds (the third on WebGPU: estimate on the CPU, update on the GPU), grouped in Compare (all but seed: one group of 3 with a band of non-zero width), the exact
  * run of the same configuration computed from the "Compute exact oracle" action and drawn dashed and faint
  * as the oracle in the group chart, the overlay and the run's live view; samples consumed as the x axis.
  * Screenshot: docs/screenshots/compare-sampled-oracle.png.
@@ -30,8 +30,11 @@ test.describe('sampled runs next to the exact oracle', () => {
       await page.getByLabel('rollouts M', { exact: true }).fill('4');
       await page.getByLabel('horizon H', { exact: true }).fill('20');
       await page.locator('#run-seed').fill(String(seed));
+      // the third seed on WebGPU: the estimate on the CPU, the update on the GPU, said in the backend note
+      if (seed === 3) await page.getByRole('radio', { name: 'WebGPU' }).check();
       await app.runs.start();
       await app.runs.waitCompleted(label);
+      if (seed === 3) await expect(page.getByText(/backend webgpu · .*estimator on the CPU, update on the GPU: monte-carlo: 4 rollouts of horizon 20/).first()).toBeVisible();
       labels.push(label);
     }
     // the live view of a sampled run offers its oracle, none being stored yet

@@ -161,7 +161,7 @@ export interface WorkbenchCalls {
 /**
  * runs:oracle. A run with a sampled estimator (issue 15) has as its oracle the exact run of the same
  * configuration: same MDP, method, options once the estimator block is left out, the same initial policy
- * (its iteration-0 row: J and entropy equal to 1e-9 relative) and the same seed, where the exact run reads
+ * (its iteration-0 row: J and entropy equal to 1e-9 relative, 1e-5 when either run is on WebGPU, f32) and the same seed, where the exact run reads
  * a seed (Langevin); the exact runs of the other methods do not depend on the seed, so any seed serves.
  */
 export interface OracleAnswer {

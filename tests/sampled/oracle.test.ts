@@ -57,6 +57,14 @@ describe('runs:oracle', () => {
       const sameSeed = run('ot-trpo', { ...none.config!.options } as Record<string, number | string>, 7, runRows(fl, 'ot-trpo', exactOpts, 2, 7));
       expect(service.call('runs:oracle', { id: sampled.id }).oracleId).toBe(sameSeed.id);
 
+      // a WebGPU run's iteration-0 row is f32: agreement to 1e-5 relative counts as the same initial policy
+      const gpuRows = runRows(fl, 'ot-trpo', sampledOpts, 2, 9).map((r) => ({ ...r, J: r.J * (1 + 3e-7) }));
+      const onGpu = service.call('runs:create', { mdpId: saved.id, method: 'ot-trpo', options: sampledOpts, backend: 'webgpu', seed: 9, maxIterations: 6 });
+      service.call('runs:appendTrace', { id: onGpu.id, points: gpuRows });
+      expect(service.call('runs:oracle', { id: onGpu.id }).oracleId).toBe(otherSeed.id);
+      const offRef = run('ot-trpo', sampledOpts, 9, gpuRows);
+      expect(service.call('runs:oracle', { id: offRef.id }).oracleId).toBeNull();
+
       // an exact run has no oracle; an unknown run is not found
       expect(service.call('runs:oracle', { id: sameSeed.id })).toEqual({ sampled: false, oracleId: null, config: null });
       expect(() => service.call('runs:oracle', { id: 9999 })).toThrow(WorkbenchApiError);
