@@ -62,7 +62,9 @@ export async function createSession(mdp: TabularMdp, spec: RunSpec, options: Ses
   } catch (error) {
     return fallBack(error instanceof Error ? error.message : String(error));
   }
-  options.onBackendChange?.({ from: 0, backend: 'webgpu', reason: 'requested' });
+  // a sampled run states how it splits (estimator on the CPU, update on the GPU) in its backend segment
+  const note = (gpuSession as { backendNote?: string }).backendNote;
+  options.onBackendChange?.({ from: 0, backend: 'webgpu', reason: note ? `requested; ${note}` : 'requested' });
   return withDeviceLossFallback(gpuSession, mdp, spec, allowFallback, options.onBackendChange);
 }
 

@@ -154,6 +154,23 @@ export interface WorkbenchCalls {
   'runs:delete': [P<'runs:delete'>, { deleted: boolean }];
   /** edit a run's label, tags, notes or experiment (any stored run, running or not) */
   'runs:update': [P<'runs:update'>, RunRecord];
+  /** the exact run of a sampled run's configuration (its oracle), if stored, and the configuration to compute it */
+  'runs:oracle': [P<'runs:oracle'>, OracleAnswer];
+}
+
+/**
+ * runs:oracle. A run with a sampled estimator (issue 15) has as its oracle the exact run of the same
+ * configuration: same MDP, method, options once the estimator block is left out, the same initial policy
+ * (its iteration-0 row: J and entropy equal to 1e-9 relative, 1e-5 when either run is on WebGPU, f32) and the same seed, where the exact run reads
+ * a seed (Langevin); the exact runs of the other methods do not depend on the seed, so any seed serves.
+ */
+export interface OracleAnswer {
+  /** the run reads a sampled estimator; false: it is exact itself (oracleId and config null) */
+  sampled: boolean;
+  /** the matching exact run (same seed first, then completed, then most iterations, then newest), or null */
+  oracleId: number | null;
+  /** the runs:create fields of the oracle: the run's own with the estimator block left out */
+  config: { mdpId: number; method: MethodId; options: MethodOptions; seed: number; maxIterations: number } | null;
 }
 
 export type CallName = keyof WorkbenchCalls;
@@ -191,6 +208,7 @@ export const CALL_NAMES = [
   'runs:snapshots',
   'runs:delete',
   'runs:update',
+  'runs:oracle',
 ] as const satisfies readonly CallName[];
 
 // Compile-time check that CALL_NAMES lists every call exactly.

@@ -458,6 +458,7 @@ export const CALL_SCHEMAS = {
     notes: optional(string({ max: PAYLOAD_LIMITS.notesLength })),
     experimentId: optional(nullable(id())),
   }),
+  'runs:oracle': byId,
 } satisfies { readonly [C in CallName]: AnySchema };
 
 /** The payload type of every call, inferred from its schema (src/shared/api.ts builds WorkbenchCalls from it). */

@@ -17,7 +17,7 @@ const DIR = fileURLToPath(new URL('../../docs/examples', import.meta.url));
 
 describe('sampled sweep recipes', () => {
   const files = readdirSync(DIR).filter((f) => /^sampled-.*\.yaml$/.test(f));
-  it('there are the three recipes', () => expect(files.sort()).toEqual(['sampled-cliff-budget.yaml', 'sampled-frozenlake-npg.yaml', 'sampled-taxi-wpo.yaml']));
+  it('there are the four recipes', () => expect(files.sort()).toEqual(['sampled-bandit-noise.yaml', 'sampled-cliff-budget.yaml', 'sampled-frozenlake-npg.yaml', 'sampled-taxi-wpo.yaml']));
   for (const f of files) {
     it(f, () => {
       const parsed = parseSweepSpec(parseYamlSubset(readFileSync(join(DIR, f), 'utf8')), f);

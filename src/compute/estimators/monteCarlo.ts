@@ -15,8 +15,11 @@
  * stopping early when a transition terminates (the omitted mass of the CSR row) and after the first step
  * when gamma = 0 (bandits: later terms carry weight 0 and are not sampled). E[G] is the H-step
  * truncation Q_H, so Q-hat = mean of the M returns is unbiased for Q_H and its bias against Q is
- * |Q - Q_H| <= gamma^H max|r - tau KL| / (1 - gamma). The rewards are the MDP's expected r(s,j) (the
- * compiled MDP holds no reward noise): the randomness is that of the transitions and of the policy.
+ * |Q - Q_H| <= gamma^H max|r - tau KL| / (1 - gamma). The compiled MDP holds the expected rewards
+ * r(s,j); with reward noise sigma > 0 (option rewardStd) every observed reward is r(s_t, j_t) + sigma xi_t,
+ * xi_t ~ N(0, 1) independent, which leaves E[G] = Q_H and adds sigma^2 sum_t gamma^2t to Var G (on a
+ * bandit, gamma = 0: Q-hat ~ N(r, sigma^2 / M) exactly). Without noise the randomness is that of the
+ * transitions and of the policy.
  * V-hat(s) = sum_j pi(j|s) Q-hat(s,j) - tau KL_pi(s) (KL_pi is known exactly: pi is the learner's own).
  *
  * The occupancy d-hat(s) ∝ sum_m sum_{t<H} gamma^t 1[s_t = s] over M on-policy rollouts from rho0,
@@ -26,17 +29,22 @@
  * (update, row, rollout, 0x80000000 | block): row = s N + j for the Q rollouts and S N for the
  * occupancy rollouts; one block of four words serves two steps (a next-state draw and an action draw
  * each), and the occupancy rollout's start state uses word 0 of block 0x7fffffff. The top bit of c3 keeps
- * these streams apart from Langevin's (purpose 0 and 1 in c3). Nothing is carried between draws, so an
+ * these streams apart from Langevin's (purpose 0 and 1 in c3). The reward noise of step t of rollout m of
+ * row sj is Box-Muller of block (update, sj, m, 0x80000000 | 0x40000000 | (t >> 2)): words 0-1 give the
+ * normals of t = 0, 1 (mod 4), words 2-3 those of t = 2, 3 (H <= 1e9 keeps t >> 2 below the occupancy's
+ * start block 0x7fffffff). Nothing is carried between draws, so an
  * update's estimate depends only on (seed, update, pi) and can be regenerated on either backend.
  *
  * Samples: every step (one reward term, i.e. one state-action visit) counts one sample; the budget per
  * update is at most (S N + 1) M H (methodSpecs/estimator.ts refuses budgets above its limit).
  */
 import type { TabularMdp } from '../../shared/mdp/types';
-import { philox4x32_10, seedKey, uniform01 } from '../reference/rng';
+import { boxMuller, philox4x32_10, seedKey, uniform01 } from '../reference/rng';
 
 /** The top bit of the fourth counter word marks the estimator's streams. */
 export const ESTIMATOR_STREAM = 0x80000000;
+/** Second-highest bit of c3 (with ESTIMATOR_STREAM): the reward-noise blocks. */
+export const REWARD_NOISE_STREAM = 0x40000000;
 const START_BLOCK = 0x7fffffff;
 
 export interface SampledEvaluation {
@@ -55,6 +63,9 @@ export interface SampledEvaluation {
 export class MonteCarloEstimator {
   private readonly key: [number, number];
   private readonly block = new Uint32Array(4);
+  private readonly noiseBlock = new Uint32Array(4);
+  private readonly normals = new Float64Array(4);
+  private readonly pairBuf = new Float64Array(2);
   private readonly klState: Float64Array;
   readonly out: SampledEvaluation;
 
@@ -65,9 +76,12 @@ export class MonteCarloEstimator {
     readonly rollouts: number,
     readonly horizon: number,
     seed: number,
+    /** sigma of the Gaussian reward noise (0: the expected rewards) */
+    readonly rewardStd = 0,
   ) {
     if (!(Number.isInteger(rollouts) && rollouts >= 1)) throw new RangeError(`rollouts must be an integer >= 1, got ${rollouts}`);
     if (!(Number.isInteger(horizon) && horizon >= 1)) throw new RangeError(`horizon must be an integer >= 1, got ${horizon}`);
+    if (!(rewardStd >= 0 && Number.isFinite(rewardStd))) throw new RangeError(`rewardStd must be a finite number >= 0, got ${rewardStd}`);
     this.key = seedKey(seed);
     const { S, N } = mdp;
     this.klState = new Float64Array(S);
@@ -91,6 +105,23 @@ export class MonteCarloEstimator {
     return last;
   }
 
+  /** sigma xi_t: the reward noise of step t of rollout m of row `row` (t = 0, 1, 2, ... in order). */
+  private noise(update: number, row: number, m: number, t: number): number {
+    const q = t & 3;
+    if (q === 0) {
+      const [k0, k1] = this.key;
+      philox4x32_10(update, row, m, (ESTIMATOR_STREAM | REWARD_NOISE_STREAM | (t >>> 2)) >>> 0, k0, k1, this.noiseBlock);
+      const nb = this.noiseBlock;
+      boxMuller(nb[0], nb[1], this.pairBuf);
+      this.normals[0] = this.pairBuf[0];
+      this.normals[1] = this.pairBuf[1];
+      boxMuller(nb[2], nb[3], this.pairBuf);
+      this.normals[2] = this.pairBuf[0];
+      this.normals[3] = this.pairBuf[1];
+    }
+    return this.rewardStd * this.normals[q];
+  }
+
   /** Draw the next state of pair sj at u; -1 when the transition terminates (u beyond the row's mass). */
   private next(sj: number, u: number): number {
     const { rowPtr, next, prob } = this.mdp;
@@ -111,6 +142,7 @@ export class MonteCarloEstimator {
   estimate(update: number, pi: Float64Array): SampledEvaluation {
     const { S, N, reward, mu } = this.mdp;
     const { gamma, tau, rollouts: M, horizon: H } = this;
+    const noisy = this.rewardStd > 0;
     const [k0, k1] = this.key;
     const b = this.block;
     const kl = this.klState;
@@ -131,6 +163,7 @@ export class MonteCarloEstimator {
       let m2 = 0;
       for (let m = 0; m < M; m++) {
         let g = reward[sj];
+        if (noisy) g += this.noise(update, sj, m, 0);
         samples++;
         let pair = sj;
         let disc = 1;
@@ -142,7 +175,7 @@ export class MonteCarloEstimator {
           const j1 = this.action(pi, s1, uniform01(b[2 * w + 1]));
           disc *= gamma;
           pair = s1 * N + j1;
-          g += disc * (reward[pair] - tau * kl[s1]);
+          g += disc * (reward[pair] + (noisy ? this.noise(update, sj, m, t) : 0) - tau * kl[s1]);
           samples++;
         }
         const delta = g - mean;

@@ -20,12 +20,16 @@
  * takes Q-hat. V-hat = sum_j pi Q-hat - tau KL_pi. The estimate is biased through the critic (the trace's
  * estimatorBias shows how much); its error falls as the critic improves over updates and as B grows.
  *
+ * Reward noise (option rewardStd = sigma > 0): the reward of step t is observed as r(s_t, j_t) + sigma xi_t,
+ * xi_t ~ N(0, 1), which enters G_t (and through lambda the earlier targets) with mean 0.
+ *
  * Random numbers: Philox of the run's seed, counter (update, 0xFFFFFFFE, block, ESTIMATOR_STREAM), one
- * block of four words per step: restart, start state, next state, action.
+ * block of four words per step: restart, start state, next state, action; xi_t is Box-Muller of words 0-1
+ * of block (update, 0xFFFFFFFE, t, ESTIMATOR_STREAM | REWARD_NOISE_STREAM).
  */
 import type { TabularMdp } from '../../shared/mdp/types';
-import { philox4x32_10, seedKey, uniform01 } from '../reference/rng';
-import { ESTIMATOR_STREAM, type SampledEvaluation } from './monteCarlo';
+import { boxMuller, philox4x32_10, seedKey, uniform01 } from '../reference/rng';
+import { ESTIMATOR_STREAM, REWARD_NOISE_STREAM, type SampledEvaluation } from './monteCarlo';
 
 const TD_ROW = 0xfffffffe;
 
@@ -51,7 +55,10 @@ export class TdLambdaEstimator {
     readonly batch: number,
     readonly lambda: number,
     seed: number,
+    /** sigma of the Gaussian reward noise (0: the expected rewards) */
+    readonly rewardStd = 0,
   ) {
+    if (!(rewardStd >= 0 && Number.isFinite(rewardStd))) throw new RangeError(`rewardStd must be a finite number >= 0, got ${rewardStd}`);
     if (!(Number.isInteger(batch) && batch >= 1)) throw new RangeError(`batch must be an integer >= 1, got ${batch}`);
     if (!(lambda >= 0 && lambda <= 1)) throw new RangeError(`lambda must lie in [0, 1], got ${lambda}`);
     const { S, N } = mdp;
@@ -158,13 +165,20 @@ export class TdLambdaEstimator {
     count.fill(0);
     d.fill(0);
     let G = 0;
+    const sigma = this.rewardStd;
+    const normals = new Float64Array(2);
     for (let t = B - 1; t >= 0; t--) {
       const sj = pairs[t];
       let tail: number;
       if (kind[t] === 1) tail = 0;
       else if (kind[t] === 2) tail = Vc[after[t]];
       else tail = (1 - lambda) * Vc[after[t]] + lambda * (G - tau * kl[after[t]]);
-      G = reward[sj] + gamma * tail;
+      let r = reward[sj];
+      if (sigma > 0) {
+        philox4x32_10(update, TD_ROW, t, (ESTIMATOR_STREAM | REWARD_NOISE_STREAM) >>> 0, k0, k1, b);
+        r += sigma * boxMuller(b[0], b[1], normals)[0];
+      }
+      G = r + gamma * tail;
       Q[sj] += G;
       count[sj] += 1;
       d[states[t]] += 1 / B;

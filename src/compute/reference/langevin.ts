@@ -242,10 +242,19 @@ export class LangevinParticles extends IterativeMethod {
     return { t: 0 };
   }
 
+  /** The gradient of Phi is refreshed from the evaluation on the first step and every qEvery-th one. */
+  private refreshDue(): boolean {
+    return !this.gradValid || this.steps % this.qEvery === 0;
+  }
+
+  protected override readsEvaluation(): boolean {
+    return this.refreshDue();
+  }
+
   protected update(): Partial<IterationMetrics> {
     const { S, N } = this.mdp;
     const { lo, hi, dim } = this.grid;
-    if (!this.gradValid || this.steps % this.qEvery === 0) this.refreshGradient();
+    if (this.refreshDue()) this.refreshGradient();
     this.steps++;
     const M = this.M;
     const dt = this.dt;

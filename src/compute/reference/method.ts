@@ -34,9 +34,8 @@ import type { AnyMethodOptions, IterationMetrics, MethodId, OptionsById } from '
 import { MethodInputError, type Diagnostics, type MethodIterator, type Policy, type RunSpec } from '../types';
 import { evaluatePolicy, uniformPolicy, type Evaluation, type EvaluationOptions } from './evaluation';
 import { MetricsRecorder, rateFitDiagnostics } from './metrics';
-import { methodSpec, type EstimatorOptions } from '../../shared/methodSpecs';
-import { advantageError, MonteCarloEstimator, type SampledEvaluation } from '../estimators/monteCarlo';
-import { TdLambdaEstimator } from '../estimators/tdLambda';
+import { advantageError, type SampledEvaluation } from '../estimators/monteCarlo';
+import { createRunEstimator } from '../estimators/factory';
 import { solveOptimum, type Optimum } from './solvers';
 
 export interface ReferenceMethod {
@@ -147,18 +146,11 @@ export abstract class IterativeMethod implements MethodIterator {
     this.pi = spec.init ? checkInitialPolicy(mdp, spec.init) : uniformPolicy(mdp);
     this.evalOpts = { ...(ctx.evaluation ?? {}), occupancy: true };
     this.evalTol = ctx.evaluationTol ?? 1e-12;
-    if ('estimator' in methodSpec(method).options) {
-      const { estimator, rollouts, horizon, batch, lambda } = spec.options as EstimatorOptions;
-      if (estimator === 'monte-carlo') {
-        if (!rollouts || !horizon) throw new MethodInputError(`${method}: estimator 'monte-carlo' needs rollouts >= 1 and horizon >= 1`);
-        this.estimator = new MonteCarloEstimator(mdp, this.gamma, this.tau, rollouts, horizon, spec.seed);
-        this.diag.estimator = `monte-carlo: ${rollouts} rollouts of horizon ${horizon} per state-action pair and from rho0, per update (CPU, Philox stream of seed ${spec.seed})`;
-        this.diag.truncationBiasBound = Math.pow(this.gamma, horizon) / (1 - this.gamma);
-      } else if (estimator === 'td') {
-        if (!batch || lambda === undefined) throw new MethodInputError(`${method}: estimator 'td' needs batch >= 1 and lambda in [0, 1]`);
-        this.estimator = new TdLambdaEstimator(mdp, this.gamma, this.tau, batch, lambda, spec.seed);
-        this.diag.estimator = `td: TD(${lambda}) / GAE(${lambda}) from ${batch} on-policy transitions per update with a carried tabular critic (CPU, Philox stream of seed ${spec.seed})`;
-      } else if (estimator !== undefined && estimator !== 'exact') throw new MethodInputError(`${method}: unknown estimator '${estimator}'`);
+    const sampled = createRunEstimator(mdp, spec, this.gamma, this.tau);
+    if (sampled) {
+      this.estimator = sampled.estimator;
+      this.diag.estimator = sampled.describe('CPU');
+      if (sampled.truncationBiasBound !== undefined) this.diag.truncationBiasBound = sampled.truncationBiasBound;
     }
   }
 
@@ -168,6 +160,15 @@ export abstract class IterativeMethod implements MethodIterator {
    */
   protected moveCostPerState(): { perState: Float64Array; radius: number } | null {
     return null;
+  }
+
+  /**
+   * Whether the coming update() reads Q, V or d of `this.evaluation` for the policy update (not only for
+   * metrics). Methods that refresh Q every `qEvery` updates answer false in between: a sampled run then
+   * draws no estimate, so the samples it counts are the samples its updates consumed.
+   */
+  protected readsEvaluation(): boolean {
+    return true;
   }
 
   get done(): boolean {
@@ -210,7 +211,7 @@ export abstract class IterativeMethod implements MethodIterator {
       if (!this.previous) this.previous = new Float64Array(this.pi.length);
       this.previous.set(this.pi);
       let extra: Partial<IterationMetrics>;
-      if (this.estimator) {
+      if (this.estimator && this.readsEvaluation()) {
         // the update reads the sampled evaluation; the exact one stays the oracle of the metrics
         const exact = this.evaluation;
         const est = this.estimator.estimate(this.iteration + 1, this.pi);
@@ -226,6 +227,12 @@ export abstract class IterativeMethod implements MethodIterator {
         // a fixed point of a noisy estimate is not the method's convergence: the run goes on
         this.finished = false;
         extra = { ...extra, ...this.sampledMetrics(exact, sampled) };
+      } else if (this.estimator) {
+        // the update reuses the estimate of an earlier update (qEvery > 1): nothing is sampled, the sample
+        // count stays, and there is no new estimate whose error could be recorded
+        extra = this.update();
+        this.finished = false;
+        extra = { ...extra, samples: this.samples, estimatorBias: null, estimatorRms: null };
       } else extra = this.update();
       this.iteration++;
       this.evaluation = this.evaluate(this.pi, this.evaluation);

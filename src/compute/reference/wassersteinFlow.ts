@@ -369,10 +369,18 @@ export class WassersteinFlow extends IterativeMethod {
     }
   }
 
+  /** Phi (and w) are refreshed from the evaluation on the first update and every qEvery-th one. */
+  private refreshDue(): boolean {
+    return !this.phi || (this.updates % this.qEvery === 0 && this.frozen === false);
+  }
+
+  protected override readsEvaluation(): boolean {
+    return this.refreshDue();
+  }
+
   protected update(): Partial<IterationMetrics> {
     const { S, N } = this.mdp;
-    const due = this.updates % this.qEvery === 0;
-    if (!this.phi || (due && this.frozen === false)) this.refresh();
+    if (this.refreshDue()) this.refresh();
     this.updates++;
     const old = this.pi;
     const { dt, maxOutRate } = fokkerPlanckStep(

@@ -224,7 +224,9 @@ export async function driveRun(o: DriveOptions): Promise<RunOutcome> {
       onBackendChange: (change) => {
         backendNow = change.backend;
         if (change.from === 0) startReason = change.reason;
-        if (change.from === 0 && change.backend === o.session.backend) return;
+        // the requested backend, as requested: nothing to record; with a note (a sampled run's CPU / GPU
+        // split) the run's first backend segment carries it
+        if (change.from === 0 && change.backend === o.session.backend && change.reason === 'requested') return;
         pendingChanges.push(change);
       },
     });

@@ -22,7 +22,8 @@
  * The optimum (J*, pi*, d*) for the gap and the TV metric is the f64 reference's `solveOptimum` unless
  * given. NaN/Inf anywhere in pi, V, Q or J sets the row's flag, reported as DivergenceError(iteration).
  */
-import { gpuEstimatorGuard } from '../estimators';
+import { isSampled, methodSpec } from '../../shared/methodSpecs';
+import { SampledGpuSession } from '../estimators/gpuSplit';
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics, MethodId } from '../../shared/methods';
 import { DivergenceError, MethodInputError, type ComputeSession, type Diagnostics, type Policy, type RunSpec } from '../types';
@@ -79,6 +80,8 @@ export interface WebGpuSessionOptions {
   now?: () => number;
   /** split dispatches above this many workgroups per dimension (default: the device limit; tests force splits) */
   maxWorkgroupsPerDimension?: number;
+  /** the update reads a sampled estimate (SampledGpuSession): a fixed point of the update is not convergence */
+  sampled?: boolean;
 }
 
 interface Layout {
@@ -114,10 +117,11 @@ export async function createWebGpuSession(
 ): Promise<ComputeSession> {
   if (!WEBGPU_METHODS.includes(spec.method))
     throw new MethodInputError(`method '${spec.method}' is not on webgpu yet (use the reference backend)`);
-  gpuEstimatorGuard(spec);
-  const s = new WebGpuSession(ctx, mdp, spec, opts);
+  // a sampled estimator (issue 15): the estimate on the CPU, the update on the GPU (estimators/gpuSplit.ts)
+  const sampled = 'estimator' in methodSpec(spec.method).options && isSampled(spec.options);
+  const s = new WebGpuSession(ctx, mdp, spec, sampled ? { ...opts, sampled: true } : opts);
   ctx.assertHealthy();
-  return s;
+  return sampled ? new SampledGpuSession(s, mdp, spec) : s;
 }
 
 export class WebGpuSession implements ComputeSession {
@@ -161,6 +165,7 @@ export class WebGpuSession implements ComputeSession {
   private readonly lg1d: boolean;
   private readonly viTol: number;
   private updates = 0;
+  private readonly sampled: boolean;
   private exceeded = 0;
   private maxInner = 0;
   private evalCapHits = 0;
@@ -186,6 +191,7 @@ export class WebGpuSession implements ComputeSession {
     const { S, N } = mdp;
     const SN = S * N;
     this.method = spec.method;
+    this.sampled = opts.sampled ?? false;
     const problem = resolveProblem(mdp, spec.options);
     const gamma = problem.gamma;
     const tau = spec.method === 'value-iteration' ? 0 : problem.tau;
@@ -602,7 +608,7 @@ export class WebGpuSession implements ComputeSession {
       // fixed point of the update (the reference's rule: an update that leaves pi unchanged)
       const change = row[ROW.extra2];
       this.diag.lastPolicyChange = change;
-      if (change === 0 && (this.method === 'ot-trpo' || this.method === 'wpo-song' || this.method === 'kl-trpo' || this.method === 'npg'))
+      if (change === 0 && !this.sampled && (this.method === 'ot-trpo' || this.method === 'wpo-song' || this.method === 'kl-trpo' || this.method === 'npg'))
         this.finished = true;
       switch (this.method) {
         case 'ot-trpo':
@@ -710,6 +716,14 @@ export class WebGpuSession implements ComputeSession {
     const off = this.layout.work[region];
     const data = await this.ctx.readBack(this.bufWork, off * 4, length * 4);
     return Float64Array.from(new Float32Array(data));
+  }
+
+  /** Overwrite a region of the work buffer (f32) before the next batch: a sampled run's Q, V, d. */
+  writeWork(region: 'V' | 'Q' | 'd', values: ArrayLike<number>): void {
+    const { S, N } = this.mdp;
+    const length = region === 'Q' ? S * N : S;
+    if (values.length !== length) throw new MethodInputError(`writeWork('${region}'): ${values.length} values, expected ${length}`);
+    this.ctx.device.queue.writeBuffer(this.bufWork, this.layout.work[region] * 4, Float32Array.from(values));
   }
 
   diagnostics(): Diagnostics {

@@ -39,6 +39,7 @@
  */
 import {
   WorkbenchApiError,
+  type OracleAnswer,
   type PolicySnapshot,
   type RunRecord,
   type RunStatus,
@@ -56,6 +57,7 @@ import {
   type MetricKey,
 } from '../../shared/methods';
 import { compileMdp } from '../../shared/mdp/compile';
+import { exactOptionsOf, exactRunReadsSeed, isSampled } from '../../shared/methodSpecs';
 import { createHash } from 'node:crypto';
 import { canonicalJson, mdpContentHash } from './mdps';
 import { notFound, parseJson, type CallsOf, type HandlerMap, type ServiceContext } from './context';
@@ -175,6 +177,12 @@ export function runConfigHash(c: { mdpHash: string; method: string; options: Met
   return createHash('sha256')
     .update(canonicalJson({ mdp: c.mdpHash, method: c.method, options, seed: c.seed, maxIterations: c.maxIterations }))
     .digest('hex');
+}
+
+/** a > b in lexicographic order (equal lengths). */
+function lexicographicallyAbove(a: readonly number[], b: readonly number[]): boolean {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return a[i] > b[i];
+  return false;
 }
 
 /** Tags as stored: trimmed, non-empty, distinct, in the order given. */
@@ -297,6 +305,12 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
   const firstIteration = sql
     .prepare<[number], number>('SELECT iteration FROM trace_points WHERE run_id = ? ORDER BY iteration LIMIT 1')
     .pluck();
+  const oracleCandidates = sql.prepare<[number, string, number], RunRow>(
+    `${SELECT} WHERE r.mdp_id = ? AND r.method = ? AND r.id <> ? AND r.status <> 'failed' ORDER BY r.id DESC`,
+  );
+  const initialRow = sql.prepare<[number], { J: number | null; entropy: number | null }>(
+    'SELECT J, entropy FROM trace_points WHERE run_id = ? AND iteration = 0',
+  );
 
   const row = (id: number): RunRow => {
     const r = getRow.get(id);
@@ -426,7 +440,44 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
     });
   });
 
+  /**
+   * runs:oracle: the exact run of run r's configuration (OracleAnswer in shared/api.ts). Candidates: same
+   * MDP and method, not failed, no sampled estimator, the same options once the estimator block is left
+   * out, the same seed when the exact run reads one, and the same iteration-0 row (the same initial
+   * policy) when both have one. Ranked: same seed, completed, most iterations, newest.
+   */
+  const oracleOf = (r: RunRow): OracleAnswer => {
+    const options = optionsFromJson(r.options);
+    if (!isSampled(options)) return { sampled: false, oracleId: null, config: null };
+    const exact = exactOptionsOf(options) as MethodOptions;
+    const key = optionsToJson(exact);
+    const canon = canonicalJson(JSON.parse(key));
+    const own = initialRow.get(r.id);
+    // the same initial policy evaluated in f64 on both sides agrees to round-off; a WebGPU row 0 is f32
+    const close = (a: number | null, b: number | null, rel: number): boolean =>
+      a === null || b === null ? a === b : Math.abs(a - b) <= rel * Math.max(1, Math.abs(a), Math.abs(b));
+    const seeded = exactRunReadsSeed(r.method);
+    let best: { row: RunRow; rank: number[] } | null = null;
+    for (const c of oracleCandidates.all(r.mdp_id, r.method, r.id)) {
+      if (seeded && c.seed !== r.seed) continue;
+      const co = optionsFromJson(c.options);
+      if (isSampled(co) || canonicalJson(JSON.parse(optionsToJson(exactOptionsOf(co) as MethodOptions))) !== canon) continue;
+      const init = initialRow.get(c.id);
+      const rel = r.backend === 'webgpu' || c.backend === 'webgpu' ? 1e-5 : 1e-9;
+      if (own && init && !(close(own.J, init.J, rel) && close(own.entropy, init.entropy, rel))) continue;
+      const rank = [c.seed === r.seed ? 1 : 0, c.status === 'completed' ? 1 : 0, c.iterations, c.id];
+      if (!best || lexicographicallyAbove(rank, best.rank)) best = { row: c, rank };
+    }
+    return {
+      sampled: true,
+      oracleId: best ? best.row.id : null,
+      config: { mdpId: r.mdp_id, method: r.method, options: exact, seed: r.seed, maxIterations: r.max_iterations },
+    };
+  };
+
   return {
+    'runs:oracle': ({ id }) => oracleOf(row(id)),
+
     'runs:list': ({ mdpId, experimentId, status }) => {
       const where: string[] = [];
       const params: (number | string)[] = [];

@@ -9,6 +9,9 @@
  *              `batch` on-policy transitions with a tabular critic carried between updates.
  *   rollouts   M >= 1 (integer); horizon H >= 1 (integer). Both are needed by 'monte-carlo'.
  *   batch      B >= 1 (integer); lambda in [0, 1]. Both are needed by 'td'.
+ *   rewardStd  sigma >= 0 (absent: 0): a sampled estimator observes every reward as r(s,j) + sigma xi with
+ *              xi ~ N(0, 1) drawn from the run's seed (Gaussian reward noise of stated std; the MDP's r is
+ *              its mean, so every exact quantity is unchanged). Refused with the exact estimator.
  *
  * The cross-check refuses a horizon or rollout count of 0 with a message of its own, and a budget whose
  * transitions per update, (S N + 1) M H, exceed MAX_TRANSITIONS_PER_UPDATE (the time one update may take),
@@ -26,6 +29,8 @@ export interface EstimatorOptions {
   horizon?: number;
   batch?: number;
   lambda?: number;
+  /** std of the Gaussian reward noise a sampled estimator observes (absent: 0) */
+  rewardStd?: number;
 }
 
 /**
@@ -86,8 +91,25 @@ const lambdaOption: NumberOptionSpec = {
   max: 1,
 };
 
+const rewardStdOption: NumberOptionSpec = {
+  kind: 'number',
+  label: 'reward noise std sigma',
+  help: "Std of the Gaussian noise on every reward a sampled estimator observes: r(s,j) + sigma xi, xi ~ N(0, 1) from the run's seed. The MDP's r stays the mean, so the exact evaluation (the oracle) is unchanged.",
+  unit: 'reward units',
+  absent: "0 (the MDP's expected rewards, no noise)",
+  min: 0,
+  max: 1e6,
+};
+
 /** The option specs of the block, spread into a method's `options`. */
-export const estimatorOptions = { estimator: estimatorOption, rollouts: rolloutsOption, horizon: horizonOption, batch: batchOption, lambda: lambdaOption } as const;
+export const estimatorOptions = {
+  estimator: estimatorOption,
+  rollouts: rolloutsOption,
+  horizon: horizonOption,
+  batch: batchOption,
+  lambda: lambdaOption,
+  rewardStd: rewardStdOption,
+} as const;
 
 /** Bytes of trajectory buffer per TD transition (state, pair, successor, kind) and the buffer's limit. */
 export const TD_BYTES_PER_TRANSITION = 13;
@@ -101,7 +123,10 @@ export function monteCarloTransitions(S: number, N: number, rollouts: number, ho
 /** The cross-checks of the block (each option already in range). */
 export function estimatorChecks(method: string, o: EstimatorOptions, facts: MdpFacts): OptionIssue[] {
   const est = o.estimator ?? 'exact';
-  if (est === 'exact') return [];
+  if (est === 'exact')
+    return o.rewardStd !== undefined && o.rewardStd > 0
+      ? [{ key: 'rewardStd', message: `${method}: option 'rewardStd' (${o.rewardStd}) is noise on sampled rewards: it needs estimator 'monte-carlo' or 'td' (the exact evaluation reads the expected rewards)` }]
+      : [];
   const issues: OptionIssue[] = [];
   if (est === 'td') {
     if (o.batch === undefined) issues.push({ key: 'batch', message: `${method}: estimator 'td' needs option 'batch' (B >= 1 transitions per update)` });
@@ -134,4 +159,30 @@ export function estimatorChecks(method: string, o: EstimatorOptions, facts: MdpF
     }
   }
   return issues;
+}
+
+/** The option keys of the block: a run without them is the exact run of the same configuration. */
+export const ESTIMATOR_KEYS: readonly string[] = Object.keys(estimatorOptions);
+
+/** True when the options ask for a sampled estimator ('monte-carlo' or 'td'). */
+export function isSampled(options: object): boolean {
+  const e = (options as { estimator?: unknown }).estimator;
+  return e !== undefined && e !== null && e !== 'exact';
+}
+
+/** The options of the exact run of the same configuration (the oracle): the estimator block left out. */
+export function exactOptionsOf<T extends Record<string, unknown>>(options: Readonly<T>): Partial<T> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(options)) if (!ESTIMATOR_KEYS.includes(k)) out[k] = v;
+  return out as Partial<T>;
+}
+
+/**
+ * Whether the exact run of `method` reads the run's seed. Exact evaluation and every deterministic update
+ * do not, so the exact runs of one configuration under two seeds are the same run; Langevin's particles
+ * draw their noise from the seed. (A random initial policy also comes from the seed: the oracle match
+ * compares the iteration-0 rows, which differ when the initial policies do.)
+ */
+export function exactRunReadsSeed(method: string): boolean {
+  return method === 'langevin';
 }

@@ -9,4 +9,4 @@ export * from './specs';
 export { mdpFacts } from './facts';
 export { parseMethodOptions, formatRange, type ParseResult } from './parse';
 export { REGULARISED_METHODS } from './common';
-export { ESTIMATORS, estimatorOptions, estimatorChecks, monteCarloTransitions, MAX_TRANSITIONS_PER_UPDATE, MAX_TD_BUFFER_BYTES, TD_BYTES_PER_TRANSITION, type EstimatorId, type EstimatorOptions } from './estimator';
+export { ESTIMATORS, ESTIMATOR_KEYS, estimatorOptions, estimatorChecks, exactOptionsOf, exactRunReadsSeed, isSampled, monteCarloTransitions, MAX_TRANSITIONS_PER_UPDATE, MAX_TD_BUFFER_BYTES, TD_BYTES_PER_TRANSITION, type EstimatorId, type EstimatorOptions } from './estimator';
