@@ -231,19 +231,17 @@ function policyEvaluationRow(quick: boolean, S: number): Ours {
   const pi = uniformPolicy(mdp);
   const c = regularisedReward(mdp, pi, 0.1);
   let M = policyTransitionMatrix(mdp, pi);
-  const build = timeIt(() => (M = policyTransitionMatrix(mdp, pi)), 3, 1).min;
+  const build = timeIt(() => (M = policyTransitionMatrix(mdp, pi)), 5, 20, 200).min;
   let V = new Float64Array(S);
   let info = solveEvaluationSystem(M, c, gamma, V, tol);
   const repeats = quick ? 5 : 9;
-  const t = timeIt(
-    () => {
-      V = new Float64Array(S);
-      info = solveEvaluationSystem(M, c, gamma, V, tol);
-    },
-    repeats,
-    5,
-    400,
-  );
+  const solve = (kernel: 'wasm' | 'typescript') => () => {
+    V = new Float64Array(S);
+    info = solveEvaluationSystem(M, c, gamma, V, tol, { kernel });
+  };
+  // the TypeScript kernel (the reference of record) first, for the note; the row's figure is the default
+  const tsKernel = timeIt(solve('typescript'), repeats, 5, 400);
+  const t = timeIt(solve('wasm'), repeats, 5, 400);
   let sup = 0;
   for (let s = 0; s < S; s++) sup = Math.max(sup, Math.abs(V[s]));
   return {
@@ -267,7 +265,7 @@ function policyEvaluationRow(quick: boolean, S: number): Ours {
       oursMs: t.min,
       oursCpuMs: t.cpuMin,
       tol: 1e-9,
-      note: `${info.matvecs} products; P_pi build ${build.toFixed(2)} ms`,
+      note: `${info.matvecs} products, ${info.kernel} kernel (TypeScript kernel ${tsKernel.min.toFixed(2)} ms); P_pi build ${build.toFixed(2)} ms`,
     },
     answer: V,
   };
@@ -345,15 +343,20 @@ function compare(o: Ours, p: PeerResult | undefined): SideRow {
  * Every group of rows is measured on our side and then at once by the peers, group after group, so
  * that both sides of a row see about the same machine load.
  */
-export function sideBySide(quick: boolean, log: (line: string) => void = () => {}): SideBySideResult {
+/** The groups of rows, by the id that `--only` selects them with. */
+export const SIDE_BY_SIDE_GROUPS = ['sinkhorn', 'soft-vi', 'fokker-planck', 'policy-eval'] as const;
+export type SideBySideGroup = (typeof SIDE_BY_SIDE_GROUPS)[number];
+
+export function sideBySide(quick: boolean, log: (line: string) => void = () => {}, only?: readonly SideBySideGroup[]): SideBySideResult {
   const load = [loadavg()[0]];
   const cpus = availableParallelism();
-  const groups: [string, () => Ours[]][] = [
-    ['Sinkhorn', () => sinkhornRows(quick)],
-    ['soft value iteration', () => [sviRow(quick)]],
-    ['Fokker-Planck step', () => (quick ? [fokkerPlanckRow(quick, 16, 1024)] : [fokkerPlanckRow(quick, 16, 1024), fokkerPlanckRow(quick, 256, 64)])],
-    ['policy evaluation', () => (quick ? [policyEvaluationRow(quick, 10_000)] : [policyEvaluationRow(quick, 10_000), policyEvaluationRow(quick, 100_000)])],
+  const allGroups: [SideBySideGroup, string, () => Ours[]][] = [
+    ['sinkhorn', 'Sinkhorn', () => sinkhornRows(quick)],
+    ['soft-vi', 'soft value iteration', () => [sviRow(quick)]],
+    ['fokker-planck', 'Fokker-Planck step', () => (quick ? [fokkerPlanckRow(quick, 16, 1024)] : [fokkerPlanckRow(quick, 16, 1024), fokkerPlanckRow(quick, 256, 64)])],
+    ['policy-eval', 'policy evaluation', () => (quick ? [policyEvaluationRow(quick, 10_000)] : [policyEvaluationRow(quick, 10_000), policyEvaluationRow(quick, 100_000)])],
   ];
+  const groups = allGroups.filter(([id]) => !only || only.includes(id)).map(([, name, build]) => [name, build] as const);
   const missing = peersAvailable();
   const rows: SideRow[] = [];
   let versions: Record<string, unknown> | undefined;

@@ -1,0 +1,294 @@
+/**
+ * A WebAssembly kernel for the sparse product of policy evaluation's Krylov solver (ALGORITHMS.md §1):
+ *
+ *     out = (I - g M) z + c d,   returning (w, out) and (out, out),
+ *
+ * for M = P_pi in CSR over states (rowPtr, col as 32-bit indices, val as f64). It is the hot loop of
+ * BiCGSTAB (two products per iteration); V8's JavaScript code for the same gather loop pays bounds and
+ * type checks per entry and runs about 3-4x slower than this scalar wasm loop (`npm run bench` prints
+ * both). The module is assembled here from its bytes (no toolchain): one function, one exported memory
+ * and one exported global.
+ *
+ * Reference of record: `shiftedProductDotsTs` in evaluation.ts. The kernel performs the same floating
+ * point operations in the same order (two accumulators over alternate entries of a row, then
+ * z_s - g (a0 + a1) + c d_s, then the two running dots), so its results equal the TypeScript ones bit for
+ * bit (evaluation.test.ts checks this on random sparse matrices); the only difference is the sign of an
+ * exact zero when c = 0 (-0 + 0 = +0).
+ *
+ * Memory: one linear memory per thread, grown to fit the largest problem seen (matrix plus `vectors`
+ * work vectors) and re-created smaller once a problem needs under a quarter of it (wasm memory cannot
+ * shrink). Typed-array views are made after growing and handed out for one solve only: a later load()
+ * may grow the memory and detach them. Where WebAssembly is missing or refused (a Content-Security-Policy
+ * without 'wasm-unsafe-eval', for instance), or the problem does not fit in 2 GiB, wasmSparseKernel()
+ * returns null and the caller uses the TypeScript path.
+ */
+import type { StateMatrix } from './evaluation';
+
+// ---------------------------------------------------------------------------------------------------
+// A few wasm opcodes and encoders (WebAssembly core specification, binary format)
+
+const uleb = (n: number): number[] => {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+};
+const sleb = (n: number): number[] => {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+};
+const vec = (items: number[][]): number[] => [...uleb(items.length), ...items.flat()];
+const section = (id: number, body: number[]): number[] => [id, ...uleb(body.length), ...body];
+const name = (s: string): number[] => vec([...s].map((ch) => [ch.charCodeAt(0)]));
+
+const I32 = 0x7f;
+const F64 = 0x7c;
+const VOID = 0x40;
+const op = {
+  block: 0x02,
+  loop: 0x03,
+  if: 0x04,
+  end: 0x0b,
+  br: 0x0c,
+  brIf: 0x0d,
+  localGet: 0x20,
+  localSet: 0x21,
+  localTee: 0x22,
+  globalSet: 0x24,
+  i32Load: 0x28,
+  f64Load: 0x2b,
+  f64Store: 0x39,
+  i32Const: 0x41,
+  f64Const: 0x44,
+  i32Eqz: 0x45,
+  i32LtU: 0x49,
+  i32GeU: 0x4f,
+  i32Add: 0x6a,
+  i32Shl: 0x74,
+  f64Add: 0xa0,
+  f64Sub: 0xa1,
+  f64Mul: 0xa2,
+} as const;
+
+const get = (i: number): number[] => [op.localGet, ...uleb(i)];
+const set = (i: number): number[] => [op.localSet, ...uleb(i)];
+const i32 = (n: number): number[] => [op.i32Const, ...sleb(n)];
+const f64Zero = [op.f64Const, 0, 0, 0, 0, 0, 0, 0, 0];
+/** memory immediates: log2 alignment, then the constant byte offset */
+const loadI32 = (offset = 0): number[] => [op.i32Load, 2, ...uleb(offset)];
+const loadF64 = (offset = 0): number[] => [op.f64Load, 3, ...uleb(offset)];
+const storeF64 = (offset = 0): number[] => [op.f64Store, 3, ...uleb(offset)];
+const incr = (local: number, by: number): number[] => [...get(local), ...i32(by), op.i32Add, ...set(local)];
+
+/**
+ * The product function. Parameters (byte addresses in linear memory, then sizes and scalars):
+ * rowPtr, col, val, z, out, w, d, S (i32), g, c (f64). Locals: s, pc (address of col[e]), pv (address of
+ * val[e]), endc (address of col[rowPtr[s + 1]]), a0, a1, o, wo, oo, k (8 s). Returns (w, out); (out, out)
+ * goes to global 0. In WAT terms:
+ *
+ *   pc = col + 4 rowPtr[0]; pv = val + 8 rowPtr[0]
+ *   block  (br_if 0 (S == 0))
+ *     loop   endc = col + 4 rowPtr[s + 1]; a0 = a1 = 0
+ *       block loop (br_if 1 (pc + 4 >= endc))
+ *                  a0 += val[e] z[col[e]]; a1 += val[e + 1] z[col[e + 1]]; pc += 8; pv += 16; br 0 end end
+ *       if (pc < endc) a0 += val[e] z[col[e]]; pc += 4; pv += 8 end
+ *       o = z[s] - g (a0 + a1) + c d[s]; out[s] = o; wo += w[s] o; oo += o o
+ *       br_if 0 (++s < S)
+ *     end
+ *   end
+ */
+function productFunctionBody(): number[] {
+  const [rowPtr, col, val, z, out, w, d, S, g, c, s, pc, pv, endc, a0, a1, o, wo, oo, k] = Array.from({ length: 20 }, (_, i) => i);
+  /** acc += val[e + offsetEntries] * z[col[e + offsetEntries]] */
+  const gather = (acc: number, second: boolean): number[] => [
+    ...get(acc),
+    ...get(pv),
+    ...loadF64(second ? 8 : 0),
+    ...get(z),
+    ...get(pc),
+    ...loadI32(second ? 4 : 0),
+    ...i32(3),
+    op.i32Shl,
+    op.i32Add,
+    ...loadF64(),
+    op.f64Mul,
+    op.f64Add,
+    ...set(acc),
+  ];
+  const at = (base: number): number[] => [...get(base), ...get(k), op.i32Add]; // base + 8 s
+  const locals = vec([
+    [...uleb(4), I32], // s, pc, pv, endc
+    [...uleb(5), F64], // a0, a1, o, wo, oo
+    [...uleb(1), I32], // k
+  ]);
+  const body = [
+    ...get(col), ...get(rowPtr), ...loadI32(), ...i32(2), op.i32Shl, op.i32Add, ...set(pc),
+    ...get(val), ...get(rowPtr), ...loadI32(), ...i32(3), op.i32Shl, op.i32Add, ...set(pv),
+    op.block, VOID,
+    ...get(S), op.i32Eqz, op.brIf, 0,
+    op.loop, VOID,
+    // endc = col + 4 rowPtr[s + 1]
+    ...get(col), ...get(rowPtr), ...get(s), ...i32(2), op.i32Shl, op.i32Add, ...loadI32(4), ...i32(2), op.i32Shl, op.i32Add, ...set(endc),
+    ...f64Zero, ...set(a0), ...f64Zero, ...set(a1),
+    op.block, VOID, op.loop, VOID,
+    ...get(pc), ...i32(4), op.i32Add, ...get(endc), op.i32GeU, op.brIf, 1,
+    ...gather(a0, false), ...gather(a1, true),
+    ...incr(pc, 8), ...incr(pv, 16),
+    op.br, 0,
+    op.end, op.end,
+    ...get(pc), ...get(endc), op.i32LtU, op.if, VOID,
+    ...gather(a0, false), ...incr(pc, 4), ...incr(pv, 8),
+    op.end,
+    ...get(s), ...i32(3), op.i32Shl, ...set(k),
+    // o = (z[s] - g (a0 + a1)) + c d[s]
+    ...at(z), ...loadF64(), ...get(g), ...get(a0), ...get(a1), op.f64Add, op.f64Mul, op.f64Sub,
+    ...get(c), ...at(d), ...loadF64(), op.f64Mul, op.f64Add, ...set(o),
+    ...at(out), ...get(o), ...storeF64(),
+    ...get(wo), ...at(w), ...loadF64(), ...get(o), op.f64Mul, op.f64Add, ...set(wo),
+    ...get(oo), ...get(o), ...get(o), op.f64Mul, op.f64Add, ...set(oo),
+    ...get(s), ...i32(1), op.i32Add, op.localTee, ...uleb(s), ...get(S), op.i32LtU, op.brIf, 0,
+    op.end,
+    op.end,
+    ...get(oo), op.globalSet, 0,
+    ...get(wo),
+    op.end,
+  ];
+  return [...locals, ...body];
+}
+
+/** The module's bytes: type, function, memory (1 page to start), global, export and code sections. */
+export function sparseKernelModuleBytes(): Uint8Array<ArrayBuffer> {
+  const params = [I32, I32, I32, I32, I32, I32, I32, I32, F64, F64].map((t) => [t]);
+  const fn = productFunctionBody();
+  return new Uint8Array([
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec(params), ...vec([[F64]])]])),
+    ...section(3, vec([[0]])),
+    ...section(5, vec([[0x00, 1]])),
+    ...section(6, vec([[F64, 1, ...f64Zero, op.end]])),
+    ...section(7, vec([[...name('product'), 0, 0], [...name('memory'), 2, 0], [...name('norm2'), 3, 0]])),
+    ...section(10, vec([[...uleb(fn.length), ...fn]])),
+  ]);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The kernel object
+
+interface KernelExports {
+  product: (rowPtr: number, col: number, val: number, z: number, out: number, w: number, d: number, S: number, g: number, c: number) => number;
+  memory: WebAssembly.Memory;
+  norm2: WebAssembly.Global;
+}
+
+const PAGE = 65536;
+/** problems whose matrix and vectors need more bytes than this use the TypeScript path */
+const MAX_BYTES = 2 ** 31;
+
+/** A matrix loaded into the kernel's memory, with `vectors` work vectors of length S (views, one solve only). */
+export interface LoadedMatrix {
+  S: number;
+  vectors: Float64Array[];
+  /**
+   * out = (I - g M) z + c d; returns (w, out) and leaves (out, out) in `lastNorm2`. z, out, w and d must
+   * be vectors of this load (d may equal any of them when c = 0).
+   */
+  shiftedProductDots(g: number, z: Float64Array, c: number, d: Float64Array, out: Float64Array, w: Float64Array): number;
+  lastNorm2: number;
+}
+
+export class WasmSparseKernel {
+  private module: WebAssembly.Module;
+  private exports: KernelExports;
+
+  constructor(module: WebAssembly.Module) {
+    this.module = module;
+    this.exports = new WebAssembly.Instance(module, {}).exports as unknown as KernelExports;
+  }
+
+  /** bytes of linear memory held now */
+  get memoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  /**
+   * Copy M into linear memory and reserve `vectors` work vectors of length S; null where the problem
+   * needs more than 2 GiB or the memory cannot grow (the caller then uses the TypeScript path).
+   */
+  load(m: StateMatrix, vectors: number): LoadedMatrix | null {
+    const S = m.S;
+    const nnz = m.rowPtr[S];
+    const align8 = (x: number) => Math.ceil(x / 8) * 8;
+    const rowPtrAt = 8; // address 0 is left unused
+    const colAt = align8(rowPtrAt + 4 * (S + 1));
+    const valAt = align8(colAt + 4 * nnz);
+    const vecAt = valAt + 8 * nnz;
+    const need = vecAt + 8 * S * vectors;
+    if (need > MAX_BYTES) return null;
+    const have = this.exports.memory.buffer.byteLength;
+    try {
+      if (need < have / 4 && have > 64 * PAGE) this.exports = new WebAssembly.Instance(this.module, {}).exports as unknown as KernelExports;
+      const current = this.exports.memory.buffer.byteLength;
+      if (need > current) this.exports.memory.grow(Math.ceil((need - current) / PAGE));
+    } catch {
+      return null; // out of memory: the TypeScript path needs none of this
+    }
+    const { buffer } = this.exports.memory;
+    new Uint32Array(buffer, rowPtrAt, S + 1).set(m.rowPtr);
+    new Uint32Array(buffer, colAt, nnz).set(m.col);
+    new Float64Array(buffer, valAt, nnz).set(m.val);
+    const views = Array.from({ length: vectors }, (_, i) => new Float64Array(buffer, vecAt + 8 * S * i, S));
+    const { product, norm2 } = this.exports;
+    const loaded: LoadedMatrix = {
+      S,
+      vectors: views,
+      lastNorm2: 0,
+      shiftedProductDots(g, z, c, d, out, w) {
+        if (z.buffer !== buffer || out.buffer !== buffer || w.buffer !== buffer || d.buffer !== buffer) {
+          throw new Error('the sparse kernel works on the vectors of its own load() only');
+        }
+        const wo = product(rowPtrAt, colAt, valAt, z.byteOffset, out.byteOffset, w.byteOffset, d.byteOffset, S, g, c);
+        loaded.lastNorm2 = norm2.value as number;
+        return wo;
+      },
+    };
+    return loaded;
+  }
+}
+
+let kernel: WasmSparseKernel | null | undefined;
+let kernelError = '';
+
+/**
+ * The kernel of this thread, compiled on first use (synchronously: the module is a few hundred bytes);
+ * null where WebAssembly is unavailable or refused (`wasmKernelUnavailableReason()` says why).
+ */
+export function wasmSparseKernel(): WasmSparseKernel | null {
+  if (kernel === undefined) {
+    try {
+      if (typeof WebAssembly !== 'object') throw new Error('WebAssembly is not available');
+      kernel = new WasmSparseKernel(new WebAssembly.Module(sparseKernelModuleBytes()));
+    } catch (error) {
+      kernel = null;
+      kernelError = error instanceof Error ? error.message : String(error);
+    }
+  }
+  return kernel;
+}
+
+/** Why wasmSparseKernel() returned null ('' when it did not). */
+export function wasmKernelUnavailableReason(): string {
+  wasmSparseKernel();
+  return kernelError;
+}
