@@ -33,7 +33,7 @@
  * J_plain - J_tau = tau / (1 - gamma) * occupancyMass * sum_s d(s) KL_pi(s)).
  */
 import type { TabularMdp } from '../../shared/mdp/types';
-import { wasmSparseKernel } from './sparseKernel';
+import { wasmSparseKernel, type LoadedMatrix } from './sparseKernel';
 
 /**
  * Largest S evaluated by dense LU under solver 'auto'. LU costs S^3/3 flops (about 30 ms at S = 500,
@@ -593,14 +593,36 @@ function transposedProductDots(m: StateMatrix, g: number, z: Float64Array, out: 
 }
 
 /**
- * One sparse product of BiCGSTAB: out = (I - g M)(z) + c d (d = null: c d = 0), or (I - g M)^T z; returns
- * (w, out) and leaves (out, out) in `lastProductNorm2`. Bound to the TypeScript loops or to the wasm kernel.
+ * The sparse products of one BiCGSTAB solve: the matrix, gamma, the direction and the wasm load (null:
+ * the TypeScript loops). A plain object with one shape, read by krylovProduct(), rather than a closure
+ * per solve: a new closure on every solve made V8 discard the solver's optimised code ("wrong call target").
  */
-type KrylovProduct = (z: Float64Array, c: number, d: Float64Array | null, out: Float64Array, w: Float64Array) => number;
+interface KrylovProducts {
+  m: StateMatrix;
+  g: number;
+  transpose: boolean;
+  loaded: LoadedMatrix | null;
+  /** zeros in the wasm memory, standing for d = null */
+  zero: Float64Array | null;
+}
 
-/** r = b - (I - g M) x (or the transpose, as `product` is bound); returns |r|_2. */
-function residualInto(product: KrylovProduct, x: Float64Array, b: Float64Array, r: Float64Array): number {
-  product(x, 0, null, r, r);
+/**
+ * out = (I - g M)(z) + c d (d = null: c d = 0), or (I - g M)^T z; returns (w, out) and leaves (out, out)
+ * in `lastProductNorm2`.
+ */
+function krylovProduct(k: KrylovProducts, z: Float64Array, c: number, d: Float64Array | null, out: Float64Array, w: Float64Array): number {
+  const loaded = k.loaded;
+  if (loaded !== null) {
+    const wo = loaded.shiftedProductDots(k.g, z, c, d ?? k.zero!, out, w);
+    lastProductNorm2 = loaded.lastNorm2;
+    return wo;
+  }
+  return k.transpose ? transposedProductDots(k.m, k.g, z, out, w) : shiftedProductDots(k.m, k.g, z, c, d, out, w);
+}
+
+/** r = b - (I - g M) x (or the transpose, as `k` says); returns |r|_2. */
+function residualInto(k: KrylovProducts, x: Float64Array, b: Float64Array, r: Float64Array): number {
+  krylovProduct(k, x, 0, null, r, r);
   let rr = 0;
   for (let i = 0, n = r.length; i < n; i++) {
     const di = b[i] - r[i];
@@ -668,43 +690,35 @@ function bicgstab(
   // the wasm kernel (untransposed products): the matrix, x and the work vectors in its linear memory
   const loaded = kernel === 'wasm' && !transpose && S > 0 ? (wasmSparseKernel()?.load(m, 8) ?? null) : null;
   if (loaded === null) {
-    const work = scratchVectors(S);
-    const product: KrylovProduct = transpose
-      ? (z, _c, _d, out, w) => transposedProductDots(m, g, z, out, w)
-      : (z, c, d, out, w) => shiftedProductDots(m, g, z, c, d, out, w);
-    return { ...bicgstabIterations(m, b, g, x, tol, maxMatvecs, transpose, scaleFloor, work, product), kernel: 'typescript' };
+    const k: KrylovProducts = { m, g, transpose, loaded: null, zero: null };
+    return { ...bicgstabIterations(m, b, x, tol, maxMatvecs, scaleFloor, scratchVectors(S), k), kernel: 'typescript' };
   }
   const work = loaded.vectors;
   const xw = work[6];
   xw.set(x);
-  const zero = work[7]; // stands for d = null (c = 0 there)
+  const zero = work[7];
   zero.fill(0);
-  const product: KrylovProduct = (z, c, d, out, w) => {
-    const wo = loaded.shiftedProductDots(g, z, c, d ?? zero, out, w);
-    lastProductNorm2 = loaded.lastNorm2;
-    return wo;
-  };
+  const k: KrylovProducts = { m, g, transpose, loaded, zero };
   try {
-    return { ...bicgstabIterations(m, b, g, xw, tol, maxMatvecs, transpose, scaleFloor, work, product), kernel: 'wasm' };
+    return { ...bicgstabIterations(m, b, xw, tol, maxMatvecs, scaleFloor, work, k), kernel: 'wasm' };
   } finally {
     x.set(xw);
   }
 }
 
-/** The iterations of bicgstab() on the work vectors `work` (slots 0-5), with the products of `product`. */
+/** The iterations of bicgstab() on the work vectors `work` (slots 0-5), with the products `k`. */
 function bicgstabIterations(
   m: StateMatrix,
   b: Float64Array,
-  g: number,
   x: Float64Array,
   tol: number,
   maxMatvecs: number,
-  transpose: boolean,
   scaleFloor: number,
   work: Float64Array[],
-  product: KrylovProduct,
+  k: KrylovProducts,
 ): { matvecs: number; converged: boolean } {
   const S = m.S;
+  const { g, transpose } = k;
   // every work vector is written in full before it is read
   const r = work[0];
   const rhat = work[1];
@@ -718,7 +732,7 @@ function bicgstabIterations(
   if (kappa !== 0) {
     d = work[5];
     t.fill(1);
-    product(t, 0, null, d, d);
+    krylovProduct(k, t, 0, null, d, d);
   }
   let matvecs = 0;
   let rn: number;
@@ -731,7 +745,7 @@ function bicgstabIterations(
     for (let i = 0; i < S; i++) bb += b[i] * b[i];
     rn = Math.sqrt(bb);
   } else {
-    rn = residualInto(product, x, b, r);
+    rn = residualInto(k, x, b, r);
     matvecs++;
   }
   while (matvecs < maxMatvecs) {
@@ -748,7 +762,7 @@ function bicgstabIterations(
     while (matvecs + 2 <= maxMatvecs) {
       // v = A P^{-1} p, rv = (rhat, v)
       const cp = shift * pSum;
-      const rv = product(p, cp, d, v, rhat);
+      const rv = krylovProduct(k, p, cp, d, v, rhat);
       matvecs++;
       if (!(rv !== 0 && Number.isFinite(rv))) break;
       const alpha = rho / rv;
@@ -768,7 +782,7 @@ function bicgstabIterations(
       }
       // t = A P^{-1} s, ts = (t, s), tt = (t, t)
       const cs = shift * sSum;
-      const ts = product(r, cs, d, t, r);
+      const ts = krylovProduct(k, r, cs, d, t, r);
       const tt = lastProductNorm2;
       matvecs++;
       const omega = tt > 0 ? ts / tt : 0;
@@ -802,7 +816,7 @@ function bicgstabIterations(
       rho = rhoNew;
     }
     if (matvecs >= maxMatvecs) break;
-    rn = residualInto(product, x, b, r);
+    rn = residualInto(k, x, b, r);
     matvecs++;
   }
   return { matvecs, converged: rn <= tol * supScaleOf(x, scaleFloor) };

@@ -196,21 +196,43 @@ const PAGE = 65536;
 /** problems whose matrix and vectors need more bytes than this use the TypeScript path */
 const MAX_BYTES = 2 ** 31;
 
-/** A matrix loaded into the kernel's memory, with `vectors` work vectors of length S (views, one solve only). */
-export interface LoadedMatrix {
-  S: number;
-  vectors: Float64Array[];
+/**
+ * A matrix loaded into the kernel's memory, with `vectors` work vectors of length S (views, valid until
+ * the next load). A class, so that every load's product is one call target for the optimising compiler.
+ */
+export class LoadedMatrix {
+  /** (out, out) of the last product */
+  lastNorm2 = 0;
+
+  constructor(
+    readonly S: number,
+    readonly vectors: Float64Array[],
+    private readonly buffer: ArrayBuffer,
+    private readonly exports: KernelExports,
+    private readonly rowPtrAt: number,
+    private readonly colAt: number,
+    private readonly valAt: number,
+  ) {}
+
   /**
    * out = (I - g M) z + c d; returns (w, out) and leaves (out, out) in `lastNorm2`. z, out, w and d must
    * be vectors of this load (d may equal any of them when c = 0).
    */
-  shiftedProductDots(g: number, z: Float64Array, c: number, d: Float64Array, out: Float64Array, w: Float64Array): number;
-  lastNorm2: number;
+  shiftedProductDots(g: number, z: Float64Array, c: number, d: Float64Array, out: Float64Array, w: Float64Array): number {
+    const buffer = this.buffer;
+    if (z.buffer !== buffer || out.buffer !== buffer || w.buffer !== buffer || d.buffer !== buffer) {
+      throw new Error('the sparse kernel works on the vectors of its own load() only');
+    }
+    const wo = this.exports.product(this.rowPtrAt, this.colAt, this.valAt, z.byteOffset, out.byteOffset, w.byteOffset, d.byteOffset, this.S, g, c);
+    this.lastNorm2 = this.exports.norm2.value as number;
+    return wo;
+  }
 }
 
 export class WasmSparseKernel {
   private module: WebAssembly.Module;
   private exports: KernelExports;
+  private last: { buffer: ArrayBuffer; S: number; nnz: number; loaded: LoadedMatrix } | null = null;
 
   constructor(module: WebAssembly.Module) {
     this.module = module;
@@ -224,7 +246,9 @@ export class WasmSparseKernel {
 
   /**
    * Copy M into linear memory and reserve `vectors` work vectors of length S; null where the problem
-   * needs more than 2 GiB or the memory cannot grow (the caller then uses the TypeScript path).
+   * needs more than 2 GiB or the memory cannot grow (the caller then uses the TypeScript path). The
+   * result of a load is valid until the next one (which may grow the memory and detach its views); a
+   * load with the same sizes as the last returns the same object (no new views to collect).
    */
   load(m: StateMatrix, vectors: number): LoadedMatrix | null {
     const S = m.S;
@@ -248,21 +272,12 @@ export class WasmSparseKernel {
     new Uint32Array(buffer, rowPtrAt, S + 1).set(m.rowPtr);
     new Uint32Array(buffer, colAt, nnz).set(m.col);
     new Float64Array(buffer, valAt, nnz).set(m.val);
+    // the same layout as the last load (successive solves of one problem): its views are still valid
+    const last = this.last;
+    if (last && last.buffer === buffer && last.S === S && last.nnz === nnz && last.loaded.vectors.length === vectors) return last.loaded;
     const views = Array.from({ length: vectors }, (_, i) => new Float64Array(buffer, vecAt + 8 * S * i, S));
-    const { product, norm2 } = this.exports;
-    const loaded: LoadedMatrix = {
-      S,
-      vectors: views,
-      lastNorm2: 0,
-      shiftedProductDots(g, z, c, d, out, w) {
-        if (z.buffer !== buffer || out.buffer !== buffer || w.buffer !== buffer || d.buffer !== buffer) {
-          throw new Error('the sparse kernel works on the vectors of its own load() only');
-        }
-        const wo = product(rowPtrAt, colAt, valAt, z.byteOffset, out.byteOffset, w.byteOffset, d.byteOffset, S, g, c);
-        loaded.lastNorm2 = norm2.value as number;
-        return wo;
-      },
-    };
+    const loaded = new LoadedMatrix(S, views, buffer, this.exports, rowPtrAt, colAt, valAt);
+    this.last = { buffer, S, nnz, loaded };
     return loaded;
   }
 }
