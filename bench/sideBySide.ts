@@ -231,18 +231,18 @@ function policyEvaluationRow(quick: boolean, S: number): Ours {
   const pi = uniformPolicy(mdp);
   const c = regularisedReward(mdp, pi, 0.1);
   let M = policyTransitionMatrix(mdp, pi);
-  const build = timeIt(() => (M = policyTransitionMatrix(mdp, pi)), 5, 20, 200).min;
+  const build = timeIt(() => (M = policyTransitionMatrix(mdp, pi)), S >= 100_000 ? 9 : 21, 20, 300).min;
   let V = new Float64Array(S);
   let info = solveEvaluationSystem(M, c, gamma, V, tol);
-  // best of many repeats (a solve takes milliseconds): on a loaded machine the best wall-clock time of
-  // a handful is still often preempted
-  const repeats = S >= 100_000 ? (quick ? 5 : 9) : quick ? 21 : 41;
+  // best of many repeats on both sides (a solve takes milliseconds): on a loaded machine the best
+  // wall-clock time of a handful is still often preempted
+  const repeats = S >= 100_000 ? (quick ? 9 : 21) : quick ? 61 : 101;
   const solve = (kernel: 'wasm' | 'typescript') => () => {
     V = new Float64Array(S);
     info = solveEvaluationSystem(M, c, gamma, V, tol, { kernel });
   };
   // the TypeScript kernel (the reference of record) first, for the note; the row's figure is the default
-  const tsKernel = timeIt(solve('typescript'), repeats, 5, 400);
+  const tsKernel = timeIt(solve('typescript'), quick ? 9 : 21, 5, 400);
   const t = timeIt(solve('wasm'), repeats, 5, 400);
   let sup = 0;
   for (let s = 0; s < S; s++) sup = Math.max(sup, Math.abs(V[s]));

@@ -623,6 +623,7 @@ function krylovProduct(k: KrylovProducts, z: Float64Array, c: number, d: Float64
 /** r = b - (I - g M) x (or the transpose, as `k` says); returns |r|_2. */
 function residualInto(k: KrylovProducts, x: Float64Array, b: Float64Array, r: Float64Array): number {
   krylovProduct(k, x, 0, null, r, r);
+  if (k.loaded !== null) return Math.sqrt(k.loaded.residualStep(b, r));
   let rr = 0;
   for (let i = 0, n = r.length; i < n; i++) {
     const di = b[i] - r[i];
@@ -688,7 +689,7 @@ function bicgstab(
 ): { matvecs: number; converged: boolean; kernel: 'wasm' | 'typescript' } {
   const S = m.S;
   // the wasm kernel (untransposed products): the matrix, x and the work vectors in its linear memory
-  const loaded = kernel === 'wasm' && !transpose && S > 0 ? (wasmSparseKernel()?.load(m, 8) ?? null) : null;
+  const loaded = kernel === 'wasm' && !transpose && S > 0 ? (wasmSparseKernel()?.load(m, 9) ?? null) : null;
   if (loaded === null) {
     const k: KrylovProducts = { m, g, transpose, loaded: null, zero: null };
     return { ...bicgstabIterations(m, b, x, tol, maxMatvecs, scaleFloor, scratchVectors(S), k), kernel: 'typescript' };
@@ -698,9 +699,11 @@ function bicgstab(
   xw.set(x);
   const zero = work[7];
   zero.fill(0);
+  const bw = work[8];
+  bw.set(b);
   const k: KrylovProducts = { m, g, transpose, loaded, zero };
   try {
-    return { ...bicgstabIterations(m, b, xw, tol, maxMatvecs, scaleFloor, work, k), kernel: 'wasm' };
+    return { ...bicgstabIterations(m, bw, xw, tol, maxMatvecs, scaleFloor, work, k), kernel: 'wasm' };
   } finally {
     x.set(xw);
   }
@@ -719,6 +722,8 @@ function bicgstabIterations(
 ): { matvecs: number; converged: boolean } {
   const S = m.S;
   const { g, transpose } = k;
+  // the wasm kernel's vector passes where the products run there (the same operations as the loops below)
+  const L = k.loaded;
   // every work vector is written in full before it is read
   const r = work[0];
   const rhat = work[1];
@@ -769,11 +774,16 @@ function bicgstabIterations(
       // s = r - alpha v (kept in r)
       let ss = 0;
       let sSum = 0;
-      for (let i = 0; i < S; i++) {
-        const si = r[i] - alpha * v[i];
-        r[i] = si;
-        ss += si * si;
-        sSum += si;
+      if (L !== null) {
+        ss = L.sStep(r, v, alpha);
+        sSum = L.lastAux1;
+      } else {
+        for (let i = 0; i < S; i++) {
+          const si = r[i] - alpha * v[i];
+          r[i] = si;
+          ss += si * si;
+          sSum += si;
+        }
       }
       if (Math.sqrt(ss) <= tol * scale) {
         const ac = alpha * cp;
@@ -791,16 +801,22 @@ function bicgstabIterations(
       let rr = 0;
       let rhoNew = 0;
       scale = scaleFloor;
-      for (let i = 0; i < S; i++) {
-        const si = r[i];
-        const xi = x[i] + (alpha * p[i] + omega * si + xc);
-        x[i] = xi;
-        const ax = Math.abs(xi);
-        if (ax > scale) scale = ax;
-        const ri = si - omega * t[i];
-        r[i] = ri;
-        rr += ri * ri;
-        rhoNew += rhat[i] * ri;
+      if (L !== null) {
+        rr = L.xrStep(x, r, p, t, rhat, alpha, omega, xc, scaleFloor);
+        rhoNew = L.lastAux1;
+        scale = L.lastAux2;
+      } else {
+        for (let i = 0; i < S; i++) {
+          const si = r[i];
+          const xi = x[i] + (alpha * p[i] + omega * si + xc);
+          x[i] = xi;
+          const ax = Math.abs(xi);
+          if (ax > scale) scale = ax;
+          const ri = si - omega * t[i];
+          r[i] = ri;
+          rr += ri * ri;
+          rhoNew += rhat[i] * ri;
+        }
       }
       const rr2 = Math.sqrt(rr);
       if (!(rr2 === rr2)) return { matvecs, converged: false };
@@ -808,10 +824,13 @@ function bicgstabIterations(
       if (omega === 0 || rhoNew === 0 || !Number.isFinite(rhoNew)) break; // breakdown: restart
       const beta = (rhoNew / rho) * (alpha / omega);
       pSum = 0;
-      for (let i = 0; i < S; i++) {
-        const pi = r[i] + beta * (p[i] - omega * v[i]);
-        p[i] = pi;
-        pSum += pi;
+      if (L !== null) pSum = L.pStep(p, r, v, beta, omega);
+      else {
+        for (let i = 0; i < S; i++) {
+          const pi = r[i] + beta * (p[i] - omega * v[i]);
+          p[i] = pi;
+          pSum += pi;
+        }
       }
       rho = rhoNew;
     }

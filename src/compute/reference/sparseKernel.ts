@@ -66,6 +66,7 @@ const op = {
   localGet: 0x20,
   localSet: 0x21,
   localTee: 0x22,
+  select: 0x1b,
   globalSet: 0x24,
   i32Load: 0x28,
   f64Load: 0x2b,
@@ -75,8 +76,10 @@ const op = {
   i32Eqz: 0x45,
   i32LtU: 0x49,
   i32GeU: 0x4f,
+  f64Gt: 0x64,
   i32Add: 0x6a,
   i32Shl: 0x74,
+  f64Abs: 0x99,
   f64Add: 0xa0,
   f64Sub: 0xa1,
   f64Mul: 0xa2,
@@ -168,18 +171,140 @@ function productFunctionBody(): number[] {
   return [...locals, ...body];
 }
 
+/**
+ * A streaming vector pass of BiCGSTAB: `params` (vector addresses, the length n at `nIndex`, then f64
+ * scalars), then locals i (byte offset), end, and `f64Locals` f64 accumulators (0 to start);
+ * `init` runs before the loop, `step` is the loop body (`at(v)`: the address of element i of vector
+ * parameter v), `finish` follows the loop. The loop runs for i = 0, 8, ..., 8 (n - 1), and not for n = 0.
+ */
+function vectorPass(
+  params: number[],
+  nIndex: number,
+  f64Locals: number,
+  init: (first: number) => number[],
+  step: (at: (v: number) => number[], first: number) => number[],
+  finish: (first: number) => number[],
+): number[] {
+  const n = nIndex;
+  const i = params.length;
+  const end = i + 1;
+  const first = end + 1; // the first f64 local
+  const at = (v: number): number[] => [...get(v), ...get(i), op.i32Add];
+  return [
+    ...vec([
+      [...uleb(2), I32],
+      [...uleb(f64Locals), F64],
+    ]),
+    ...get(n), ...i32(3), op.i32Shl, ...set(end),
+    ...init(first),
+    op.block, VOID,
+    ...get(end), op.i32Eqz, op.brIf, 0,
+    op.loop, VOID,
+    ...step(at, first),
+    ...get(i), ...i32(8), op.i32Add, op.localTee, ...uleb(i), ...get(end), op.i32LtU, op.brIf, 0,
+    op.end,
+    op.end,
+    ...finish(first),
+    op.end,
+  ];
+}
+
+/**
+ * The vector passes, each the same operations in the same order as its TypeScript loop in evaluation.ts
+ * (bicgstabIterations), with the extra results in globals 1 and 2:
+ *  - sStep(r, v, n, alpha): r = r - alpha v; returns |r|^2, global 1 = sum r;
+ *  - xrStep(x, r, p, t, rhat, n, alpha, omega, xc, floor): x += (alpha p + omega r) + xc, then
+ *    r = r - omega t; returns |r|^2, global 1 = (rhat, r), global 2 = max(floor, |x|_inf) (comparisons as
+ *    in TypeScript: a NaN never replaces the running maximum);
+ *  - pStep(p, r, v, n, beta, omega): p = r + beta (p - omega v); returns sum p;
+ *  - residualStep(b, r, n): r = b - r; returns |r|^2.
+ */
+function vectorFunctions(): { name: string; params: number[]; body: number[] }[] {
+  // (unused names in the destructurings below are the length parameter n)
+  const sStep = (() => {
+    const [r, v, , alpha] = [0, 1, 2, 3];
+    return vectorPass([I32, I32, I32, F64], 2, 3, () => [], (at, f) => {
+      const [si, ss, sum] = [f, f + 1, f + 2];
+      return [
+        ...at(r), ...loadF64(), ...get(alpha), ...at(v), ...loadF64(), op.f64Mul, op.f64Sub, ...set(si),
+        ...at(r), ...get(si), ...storeF64(),
+        ...get(ss), ...get(si), ...get(si), op.f64Mul, op.f64Add, ...set(ss),
+        ...get(sum), ...get(si), op.f64Add, ...set(sum),
+      ];
+    }, (f) => [...get(f + 2), op.globalSet, 1, ...get(f + 1)]);
+  })();
+  const xrStep = (() => {
+    const [x, r, p, t, rhat, , alpha, omega, xc, floor] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9];
+    // scale (local f + 6) starts at `floor`
+    return vectorPass([I32, I32, I32, I32, I32, I32, F64, F64, F64, F64], 5, 7, (f) => [...get(floor), ...set(f + 6)], (at, f) => {
+      const [si, xi, ax, ri, rr, rho, scale] = [f, f + 1, f + 2, f + 3, f + 4, f + 5, f + 6];
+      return [
+        ...at(r), ...loadF64(), ...set(si),
+        ...at(x), ...loadF64(), ...get(alpha), ...at(p), ...loadF64(), op.f64Mul, ...get(omega), ...get(si), op.f64Mul, op.f64Add, ...get(xc), op.f64Add, op.f64Add, ...set(xi),
+        ...at(x), ...get(xi), ...storeF64(),
+        ...get(xi), op.f64Abs, ...set(ax),
+        ...get(ax), ...get(scale), ...get(ax), ...get(scale), op.f64Gt, op.select, ...set(scale),
+        ...get(si), ...get(omega), ...at(t), ...loadF64(), op.f64Mul, op.f64Sub, ...set(ri),
+        ...at(r), ...get(ri), ...storeF64(),
+        ...get(rr), ...get(ri), ...get(ri), op.f64Mul, op.f64Add, ...set(rr),
+        ...get(rho), ...at(rhat), ...loadF64(), ...get(ri), op.f64Mul, op.f64Add, ...set(rho),
+      ];
+    }, (f) => [...get(f + 5), op.globalSet, 1, ...get(f + 6), op.globalSet, 2, ...get(f + 4)]);
+  })();
+  const pStep = (() => {
+    const [p, r, v, , beta, omega] = [0, 1, 2, 3, 4, 5];
+    return vectorPass([I32, I32, I32, I32, F64, F64], 3, 2, () => [], (at, f) => {
+      const [pi, sum] = [f, f + 1];
+      return [
+        ...at(r), ...loadF64(), ...get(beta), ...at(p), ...loadF64(), ...get(omega), ...at(v), ...loadF64(), op.f64Mul, op.f64Sub, op.f64Mul, op.f64Add, ...set(pi),
+        ...at(p), ...get(pi), ...storeF64(),
+        ...get(sum), ...get(pi), op.f64Add, ...set(sum),
+      ];
+    }, (f) => [...get(f + 1)]);
+  })();
+  const residualStep = (() => {
+    const [b, r] = [0, 1];
+    return vectorPass([I32, I32, I32], 2, 2, () => [], (at, f) => {
+      const [di, rr] = [f, f + 1];
+      return [
+        ...at(b), ...loadF64(), ...at(r), ...loadF64(), op.f64Sub, ...set(di),
+        ...at(r), ...get(di), ...storeF64(),
+        ...get(rr), ...get(di), ...get(di), op.f64Mul, op.f64Add, ...set(rr),
+      ];
+    }, (f) => [...get(f + 1)]);
+  })();
+  return [
+    { name: 'sStep', params: [I32, I32, I32, F64], body: sStep },
+    { name: 'xrStep', params: [I32, I32, I32, I32, I32, I32, F64, F64, F64, F64], body: xrStep },
+    { name: 'pStep', params: [I32, I32, I32, I32, F64, F64], body: pStep },
+    { name: 'residualStep', params: [I32, I32, I32], body: residualStep },
+  ];
+}
+
 /** The module's bytes: type, function, memory (1 page to start), global, export and code sections. */
 export function sparseKernelModuleBytes(): Uint8Array<ArrayBuffer> {
-  const params = [I32, I32, I32, I32, I32, I32, I32, I32, F64, F64].map((t) => [t]);
-  const fn = productFunctionBody();
+  const fns = [
+    { name: 'product', params: [I32, I32, I32, I32, I32, I32, I32, I32, F64, F64], body: productFunctionBody() },
+    ...vectorFunctions(),
+  ];
+  const global = [F64, 1, ...f64Zero, op.end]; // mutable f64, initially 0
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(params), ...vec([[F64]])]])),
-    ...section(3, vec([[0]])),
+    ...section(1, vec(fns.map((f) => [0x60, ...vec(f.params.map((t) => [t])), ...vec([[F64]])]))),
+    ...section(3, vec(fns.map((_, i) => uleb(i)))),
     ...section(5, vec([[0x00, 1]])),
-    ...section(6, vec([[F64, 1, ...f64Zero, op.end]])),
-    ...section(7, vec([[...name('product'), 0, 0], [...name('memory'), 2, 0], [...name('norm2'), 3, 0]])),
-    ...section(10, vec([[...uleb(fn.length), ...fn]])),
+    ...section(6, vec([global, global, global])),
+    ...section(
+      7,
+      vec([
+        ...fns.map((f, i) => [...name(f.name), 0, ...uleb(i)]),
+        [...name('memory'), 2, 0],
+        [...name('norm2'), 3, 0],
+        [...name('aux1'), 3, 1],
+        [...name('aux2'), 3, 2],
+      ]),
+    ),
+    ...section(10, vec(fns.map((f) => [...uleb(f.body.length), ...f.body]))),
   ]);
 }
 
@@ -188,8 +313,14 @@ export function sparseKernelModuleBytes(): Uint8Array<ArrayBuffer> {
 
 interface KernelExports {
   product: (rowPtr: number, col: number, val: number, z: number, out: number, w: number, d: number, S: number, g: number, c: number) => number;
+  sStep: (r: number, v: number, n: number, alpha: number) => number;
+  xrStep: (x: number, r: number, p: number, t: number, rhat: number, n: number, alpha: number, omega: number, xc: number, floor: number) => number;
+  pStep: (p: number, r: number, v: number, n: number, beta: number, omega: number) => number;
+  residualStep: (b: number, r: number, n: number) => number;
   memory: WebAssembly.Memory;
   norm2: WebAssembly.Global;
+  aux1: WebAssembly.Global;
+  aux2: WebAssembly.Global;
 }
 
 const PAGE = 65536;
@@ -203,6 +334,9 @@ const MAX_BYTES = 2 ** 31;
 export class LoadedMatrix {
   /** (out, out) of the last product */
   lastNorm2 = 0;
+  /** the second and third results of the last vector pass */
+  lastAux1 = 0;
+  lastAux2 = 0;
 
   constructor(
     readonly S: number,
@@ -219,13 +353,49 @@ export class LoadedMatrix {
    * be vectors of this load (d may equal any of them when c = 0).
    */
   shiftedProductDots(g: number, z: Float64Array, c: number, d: Float64Array, out: Float64Array, w: Float64Array): number {
-    const buffer = this.buffer;
-    if (z.buffer !== buffer || out.buffer !== buffer || w.buffer !== buffer || d.buffer !== buffer) {
-      throw new Error('the sparse kernel works on the vectors of its own load() only');
-    }
+    this.own(z, out, w, d);
     const wo = this.exports.product(this.rowPtrAt, this.colAt, this.valAt, z.byteOffset, out.byteOffset, w.byteOffset, d.byteOffset, this.S, g, c);
     this.lastNorm2 = this.exports.norm2.value as number;
     return wo;
+  }
+
+  /** s = r - alpha v in place of r; returns (s, s), with sum s in `lastAux1`. */
+  sStep(r: Float64Array, v: Float64Array, alpha: number): number {
+    this.own(r, v);
+    const ss = this.exports.sStep(r.byteOffset, v.byteOffset, this.S, alpha);
+    this.lastAux1 = this.exports.aux1.value as number;
+    return ss;
+  }
+
+  /**
+   * x += (alpha p + omega r) + xc, then r = r - omega t; returns (r, r), with (rhat, r) in `lastAux1`
+   * and max(floor, |x|_inf) in `lastAux2`.
+   */
+  xrStep(x: Float64Array, r: Float64Array, p: Float64Array, t: Float64Array, rhat: Float64Array, alpha: number, omega: number, xc: number, floor: number): number {
+    this.own(x, r, p, t, rhat);
+    const e = this.exports;
+    const rr = e.xrStep(x.byteOffset, r.byteOffset, p.byteOffset, t.byteOffset, rhat.byteOffset, this.S, alpha, omega, xc, floor);
+    this.lastAux1 = e.aux1.value as number;
+    this.lastAux2 = e.aux2.value as number;
+    return rr;
+  }
+
+  /** p = r + beta (p - omega v); returns sum p. */
+  pStep(p: Float64Array, r: Float64Array, v: Float64Array, beta: number, omega: number): number {
+    this.own(p, r, v);
+    return this.exports.pStep(p.byteOffset, r.byteOffset, v.byteOffset, this.S, beta, omega);
+  }
+
+  /** r = b - r; returns (r, r). */
+  residualStep(b: Float64Array, r: Float64Array): number {
+    this.own(b, r);
+    return this.exports.residualStep(b.byteOffset, r.byteOffset, this.S);
+  }
+
+  private own(...vectors: Float64Array[]): void {
+    for (const v of vectors) {
+      if (v.buffer !== this.buffer || v.length !== this.S) throw new Error('the sparse kernel works on the vectors of its own load() only');
+    }
   }
 }
 
