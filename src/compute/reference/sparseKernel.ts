@@ -1,19 +1,22 @@
 /**
- * A WebAssembly kernel for the sparse product of policy evaluation's Krylov solver (ALGORITHMS.md §1):
+ * A WebAssembly kernel for policy evaluation's Krylov solver (ALGORITHMS.md §1): the sparse product
  *
  *     out = (I - g M) z + c d,   returning (w, out) and (out, out),
  *
- * for M = P_pi in CSR over states (rowPtr, col as 32-bit indices, val as f64). It is the hot loop of
- * BiCGSTAB (two products per iteration); V8's JavaScript code for the same gather loop pays bounds and
- * type checks per entry and runs about 3-4x slower than this scalar wasm loop (`npm run bench` prints
- * both). The module is assembled here from its bytes (no toolchain): one function, one exported memory
- * and one exported global.
+ * for M = P_pi in CSR over states (rowPtr, col as 32-bit indices, val as f64), and the vector passes of a
+ * BiCGSTAB iteration (s = r - alpha v; the x and r update; the new direction p; r = b - r), each with the
+ * dots that follow it. The product is the hot loop (two per iteration); V8's JavaScript code for the same
+ * gather loop pays bounds and type checks per entry and runs about 3x slower than this scalar wasm loop
+ * (`npm run bench` prints both). The module is assembled here from its bytes (no toolchain): five
+ * functions, one exported memory and three exported f64 globals for the second and third results.
  *
- * Reference of record: `shiftedProductDotsTs` in evaluation.ts. The kernel performs the same floating
- * point operations in the same order (two accumulators over alternate entries of a row, then
- * z_s - g (a0 + a1) + c d_s, then the two running dots), so its results equal the TypeScript ones bit for
- * bit (evaluation.test.ts checks this on random sparse matrices); the only difference is the sign of an
- * exact zero when c = 0 (-0 + 0 = +0).
+ * Reference of record: the TypeScript loops of evaluation.ts (`shiftedProductDots` and the loops of
+ * `bicgstabIterations`). Every function performs the same floating-point operations in the same order
+ * (the product: two accumulators over alternate entries of a row, then z_s - g (a0 + a1) + c d_s, then
+ * the two running dots; wasm has no fused multiply-add, like JavaScript), so the results equal the
+ * TypeScript ones bit for bit (sparseKernel.test.ts checks the product on random sparse matrices and a
+ * whole BiCGSTAB solve at S = 10^4); the only possible difference is the sign of an exact zero where the
+ * caller passes c = 0 with a zero vector for d (-0 + 0 = +0).
  *
  * Memory: one linear memory per thread, grown to fit the largest problem seen (matrix plus `vectors`
  * work vectors) and re-created smaller once a problem needs under a quarter of it (wasm memory cannot
