@@ -10,11 +10,13 @@
  *     otherwise, labelled as an emulation), with the ratio against the reference where both exist.
  *
  * Flags: --quick (fewer sizes and repeats, small WebGPU sizes: under 2 minutes on a 2-core machine
- * without a GPU), --reference-only (no WebGPU), --json FILE (every figure as JSON, for tracking).
+ * without a GPU), --reference-only (no WebGPU), --json FILE (every figure as JSON, for tracking),
+ * --only GROUP[,GROUP] (only those side-by-side rows, e.g. `--only policy-eval`; the other sections are
+ * skipped).
  */
 import { writeFileSync } from 'node:fs';
 import { referenceBenchmarks } from './reference';
-import { printSideBySide, sideBySide } from './sideBySide';
+import { printSideBySide, SIDE_BY_SIDE_GROUPS, sideBySide, type SideBySideGroup } from './sideBySide';
 import { printRows } from './timing';
 import { traceWriteBenchmarks } from './traceWrite';
 
@@ -28,22 +30,38 @@ async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
   const jsonFile = flagValue('--json');
   if (process.argv.includes('--json') && (!jsonFile || jsonFile.startsWith('--'))) throw new Error('--json needs a file name');
+  let only: SideBySideGroup[] | undefined;
+  if (process.argv.includes('--only')) {
+    const list = flagValue('--only');
+    const ids = !list || list.startsWith('--') ? [] : list.split(',');
+    const bad = ids.filter((id) => !(SIDE_BY_SIDE_GROUPS as readonly string[]).includes(id));
+    if (ids.length === 0 || bad.length > 0) {
+      throw new Error(`--only needs a comma-separated list of ${SIDE_BY_SIDE_GROUPS.join(', ')}${bad.length ? ` (not: ${bad.join(', ')})` : ''}`);
+    }
+    only = ids as SideBySideGroup[];
+  }
   console.log(`Wasserstein Workbench benchmarks — node ${process.version}, ${new Date().toISOString()}${quick ? ' (quick)' : ''}`);
-  const side = sideBySide(quick, (line) => console.log(`   ${line}`));
+  const side = sideBySide(quick, (line) => console.log(`   ${line}`), only);
   printSideBySide(side);
-  const reference = referenceBenchmarks(quick);
-  printRows('reference backend (f64, CPU)', reference);
-  const storage = await traceWriteBenchmarks();
-  printRows('trace storage (SQLite through the services)', storage);
+  let reference: unknown = null;
+  let storage: unknown = null;
+  if (!only) {
+    const referenceRows = referenceBenchmarks(quick);
+    printRows('reference backend (f64, CPU)', referenceRows);
+    const storageRows = await traceWriteBenchmarks();
+    printRows('trace storage (SQLite through the services)', storageRows);
+    reference = referenceRows;
+    storage = storageRows;
+  }
   let webgpu: unknown = null;
-  if (!process.argv.includes('--reference-only')) {
+  if (!only && !process.argv.includes('--reference-only')) {
     const { webgpuBenchmarks } = await import('./webgpu');
     webgpu = await webgpuBenchmarks(quick);
   }
   const seconds = (performance.now() - t0) / 1000;
   console.log(`\ntotal ${seconds.toFixed(1)} s`);
   if (jsonFile) {
-    const report = { date: new Date().toISOString(), node: process.version, quick, seconds, sideBySide: side, reference, storage, webgpu };
+    const report = { date: new Date().toISOString(), node: process.version, quick, only: only ?? null, seconds, sideBySide: side, reference, storage, webgpu };
     writeFileSync(jsonFile, JSON.stringify(report, null, 1));
     console.log(`figures written to ${jsonFile}`);
   }
