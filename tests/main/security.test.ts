@@ -114,9 +114,10 @@ describe('request guards', () => {
 });
 
 describe('content security policy', () => {
-  it('never allows eval and restricts connections', () => {
+  it('never allows eval (WebAssembly compilation only) and restricts connections', () => {
     for (const csp of [contentSecurityPolicy(), contentSecurityPolicy({ origin: 'http://127.0.0.1:5317' }), contentSecurityPolicy({ devServerUrl: 'http://localhost:5173' })]) {
-      expect(csp).not.toMatch(/unsafe-eval/);
+      expect(csp).not.toMatch(/'unsafe-eval'/);
+      expect(csp).toMatch(/script-src 'self' 'wasm-unsafe-eval'[;\s]/);
       expect(csp).toMatch(/object-src 'none'/);
       expect(csp).toMatch(/frame-ancestors 'none'/);
       expect(csp).not.toMatch(/connect-src[^;]*\*/);

@@ -280,7 +280,11 @@ export abstract class IterativeMethod implements MethodIterator {
     return {
       Jstar: this.optimum.J,
       optimumResidual: this.optimum.residual,
-      evaluationSolver: this.evaluation?.solver ?? null,
+      evaluationSolver: this.evaluation
+        ? this.evaluation.kernel
+          ? `${this.evaluation.solver} (${this.evaluation.kernel === 'wasm' ? 'WebAssembly' : 'TypeScript'} products)`
+          : this.evaluation.solver
+        : null,
       gamma: this.gamma,
       tau: this.tau,
       iterations: this.iteration,

@@ -2,6 +2,9 @@
  * The Content-Security-Policy of the app's pages, in both transports (Electron: response headers of
  * the app:// protocol and of the dev server; browser mode: every static response). No 'unsafe-eval'
  * anywhere: user formulas are parsed to an AST, never eval'd.
+ *  - scripts: 'self' plus 'wasm-unsafe-eval', which lets the compute worker compile the reference's
+ *    sparse WebAssembly kernel (src/compute/reference/sparseKernel.ts, bytes written in our own source);
+ *    it allows WebAssembly compilation only, not eval() or new Function();
  *  - workers: same origin, plus blob: (the compute worker may be built from a blob URL);
  *  - styles: 'self' only, no 'unsafe-inline': the built CSS is a file, and Vue's :style bindings and
  *    ECharts set styles through the CSSOM (element.style), which CSP does not restrict; only the
@@ -19,7 +22,7 @@ export interface CspOptions {
 
 export function contentSecurityPolicy(options: CspOptions = {}): string {
   const connect = ["'self'"];
-  const script = ["'self'"];
+  const script = ["'self'", "'wasm-unsafe-eval'"];
   const style = ["'self'"];
   if (options.origin) {
     const port = new URL(options.origin).port;
