@@ -378,7 +378,7 @@ const runInit = v.variant('kind', [
   object({ kind: literal(['random'] as const), seed: optional(number({ integer: true, min: 0, max: PAYLOAD_LIMITS.seed })) }),
   object({
     kind: literal(['policy'] as const),
-    policy: array(number({ min: 0, max: 1 }), { min: 1, max: PAYLOAD_LIMITS.policyLength }),
+    policy: array(number({ min: 0 }), { min: 1, max: PAYLOAD_LIMITS.policyLength }),
     source: optional(string({ max: PAYLOAD_LIMITS.reasonLength })),
   }),
 ]);

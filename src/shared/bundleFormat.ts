@@ -82,7 +82,8 @@ const diagnosticValue = v.custom<number | string | boolean | null>(
   (x) => x === null || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x)) || (typeof x === 'string' && x.length <= 10_000),
   (i) => `expected a finite number, string, boolean or null, got ${typeof i.input}`,
 );
-const probability = () => number({ min: 0, max: 1 });
+/** a policy entry: in [0, 1] up to rounding (a row's entries sum to 1 in floating point, one may read 1 + 2e-16) */
+const probability = () => number({ min: 0, max: 1 + 1e-9 });
 
 const initSchema = v.variant('kind', [
   object({ kind: literal(['uniform'] as const) }),
