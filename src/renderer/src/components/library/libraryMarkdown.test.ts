@@ -1,6 +1,6 @@
 /** The notes' markdown subset: what it renders, and that markup in the input stays text. */
 import { describe, expect, it } from 'vitest';
-import { parseInline, parseMarkdown, tagHue } from '../../src/renderer/src/components/library/libraryMarkdown';
+import { parseInline, parseMarkdown, tagHue } from './libraryMarkdown';
 
 describe('notes markdown subset', () => {
   it('headings, paragraphs, lists, code blocks, bold / italic / code spans', () => {
