@@ -42,6 +42,7 @@ test.describe('experiment bundles', () => {
       await app.runs.start();
       await app.runs.waitCompleted(labels[0]);
       await app.runs.configure({ mdp: mdpName, method: 'KL trust region (exact TRPO step)', label: labels[1], iterations: 10, options: { 'delta (KL radius)': '0.05' } });
+      await page.locator('#run-init').selectOption('uniform');
       await app.runs.start();
       await app.runs.waitCompleted(labels[1]);
 
@@ -110,6 +111,7 @@ test.describe('experiment bundles', () => {
       expect(bundle).toMatchObject({ format: 'wasserstein-workbench/bundle', formatVersion: 1 });
       expect(bundle.content.runs.map((r: { label: string }) => r.label).sort()).toEqual([...labels].sort());
       expect(bundle.content.runs.find((r: { label: string }) => r.label === labels[0]).init).toEqual({ kind: 'random', seed: 3 });
+      expect(bundle.content.runs.find((r: { label: string }) => r.label === labels[1]).init).toEqual({ kind: 'uniform' });
 
       // into a fresh database with the CLI: the same rows, the experiment and its notes
       const fresh = join(tmp, 'fresh.sqlite');
@@ -143,12 +145,41 @@ test.describe('experiment bundles', () => {
       await search.fill(id);
       await expect(page.getByTestId('library-count')).toHaveText(/^2 of /);
 
+      // re-run from the stored configuration: the recorded random init (seed 3) again, so the same J
+      await table.locator('tbody tr', { hasText: labels[0] }).first().click();
+      await page.getByTestId('rerun').click();
+      const rerunRow = table.locator('tbody tr', { hasText: `${labels[0]} (re-run)` });
+      await expect(rerunRow).toContainText('completed', { timeout: 120_000 });
+      await expect(rerunRow).toContainText(`bundle-${id}`); // same experiment
+      await rerunRow.click();
+      await expect(page.getByTestId('run-editor')).toContainText('init random (seed 3)');
+      const rerunDownload = page.waitForEvent('download');
+      await page.getByTestId('export-csv').click();
+      const rerunCsv = readFileSync((await (await rerunDownload).path())!, 'utf8');
+      const column = (text: string, name: string) => {
+        const lines = text.trim().split('\n').filter((l) => !l.startsWith('#'));
+        const k = lines[0].split(',').indexOf(name);
+        return lines.slice(1).map((l) => l.split(',')[k]);
+      };
+      expect(column(rerunCsv, 'J')).toEqual(column(appCsv, 'J'));
+
+      // duplicate as new: the launch panel shows the configuration to edit, then start
+      await table.locator('tbody tr', { hasText: labels[1] }).click();
+      await page.getByTestId('duplicate').click();
+      await expect(page.getByRole('tab', { name: 'Runs' })).toHaveAttribute('aria-selected', 'true');
+      await expect(page.locator('#run-seed')).toHaveValue('3');
+      await expect(page.locator('#run-init')).toHaveValue('uniform');
+      await expect(page.locator('#run-label')).toHaveValue(`${labels[1]} (copy)`);
+      await expect(page.getByRole('alert').filter({ hasText: 'Configuration of run' })).toBeVisible();
+
       // after a reload: found by the bulk tag; the experiment's notes still rendered
       await page.reload();
       await app.waitReady();
       await page.getByRole('tab', { name: 'Library' }).click();
       await page.getByTestId('library-search').fill(`sweep-${id}`);
-      await expect(page.getByTestId('library-count')).toHaveText(/^2 of /);
+      await expect(page.getByTestId('library-count')).toHaveText(/^3 of /); // the re-run kept its original's tags
+      await page.getByTestId('library-search').fill(`largest radius ${id}`);
+      await expect(page.getByTestId('library-count')).toHaveText(/^1 of /); // the notes, found by search
     } finally {
       rmSync(tmp, { recursive: true, force: true });
     }
