@@ -100,6 +100,12 @@ test.describe('experiment bundles', () => {
       await expect(page.getByTestId('library-count')).toHaveText(/^2 of /);
       await expect(page.getByTestId('experiment-notes').locator('strong')).toHaveText('radius');
       await page.setViewportSize({ width: 1440, height: 820 });
+      // notices out of the picture (they also expire on their own)
+      await expect(async () => {
+        const dismiss = page.getByRole('alert').getByRole('button', { name: 'Dismiss' });
+        if (await dismiss.count()) await dismiss.first().click({ timeout: 1000 });
+        expect(await page.getByRole('alert').count()).toBe(0);
+      }).toPass();
       await page.screenshot({ path: join(SHOTS, 'experiments.png') });
       const bundleDownload = page.waitForEvent('download');
       await page.getByTestId('export-experiment-bundle').click();

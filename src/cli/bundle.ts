@@ -23,8 +23,8 @@ import { UsageError, bool, flag, list, type FlagSpecs, type ParsedArgs } from '.
 export const BUNDLE_FLAGS: Record<'export-bundle' | 'import-bundle', FlagSpecs> = {
   'export-bundle': {
     db: { type: 'string', value: 'FILE', help: 'the workbench database' },
-    experiment: { type: 'string', multiple: true, value: 'NAME|ID', help: 'an experiment to export with all its runs (repeatable)' },
-    run: { type: 'string', multiple: true, value: 'ID', help: 'a run to export with its experiment (repeatable)' },
+    experiment: { type: 'string', multiple: true, value: 'NAME|ID', help: 'an experiment to export with all its runs' },
+    run: { type: 'string', multiple: true, value: 'ID', help: 'a run to export with its experiment' },
     out: { type: 'string', value: 'FILE', help: 'the bundle file (gzip-compressed when it ends in .gz)' },
     gzip: { type: 'boolean', help: 'compress with gzip whatever the name' },
     json: { type: 'boolean', help: 'machine-readable JSON on stdout' },
