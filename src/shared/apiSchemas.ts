@@ -372,6 +372,10 @@ const optionValue = v.custom<number | string | null>(
 const methodOptions = record(optionValue, { maxKeys: PAYLOAD_LIMITS.optionsEntries, maxKeyLength: 64 });
 const iterationIndex = number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
 
+/** The message of a variant's discriminator ("kind") or of a value that is no object at all. */
+const variantMessage = (i: { expected: string | null; input: unknown }): string =>
+  i.expected === 'Object' ? `expected an object, got ${JSON.stringify(i.input)?.slice(0, 40) ?? typeof i.input}` : `expected one of ${String(i.expected).replace(/ \| /g, ', ').replace(/^\(|\)$/g, '')}, got ${JSON.stringify(i.input)?.slice(0, 40) ?? typeof i.input}`;
+
 /** The init of runs:create: uniform, random (seed: default the run's seed) or a given S * N policy (row-major). */
 const runInit = v.variant('kind', [
   object({ kind: literal(['uniform'] as const) }),
@@ -381,7 +385,7 @@ const runInit = v.variant('kind', [
     policy: array(number({ min: 0 }), { min: 1, max: PAYLOAD_LIMITS.policyLength }),
     source: optional(string({ max: PAYLOAD_LIMITS.reasonLength })),
   }),
-]);
+], variantMessage);
 
 /** One schema per call. */
 export const CALL_SCHEMAS = {

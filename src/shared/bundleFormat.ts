@@ -82,6 +82,10 @@ const diagnosticValue = v.custom<number | string | boolean | null>(
   (x) => x === null || typeof x === 'boolean' || (typeof x === 'number' && Number.isFinite(x)) || (typeof x === 'string' && x.length <= 10_000),
   (i) => `expected a finite number, string, boolean or null, got ${typeof i.input}`,
 );
+/** The message of a variant's discriminator ("kind") or of a value that is no object at all. */
+const variantMessage = (i: { expected: string | null; input: unknown }): string =>
+  i.expected === 'Object' ? `expected an object, got ${JSON.stringify(i.input)?.slice(0, 40) ?? typeof i.input}` : `expected one of ${String(i.expected).replace(/ \| /g, ', ').replace(/^\(|\)$/g, '')}, got ${JSON.stringify(i.input)?.slice(0, 40) ?? typeof i.input}`;
+
 /** a policy entry: in [0, 1] up to rounding (a row's entries sum to 1 in floating point, one may read 1 + 2e-16) */
 const probability = () => number({ min: 0, max: 1 + 1e-9 });
 
@@ -89,7 +93,7 @@ const initSchema = v.variant('kind', [
   object({ kind: literal(['uniform'] as const) }),
   object({ kind: literal(['random'] as const), seed: count(2 ** 32 - 1) }),
   object({ kind: literal(['policy'] as const), source: optional(text(1_000)) }),
-]);
+], variantMessage);
 
 const runSchema = object({
   uid: hex(32),

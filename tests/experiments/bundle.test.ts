@@ -154,7 +154,9 @@ describe('experiments own their runs', () => {
     expect(s.call('runs:init', { id: newRun(s, mdp.id).id })).toMatchObject({ init: null, policy: null });
     expect(() => newRun(s, mdp.id, { init: { kind: 'policy', policy: [0.5, 0.6, 1, 0] } })).toThrow(/init.policy: row of state 0 sums to 1.1/);
     expect(() => newRun(s, mdp.id, { init: { kind: 'policy', policy: [1, 0] } })).toThrow(/S \* N = 2 \* 2 = 4/);
-    expect(validateCallPayload('runs:create', { mdpId: 1, method: 'ot-trpo', options: {}, backend: 'reference', seed: 1, maxIterations: 2, init: { kind: 'sideways' } }).length).toBeGreaterThan(0);
+    expect(validateCallPayload('runs:create', { mdpId: 1, method: 'ot-trpo', options: {}, backend: 'reference', seed: 1, maxIterations: 2, init: { kind: 'sideways' } })).toEqual([
+      'init.kind: expected one of "uniform", "random", "policy", got "sideways"',
+    ]);
   });
 });
 
