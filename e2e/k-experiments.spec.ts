@@ -2,7 +2,7 @@
  * Issue 9's slice in a real browser: OT-TRPO and KL-TRPO on CliffWalking over two radii and random
  * initial policies, then the runs library: filters, label / tags / notes saved and found by search after
  * a reload, a full-resolution CSV export (rows = updates + 1, with the app version and config hash), the
- * delete confirmation naming what it deletes, and "Compare these". Screenshot: docs/screenshots/runs-library.png.
+ * delete confirmations naming what they delete (an experiment with or without its runs), and "Compare these". Screenshot: docs/screenshots/runs-library.png.
  */
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
@@ -47,11 +47,11 @@ test.describe('experiments and the runs library', () => {
     await page.getByTestId('filter-method').selectOption('kl-trpo');
     await expect(page.getByTestId('library-count')).toHaveText(/^2 of /);
     await page.getByTestId('filter-method').selectOption('');
-    // sort by seed, both ways
+    // sort by seed, both ways (cells: select, #, label, method, MDP, seed, status, rows, ...)
     await page.getByTestId('library-table').getByRole('columnheader', { name: /^seed/ }).click();
-    await expect(page.getByTestId('library-table').locator('tbody tr').first().locator('td').nth(4)).toHaveText('1');
+    await expect(page.getByTestId('library-table').locator('tbody tr').first().locator('td').nth(5)).toHaveText('1');
     await page.getByTestId('library-table').getByRole('columnheader', { name: /^seed/ }).click();
-    await expect(page.getByTestId('library-table').locator('tbody tr').first().locator('td').nth(4)).toHaveText('4');
+    await expect(page.getByTestId('library-table').locator('tbody tr').first().locator('td').nth(5)).toHaveText('4');
     // options are searchable too
     await search.fill(`${id} eps=0.2`);
     await expect(page.getByTestId('library-count')).toHaveText(/^1 of /);
@@ -87,13 +87,19 @@ test.describe('experiments and the runs library', () => {
     await page.getByTestId('filter-experiment').selectOption({ label: `radii-${id} (1)` });
     await expect(page.getByTestId('library-count')).toHaveText(/^1 of /);
     await expEditor.getByRole('button', { name: 'Delete experiment…' }).click();
-    await expect(page.getByRole('alertdialog')).toContainText('Its 1 run stay, with no experiment; no trace is deleted');
+    await expect(page.getByRole('alertdialog')).toContainText("Its 1 run stay, moved to their MDP's default experiment; no trace is deleted");
+    await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
+    // with its runs: the statement names the runs and their trace rows
+    await expEditor.getByLabel('Also delete its runs').check();
+    await expEditor.getByRole('button', { name: 'Delete experiment…' }).click();
+    await expect(page.getByRole('alertdialog')).toContainText(/its 1 run with their \d+ trace rows and policy snapshots/);
+    await expect(page.getByRole('alertdialog').getByRole('button', { name: 'Delete experiment and 1 run' })).toBeVisible();
     await page.getByRole('alertdialog').getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('filter-experiment').selectOption('');
     await table.locator('tbody tr').filter({ hasText: newLabel }).click();
 
     // full-resolution CSV: one row per stored iteration, with the provenance lines
-    const rows = Number(await table.locator('tbody tr').filter({ hasText: newLabel }).locator('td').nth(6).textContent());
+    const rows = Number(await table.locator('tbody tr').filter({ hasText: newLabel }).locator('td').nth(7).textContent());
     const download = page.waitForEvent('download');
     await page.getByTestId('export-csv').click();
     const text = await readFile((await (await download).path())!, 'utf8');

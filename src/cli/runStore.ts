@@ -6,12 +6,14 @@
 import { DatabaseOpenError, openDatabase } from '../main/db';
 import { createWorkbenchService } from '../main/services';
 import { APP_VERSION } from '../main/version';
-import type { PolicySnapshot, RunRecord, TraceColumns } from '../shared/api';
+import type { CallPayload, PolicySnapshot, RunRecord, TraceColumns } from '../shared/api';
 import type { MdpDocument } from '../shared/mdp/types';
 import type { ComputeBackendId, IterationMetrics, MethodId, MethodOptions } from '../shared/methods';
 import type { Diagnostics, Policy } from '../compute/types';
 import type { RunEndStatus } from '../compute/run/driver';
 import { UsageError } from './args';
+
+export type RunInitPayload = NonNullable<CallPayload<'runs:create'>['init']>;
 
 export interface RunStore {
   begin(run: {
@@ -24,6 +26,8 @@ export interface RunStore {
     maxIterations: number;
     label: string | null;
     experiment: string | null;
+    /** the run's initial policy, recorded with it (re-runs start from it) */
+    init?: RunInitPayload;
   }): number;
   recordBackend(runId: number, change: { from: number; backend: ComputeBackendId; reason: string }): void;
   append(runId: number, points: IterationMetrics[]): void;
@@ -64,6 +68,7 @@ export function openRunStore(path: string): RunStore {
         backend: run.backend,
         seed: run.seed,
         maxIterations: run.maxIterations,
+        ...(run.init ? { init: run.init } : {}),
       });
       service.call('runs:start', { id: record.id });
       return record.id;

@@ -21,9 +21,10 @@ import { initialPolicy, policyFromJson, type InitResult } from '../compute/initi
 import { driveRun, RunControl, type RunOutcome } from '../compute/run/driver';
 import { makeRunSpec, OptionsError } from '../compute/run/spec';
 import { UsageError, bool, commandHelp, flag, list, numberFlag, parseFlags, type FlagSpecs, type ParsedArgs } from './args';
-import { openRunStore, type RunStore } from './runStore';
+import { openRunStore, type RunInitPayload, type RunStore } from './runStore';
 import { commandMerge, commandSweep } from './sweep';
 import { STATS_FLAGS, STATS_USAGE, computeStats, formatStats, statsOptions } from './stats';
+import { BUNDLE_FLAGS, BUNDLE_USAGE, commandExportBundle, commandImportBundle } from './bundle';
 
 /** A computed quantity left the range of doubles (exit 1, naming the quantity). */
 class OverflowError extends Error {}
@@ -39,6 +40,8 @@ const USAGE = `wwb ${APP_VERSION} — Wasserstein Workbench from a terminal
   wwb run --mdp FILE|preset:ID --algo ID [--set key=value]... [--iterations N] [--db FILE] ...
   wwb export --run ID --db FILE [--format csv|json] [--out FILE]
   wwb convert --from gymnasium IN --out OUT
+  wwb export-bundle --db F (--experiment NAME|ID)... (--run ID)... --out FILE[.gz]   (an experiment bundle)
+  wwb import-bundle FILE --db F                  (ids remapped; nothing duplicated)
   wwb stats --db F [--experiment NAME] [--group-by KEY] [--json]   (normalised scores, IQM, bootstrap CIs)
   wwb sweep FILE --db F [--workers K]            (a grid of runs on a local pool; 'wwb sweep --help')
   wwb sweep FILE --executor slurm --shards DIR   (the same grid as a Slurm array job)
@@ -89,6 +92,7 @@ const FLAGS: Record<string, FlagSpecs> = {
     ...HELP_FLAG,
   },
   stats: STATS_FLAGS,
+  ...BUNDLE_FLAGS,
   convert: {
     from: { type: 'string', value: 'gymnasium', help: 'input format' },
     out: { type: 'string', value: 'OUT', help: 'output file (workbench MDP JSON)' },
@@ -104,6 +108,7 @@ const COMMAND_USAGE: Record<string, string> = {
   run: 'wwb run --mdp FILE|preset:ID --algo ID [flags]: run a method through the run driver',
   export: 'wwb export --run ID --db FILE [--format csv|json] [--out FILE]: the full-resolution trace of a stored run',
   stats: STATS_USAGE,
+  ...BUNDLE_USAGE,
   convert: 'wwb convert --from gymnasium IN --out OUT: a Gymnasium table as a workbench MDP',
 };
 
@@ -360,9 +365,14 @@ async function commandRun(args: ParsedArgs): Promise<number> {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   try {
-    const init = resolveInit(mdp, flag(args, 'init') ?? 'uniform', seed, store);
+    const initSpec = flag(args, 'init') ?? 'uniform';
+    const init = resolveInit(mdp, initSpec, seed, store);
     if (!init.ok) throw new UsageError(init.error);
     spec.init = init.policy;
+    // recorded with the run, so that a re-run starts from the same policy
+    const randomSeed = initSpec === 'random' ? seed : /^random:(\d+)$/.test(initSpec) ? Number(initSpec.slice('random:'.length)) : null;
+    const initRecord: RunInitPayload =
+      init.policy === null ? { kind: 'uniform' } : randomSeed !== null ? { kind: 'random', seed: randomSeed } : { kind: 'policy', policy: Array.from(init.policy), source: initSpec.slice(0, 1000) };
     let gpu: GPU | null = null;
     let gpuUnavailable: string | undefined;
     if (backend === 'webgpu') {
@@ -373,7 +383,7 @@ async function commandRun(args: ParsedArgs): Promise<number> {
         if (bool(args, 'no-fallback')) throw new BackendUnavailableError(`${gpuUnavailable} (and --no-fallback was given)`);
       }
     }
-    const runId = store ? store.begin({ document, preset, method, options: spec.options as unknown as Record<string, number | string>, backend, seed, maxIterations: iterations, label, experiment }) : null;
+    const runId = store ? store.begin({ document, preset, method, options: spec.options as unknown as Record<string, number | string>, backend, seed, maxIterations: iterations, label, experiment, init: initRecord }) : null;
     const traceWanted = bool(args, 'trace');
     const trace: IterationMetrics[] = [];
     const segments: { from: number; backend: string; reason: string }[] = [];
@@ -533,7 +543,7 @@ export async function main(argv: string[]): Promise<number> {
     }
     const flags = FLAGS[command];
     if (!flags) throw new UsageError(`unknown command '${command}' (commands: ${[...Object.keys(FLAGS), 'sweep', 'merge'].join(', ')}; 'wwb --help' for more)`);
-    const args = parseFlags(command, rest, flags, command === 'convert' ? 1 : 0);
+    const args = parseFlags(command, rest, flags, command === 'convert' || command === 'import-bundle' ? 1 : 0);
     if (bool(args, 'help') && command !== 'run') {
       await writeAll(process.stdout, commandHelp(COMMAND_USAGE[command], flags));
       return 0;
@@ -556,6 +566,20 @@ export async function main(argv: string[]): Promise<number> {
       case 'convert':
         await commandConvert(args);
         return 0;
+      case 'export-bundle': {
+        const r = commandExportBundle(args);
+        await print(args, r, () =>
+          [`wrote ${r.out} (${r.bytes} bytes): ${r.runs} run(s), ${r.experiments} experiment(s), ${r.mdps} MDP(s)`, ...(r.skippedActive.length ? [`left out (queued or running): ${r.skippedActive.join(', ')}`] : [])].join('\n'),
+        );
+        return 0;
+      }
+      case 'import-bundle': {
+        const r = commandImportBundle(args);
+        await print(args, r, () =>
+          `imported ${r.runIds.length} run(s)${r.runIds.length ? ` as ${r.runIds.join(', ')}` : ''}; ${r.runsSkipped} already present; MDPs ${r.mdpsCreated} new, ${r.mdpsReused} reused; experiments ${r.experimentsCreated} new, ${r.experimentsReused} reused`,
+        );
+        return 0;
+      }
       case 'stats': {
         const o = statsOptions(args);
         const report = computeStats(o.dbPath, o);

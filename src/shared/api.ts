@@ -50,7 +50,19 @@ export interface ExperimentRecord {
   mdpId: number | null;
   createdAt: string;
   runCount: number;
+  /** stored trace rows of its runs (what deleting it with its runs deletes) */
+  traceRows: number;
+  /** the MDP's default experiment: runs created or moved without an experiment join it */
+  isDefault: boolean;
+  /** random 128-bit hex id, kept by bundle export / import */
+  uid: string;
 }
+
+/**
+ * A run's initial policy as stored (null for runs of schema version 5 and earlier): uniform; random
+ * (flat-Dirichlet rows from `seed`); or a given policy (its values: runs:init).
+ */
+export type RunInit = { kind: 'uniform' } | { kind: 'random'; seed: number } | { kind: 'policy'; source?: string };
 
 export interface RunRecord {
   id: number;
@@ -87,6 +99,10 @@ export interface RunRecord {
   appVersion: string | null;
   /** sha-256 of the canonical {mdp content hash, method, options, seed, maxIterations}; see migrations/0005 */
   configHash: string | null;
+  /** random 128-bit hex id, kept by bundle export / import (importing a run twice adds it once) */
+  uid: string;
+  /** the initial policy (null: not recorded, runs stored before schema version 6) */
+  init: RunInit | null;
 }
 
 /** Columnar trace of one run: each metric is an array aligned with `iteration`. */
@@ -124,8 +140,11 @@ export interface WorkbenchCalls {
   'experiments:create': [P<'experiments:create'>, ExperimentRecord];
   /** rename and/or edit the markdown notes */
   'experiments:update': [P<'experiments:update'>, ExperimentRecord];
-  /** deletes the experiment only: its runs stay, with no experiment (the UI says so before confirming) */
-  'experiments:delete': [P<'experiments:delete'>, { deleted: boolean }];
+  /**
+   * runs 'keep' (default): its runs move to their MDP's default experiment (refused for a default
+   * experiment that has runs); 'delete': its runs go too (traces, snapshots). One transaction.
+   */
+  'experiments:delete': [P<'experiments:delete'>, { deleted: boolean; runsDeleted: number; runsMoved: number }];
 
   'runs:list': [P<'runs:list'>, RunRecord[]];
   'runs:get': [P<'runs:get'>, RunRecord];
@@ -152,10 +171,21 @@ export interface WorkbenchCalls {
   'runs:trace': [P<'runs:trace'>, TraceColumns[]];
   'runs:snapshots': [P<'runs:snapshots'>, PolicySnapshot[]];
   'runs:delete': [P<'runs:delete'>, { deleted: boolean }];
-  /** edit a run's label, tags, notes or experiment (any stored run, running or not) */
+  /** edit a run's label, tags, notes or experiment (any stored run, running or not); experimentId null = the MDP's default */
   'runs:update': [P<'runs:update'>, RunRecord];
   /** the exact run of a sampled run's configuration (its oracle), if stored, and the configuration to compute it */
   'runs:oracle': [P<'runs:oracle'>, OracleAnswer];
+  /** add / remove tags and / or move many runs at once (one transaction; every id must exist) */
+  'runs:updateMany': [P<'runs:updateMany'>, RunRecord[]];
+  /** delete many runs (one transaction); returns the ids that existed */
+  'runs:deleteMany': [P<'runs:deleteMany'>, { deleted: number; ids: number[] }];
+  /** the run's stored init with, for a given policy, its S * N values */
+  'runs:init': [P<'runs:init'>, { id: number; init: RunInit | null; policy: number[] | null }];
+
+  /** an experiment bundle (format: src/shared/bundleFormat.ts) of the named experiments and / or runs, as JSON text */
+  'bundle:export': [P<'bundle:export'>, BundleExportResult];
+  /** import a bundle: refused whole (nothing stored) when damaged; runs already present (same uid) are skipped */
+  'bundle:import': [P<'bundle:import'>, BundleImportResult];
 }
 
 /**
@@ -173,6 +203,30 @@ export interface OracleAnswer {
   config: { mdpId: number; method: MethodId; options: MethodOptions; seed: number; maxIterations: number } | null;
 }
 
+export interface BundleExportResult {
+  /** the bundle file's text (JSON) */
+  text: string;
+  fileName: string;
+  mdps: number;
+  experiments: number;
+  runs: number;
+  /** queued / running runs left out (a bundle holds finished runs only) */
+  skippedActive: number[];
+}
+
+export interface BundleImportResult {
+  /** ids in this database of the runs stored now, in bundle order */
+  runIds: number[];
+  /** runs of the bundle this database already had (same uid) */
+  runsSkipped: number;
+  mdpsCreated: number;
+  mdpsReused: number;
+  experimentsCreated: number;
+  experimentsReused: number;
+  /** bundle run uid → run id here, for every run of the bundle (imported now or before) */
+  idMap: Record<string, number>;
+}
+
 export type CallName = keyof WorkbenchCalls;
 export type CallPayload<C extends CallName> = WorkbenchCalls[C][0];
 export type CallResult<C extends CallName> = WorkbenchCalls[C][1];
@@ -181,6 +235,10 @@ export type CallResult<C extends CallName> = WorkbenchCalls[C][1];
 export interface WorkbenchEvents {
   onRunChanged: RunRecord;
   onMdpsChanged: { ids: number[] };
+  /** runs deleted (one at a time, in bulk, or with their experiment) */
+  onRunsDeleted: { ids: number[] };
+  /** experiments created, renamed, re-noted, deleted or with runs moved in or out */
+  onExperimentsChanged: { ids: number[] };
 }
 export type EventName = keyof WorkbenchEvents;
 
@@ -209,6 +267,11 @@ export const CALL_NAMES = [
   'runs:delete',
   'runs:update',
   'runs:oracle',
+  'runs:updateMany',
+  'runs:deleteMany',
+  'runs:init',
+  'bundle:export',
+  'bundle:import',
 ] as const satisfies readonly CallName[];
 
 // Compile-time check that CALL_NAMES lists every call exactly.
@@ -216,7 +279,7 @@ type _MissingCalls = Exclude<CallName, (typeof CALL_NAMES)[number]>;
 const _allCallsListed: _MissingCalls extends never ? true : never = true;
 void _allCallsListed;
 
-export const EVENT_NAMES = ['onRunChanged', 'onMdpsChanged'] as const satisfies readonly EventName[];
+export const EVENT_NAMES = ['onRunChanged', 'onMdpsChanged', 'onRunsDeleted', 'onExperimentsChanged'] as const satisfies readonly EventName[];
 
 /**
  * The object the renderer sees as `window.workbench`, whatever the transport: one function per call,

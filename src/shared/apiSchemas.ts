@@ -283,6 +283,7 @@ export const PAYLOAD_LIMITS = {
   wallMs: 1e12,
   policyLength: MDP_LIMITS.maxStateActions,
   seed: 2 ** 32 - 1,
+  bulkRuns: 10_000,
 } as const;
 
 export const RUN_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'interrupted', 'stalled'] as const;
@@ -299,7 +300,7 @@ const owner = optional(string({ min: 1, max: PAYLOAD_LIMITS.ownerLength }));
  * compiler's job (`compileMdp` in src/shared/mdp/compile.ts), which `mdps:save` runs before storing.
  * Open, so the document format can grow without touching this file.
  */
-const mdpDocumentShape = typed<MdpDocument>(
+export const mdpDocumentShape = typed<MdpDocument>(
   openObject({
     format: literal([MDP_FORMAT]),
     version: literal([MDP_FORMAT_VERSION]),
@@ -371,6 +372,21 @@ const optionValue = v.custom<number | string | null>(
 const methodOptions = record(optionValue, { maxKeys: PAYLOAD_LIMITS.optionsEntries, maxKeyLength: 64 });
 const iterationIndex = number({ integer: true, min: 0, max: Number.MAX_SAFE_INTEGER });
 
+/** The message of a variant's discriminator ("kind") or of a value that is no object at all. */
+const variantMessage = (i: { expected: string | null; input: unknown }): string =>
+  i.expected === 'Object' ? `expected an object, got ${JSON.stringify(i.input)?.slice(0, 40) ?? typeof i.input}` : `expected one of ${String(i.expected).replace(/ \| /g, ', ').replace(/^\(|\)$/g, '')}, got ${JSON.stringify(i.input)?.slice(0, 40) ?? typeof i.input}`;
+
+/** The init of runs:create: uniform, random (seed: default the run's seed) or a given S * N policy (row-major). */
+const runInit = v.variant('kind', [
+  object({ kind: literal(['uniform'] as const) }),
+  object({ kind: literal(['random'] as const), seed: optional(number({ integer: true, min: 0, max: PAYLOAD_LIMITS.seed })) }),
+  object({
+    kind: literal(['policy'] as const),
+    policy: array(number({ min: 0 }), { min: 1, max: PAYLOAD_LIMITS.policyLength }),
+    source: optional(string({ max: PAYLOAD_LIMITS.reasonLength })),
+  }),
+], variantMessage);
+
 /** One schema per call. */
 export const CALL_SCHEMAS = {
   'app:info': empty,
@@ -395,7 +411,7 @@ export const CALL_SCHEMAS = {
     name: optional(string({ min: 1, max: PAYLOAD_LIMITS.nameLength })),
     notes: optional(string({ max: PAYLOAD_LIMITS.notesLength })),
   }),
-  'experiments:delete': byId,
+  'experiments:delete': object({ id: id(), runs: optional(literal(['keep', 'delete'] as const)) }),
 
   'runs:list': object({
     mdpId: optional(id()),
@@ -414,6 +430,8 @@ export const CALL_SCHEMAS = {
     maxIterations: number({ integer: true, min: 1, max: PAYLOAD_LIMITS.maxIterations }),
     /** defaults to the service's own owner */
     owner,
+    /** the initial policy (recorded so a re-run starts from the same one); absent = not recorded */
+    init: optional(runInit),
   }),
   'runs:start': object({ id: id(), owner }),
   'runs:appendTrace': object({
@@ -459,6 +477,21 @@ export const CALL_SCHEMAS = {
     experimentId: optional(nullable(id())),
   }),
   'runs:oracle': byId,
+  'runs:updateMany': object({
+    ids: array(id(), { min: 1, max: PAYLOAD_LIMITS.bulkRuns }),
+    addTags: optional(array(string({ max: PAYLOAD_LIMITS.tagLength }), { max: PAYLOAD_LIMITS.tags })),
+    removeTags: optional(array(string({ max: PAYLOAD_LIMITS.tagLength }), { max: PAYLOAD_LIMITS.tags })),
+    /** null: each run back to its MDP's default experiment */
+    experimentId: optional(nullable(id())),
+  }),
+  'runs:deleteMany': object({ ids: array(id(), { min: 1, max: PAYLOAD_LIMITS.bulkRuns }) }),
+  'runs:init': byId,
+  'bundle:export': object({
+    experimentIds: optional(array(id(), { max: PAYLOAD_LIMITS.bulkRuns })),
+    runIds: optional(array(id(), { max: PAYLOAD_LIMITS.bulkRuns })),
+  }),
+  /** the bundle file's text (JSON; a gzip file is unpacked by the caller) */
+  'bundle:import': object({ text: string({ min: 1, max: MAX_PAYLOAD_BYTES }) }),
 } satisfies { readonly [C in CallName]: AnySchema };
 
 /** The payload type of every call, inferred from its schema (src/shared/api.ts builds WorkbenchCalls from it). */

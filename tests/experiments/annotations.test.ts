@@ -69,14 +69,15 @@ describe('run annotations', () => {
     expect(validateCallPayload('runs:update', { id: a.id, colour: 'red' }).length).toBeGreaterThan(0);
   });
 
-  it('experiments: rename and notes; delete keeps the runs', () => {
+  it('experiments: rename and notes; delete keeps the runs (moved to the MDP default experiment)', () => {
     const mdp = service.call('mdps:save', { document: twoStateMdp() });
     const e = service.call('experiments:create', { name: 'first', notes: 'n' });
     const a = newRun(mdp.id, { experimentId: e.id });
     expect(service.call('experiments:update', { id: e.id, name: 'renamed' })).toMatchObject({ name: 'renamed', notes: 'n', runCount: 1 });
     expect(service.call('experiments:update', { id: e.id, notes: '**bold**' })).toMatchObject({ name: 'renamed', notes: '**bold**' });
     expect(() => service.call('experiments:update', { id: 77, name: 'x' })).toThrow(/experiment 77 does not exist/);
-    expect(service.call('experiments:delete', { id: e.id })).toEqual({ deleted: true });
-    expect(service.call('runs:get', { id: a.id }).experimentId).toBeNull();
+    expect(service.call('experiments:delete', { id: e.id })).toEqual({ deleted: true, runsDeleted: 0, runsMoved: 1 });
+    const moved = service.call('runs:get', { id: a.id }).experimentId;
+    expect(service.call('experiments:list', {}).find((x) => x.id === moved)).toMatchObject({ isDefault: true, mdpId: mdp.id });
   });
 });

@@ -5,17 +5,28 @@ dicts. The database is opened read-only, so the app or `wwb` may keep writing to
 
     from wwb_reader import Workbench
     wb = Workbench("workbench.sqlite")
-    wb.experiments()            # id, name, notes, mdp_id, created_at, runs
-    wb.runs(experiment="sweep") # one row per run: method, mdp, seed, status, options as columns opt_<key>,
-                                # tags (list), notes, app_version, config_hash, final J / gap, Jstar
+    wb.experiments()            # id, name, notes (markdown), mdp_id, created_at, is_default, uid, runs
+    wb.runs(experiment="sweep") # one row per run: experiment, method, mdp, seed, status, options as columns
+                                # opt_<key>, label, tags (list), notes, init (dict), app_version,
+                                # config_hash, uid, final J / gap, Jstar
     wb.traces([1, 2])           # every stored row: run_id, iteration, J, Jplain, gap, tv, ... (full resolution)
+    wb.snapshots(1)             # the run's stored policies: iteration, S, N, policy (S * N floats, row-major)
+    wb.mdps()                   # id, name, states, actions, action_kind, preset, content_hash, document (dict)
 
-Schema (see migrations/*.sql): experiments(id, name, notes, mdp_id, created_at); runs(id, experiment_id,
-mdp_id, method, label, options JSON, backend, seed, max_iterations, status, iterations, diagnostics JSON,
-final JSON, created_at, started_at, finished_at, wall_ms, tags JSON, notes, app_version, config_hash);
-trace_points(run_id, iteration, J, Jplain, gap, tv, entropy, transport_cost, kl, trust_slack,
-trust_violated, lambda, eval_residual, policy_change, t, wall_ms): row 0 is the initial policy, so a run of
-N updates has N + 1 rows. Non-finite values are stored as NULL (None / NaN here).
+Schema (see migrations/*.sql; docs/experiments.md has the table):
+  mdps(id, name, document JSON, states, actions, action_kind, preset, created_at, updated_at, content_hash)
+  experiments(id, name, notes, mdp_id, created_at, is_default, uid)      -- is_default: the MDP's default
+  runs(id, experiment_id, mdp_id, method, label, options JSON, backend, backend_segments JSON, seed,
+       max_iterations, status, iterations, last_iteration, error, diagnostics JSON, final JSON, created_at,
+       started_at, finished_at, wall_ms, owner, heartbeat_at, lease_expires_at, lease_lapsed, tags JSON,
+       notes, app_version, config_hash, uid, init JSON, init_policy BLOB)
+  trace_points(run_id, iteration, J, Jplain, gap, tv, entropy, transport_cost, kl, trust_slack,
+       trust_violated, lambda, eval_residual, policy_change, t, wall_ms, samples, estimator_bias,
+       estimator_rms, sampled_move_cost, exact_move_cost, sampled_violation, exact_violation)
+  policy_snapshots(run_id, iteration, S, N, policy BLOB: S * N float64 little-endian, row-major)
+Row 0 of a trace is the initial policy, so a run of N updates has N + 1 rows. Non-finite values are stored
+as NULL (None / NaN here), except an infinite KL (inf). Columns of later schema versions appear when the
+database has them (the reader adapts to PRAGMA table_info).
 
 Command line: python3 wwb_reader.py DB [--experiment NAME] prints a JSON summary (counts per run).
 """
@@ -23,6 +34,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import struct
 import sys
 from typing import Any, Iterable
 
@@ -64,11 +76,36 @@ class Workbench:
         self.close()
 
     def experiments(self):
+        have = {r["name"] for r in self.db.execute("PRAGMA table_info(experiments)")}
+        extra = [c for c in ("is_default", "uid") if c in have]
+        cols = ["id", "name", "notes", "mdp_id", "created_at", *extra]
         rows = self.db.execute(
-            "SELECT e.id, e.name, e.notes, e.mdp_id, e.created_at,"
+            f"SELECT {', '.join('e.' + c for c in cols)},"
             " (SELECT count(*) FROM runs r WHERE r.experiment_id = e.id) AS runs FROM experiments e ORDER BY e.id"
         ).fetchall()
-        return _frame([dict(r) for r in rows], ["id", "name", "notes", "mdp_id", "created_at", "runs"])
+        out = [dict(r) for r in rows]
+        for d in out:
+            if "is_default" in d:
+                d["is_default"] = bool(d["is_default"])
+        return _frame(out, [*cols, "runs"])
+
+    def mdps(self):
+        """Every stored MDP with its document parsed (a dict in the workbench MDP format)."""
+        rows = self.db.execute("SELECT * FROM mdps ORDER BY id").fetchall()
+        out = []
+        for r in rows:
+            d = dict(r)
+            d["document"] = json.loads(d["document"])
+            out.append(d)
+        return _frame(out)
+
+    def snapshots(self, run_id: int):
+        """The run's stored policies: iteration, S, N and policy (S * N floats, row-major)."""
+        out = []
+        for r in self.db.execute("SELECT iteration, S, N, policy FROM policy_snapshots WHERE run_id = ? ORDER BY iteration", (int(run_id),)):
+            n = r["S"] * r["N"]
+            out.append({"run_id": int(run_id), "iteration": r["iteration"], "S": r["S"], "N": r["N"], "policy": list(struct.unpack(f"<{n}d", r["policy"]))})
+        return _frame(out, ["run_id", "iteration", "S", "N", "policy"])
 
     def _experiment_id(self, name: str) -> int:
         row = self.db.execute("SELECT id FROM experiments WHERE name = ? ORDER BY id LIMIT 1", (name,)).fetchone()
@@ -92,7 +129,9 @@ class Workbench:
             diagnostics = json.loads(d.pop("diagnostics") or "{}")
             final = json.loads(d.pop("final") or "null") or {}
             d["tags"] = json.loads(d["tags"]) if "tags" in d and d["tags"] else []
-            for key in ("owner", "heartbeat_at", "lease_expires_at", "lease_lapsed", "backend_segments", "last_iteration"):
+            if "init" in d:
+                d["init"] = json.loads(d["init"]) if d["init"] else None
+            for key in ("owner", "heartbeat_at", "lease_expires_at", "lease_lapsed", "backend_segments", "last_iteration", "init_policy"):
                 d.pop(key, None)
             for k, v in options.items():
                 d[f"opt_{k}"] = float("nan") if v == "NaN" else v

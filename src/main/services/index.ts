@@ -17,7 +17,9 @@ import { createAppHandlers, type AppIdentity } from './app';
 import type { HandlerMap, ServiceContext } from './context';
 import { invokeCall, type CallOutcome } from './dispatch';
 import { createEventHub, type WorkbenchEventHub } from './events';
+import { createBundleHandlers } from './bundle';
 import { createExperimentHandlers } from './experiments';
+import { backfillMembership } from './membership';
 import { backfillMdpHashes, createMdpHandlers } from './mdps';
 import { createRunHandlers, leaseMsFromEnv, recoverInterruptedRuns } from './runs';
 
@@ -82,12 +84,14 @@ export function createWorkbenchService(
     leaseMs: options.leaseMs ?? leaseMsFromEnv(),
   };
   backfillMdpHashes(db.sqlite);
+  backfillMembership(db.sqlite, ctx.now());
   const recoveredRunIds = options.recoverInterrupted === false ? [] : recoverInterruptedRuns(db.sqlite, ctx.now());
   const handlers: WorkbenchHandlers = {
     ...createAppHandlers(ctx, identity),
     ...createMdpHandlers(ctx),
     ...createExperimentHandlers(ctx),
     ...createRunHandlers(ctx),
+    ...createBundleHandlers(ctx),
   };
   const service: WorkbenchService = {
     handlers,
@@ -135,3 +139,4 @@ export { recoverInterruptedRuns, traceStride, METRIC_COLUMNS, ALWAYS_DEFINED_MET
 export { invokeCall, toErrorBody, httpStatusFor, type CallOutcome } from './dispatch';
 export { createEventHub, type WorkbenchEventHub, type EventListener } from './events';
 export type { AppIdentity } from './app';
+export { parseBundleText, buildBundle, storeBundle, bundleChecksum } from './bundle';

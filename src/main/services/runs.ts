@@ -41,6 +41,7 @@ import {
   WorkbenchApiError,
   type OracleAnswer,
   type PolicySnapshot,
+  type RunInit,
   type RunRecord,
   type RunStatus,
   type TraceColumns,
@@ -62,6 +63,7 @@ import { createHash } from 'node:crypto';
 import { canonicalJson, mdpContentHash } from './mdps';
 import { notFound, parseJson, type CallsOf, type HandlerMap, type ServiceContext } from './context';
 import type { SqliteDatabase } from '../db';
+import { defaultExperimentFor, newUid } from './membership';
 
 /** SQL column of each metric in trace_points. */
 export const METRIC_COLUMNS: { readonly [K in MetricKey]: string } = {
@@ -124,6 +126,8 @@ interface RunRow {
   notes: string;
   app_version: string | null;
   config_hash: string | null;
+  uid: string | null;
+  init: string | null;
 }
 
 function toRecord(r: RunRow): RunRecord {
@@ -154,7 +158,29 @@ function toRecord(r: RunRow): RunRecord {
     notes: r.notes,
     appVersion: r.app_version,
     configHash: r.config_hash,
+    uid: r.uid ?? '',
+    init: parseJson<RunInit | null>(r.init, null),
   };
+}
+
+/** Every column of runs but the initial policy's BLOB (runs:init reads that), with the MDP's name. */
+export const RUN_SELECT = `SELECT r.id, r.experiment_id, r.mdp_id, r.method, r.label, r.options, r.backend, r.backend_segments, r.seed,
+  r.max_iterations, r.status, r.iterations, r.last_iteration, r.error, r.diagnostics, r.final, r.created_at, r.started_at,
+  r.finished_at, r.wall_ms, r.owner, r.heartbeat_at, r.lease_expires_at, r.lease_lapsed, r.tags, r.notes, r.app_version,
+  r.config_hash, r.uid, r.init, m.name AS mdp_name FROM runs r JOIN mdps m ON m.id = r.mdp_id`;
+
+/** The record of a stored run (for services that change runs outside runs:*). */
+export function loadRunRecord(sql: SqliteDatabase, id: number): RunRecord {
+  const r = sql.prepare<[number], RunRow>(`${RUN_SELECT} WHERE r.id = ?`).get(id);
+  if (!r) throw notFound('run', id);
+  return toRecord(r);
+}
+
+/** Policies travel as float64 little-endian BLOBs (policy_snapshots.policy, runs.init_policy). */
+export const policyToBlob = (policy: readonly number[]): Buffer => Buffer.from(Float64Array.from(policy).buffer);
+export function policyFromBlob(blob: Buffer): number[] {
+  const copy = new Uint8Array(blob); // aligned copy
+  return Array.from(new Float64Array(copy.buffer, 0, copy.byteLength / 8));
 }
 
 /** Options are stored as JSON; NaN (e.g. gamma = NaN, "keep the MDP's own") is written as the string 'NaN'. */
@@ -196,6 +222,24 @@ export function normaliseTags(tags: readonly string[]): string[] {
 }
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
+
+/** The init of runs:create as the payload carries it. */
+type RunInitPayload = { kind: 'uniform' } | { kind: 'random'; seed?: number } | { kind: 'policy'; policy: number[]; source?: string };
+
+/** Why `policy` is not an S x N stochastic matrix (row-major), or null. */
+export function policyProblem(policy: readonly number[], S: number, N: number): string | null {
+  if (policy.length !== S * N) return `has ${policy.length} values; the MDP needs S * N = ${S} * ${N} = ${S * N}`;
+  for (let s = 0; s < S; s++) {
+    let total = 0;
+    for (let j = 0; j < N; j++) {
+      const v = policy[s * N + j];
+      if (!Number.isFinite(v) || v < 0) return `entry (state ${s}, action ${j}) must be a finite number >= 0, got ${v}`;
+      total += v;
+    }
+    if (Math.abs(total - 1) > 1e-9) return `row of state ${s} sums to ${total}, not 1 (tolerance 1e-9)`;
+  }
+  return null;
+}
 
 /**
  * Downsampling rule of runs:trace: of `total` points keep those with 0-based position k where
@@ -250,7 +294,7 @@ export function recoverInterruptedRuns(sql: SqliteDatabase, now: string = new Da
 
 export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs'>> {
   const { sql } = ctx;
-  const SELECT = 'SELECT r.*, m.name AS mdp_name FROM runs r JOIN mdps m ON m.id = r.mdp_id';
+  const SELECT = RUN_SELECT;
   const getRow = sql.prepare<[number], RunRow>(`${SELECT} WHERE r.id = ?`);
   const mdpSizes = sql.prepare<[number], { states: number; actions: number; action_kind: string; name: string }>(
     'SELECT states, actions, action_kind, name FROM mdps WHERE id = ?',
@@ -260,9 +304,9 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
   const mdpHash = sql.prepare<[number], string | null>('SELECT content_hash FROM mdps WHERE id = ?').pluck();
   const insertRun = sql.prepare(
     `INSERT INTO runs (experiment_id, mdp_id, method, label, options, backend, backend_segments, seed, max_iterations,
-       status, created_at, owner, heartbeat_at, lease_expires_at, app_version, config_hash)
+       status, created_at, owner, heartbeat_at, lease_expires_at, app_version, config_hash, uid, init, init_policy)
      VALUES (@experimentId, @mdpId, @method, @label, @options, @backend, @segments, @seed, @maxIterations, 'queued', @now,
-       @owner, @now, @leaseUntil, @appVersion, @configHash)`,
+       @owner, @now, @leaseUntil, @appVersion, @configHash, @uid, @init, @initPolicy)`,
   );
   const setStarted = sql.prepare("UPDATE runs SET status = 'running', started_at = ? WHERE id = ?");
   const renewLease = sql.prepare('UPDATE runs SET heartbeat_at = @now, lease_expires_at = @leaseUntil WHERE id = @id');
@@ -302,6 +346,25 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
     'SELECT iteration, S, N, policy FROM policy_snapshots WHERE run_id = ? ORDER BY iteration',
   );
   const deleteRun = sql.prepare('DELETE FROM runs WHERE id = ?');
+  const initPolicyOf = sql.prepare<[number], Buffer | null>('SELECT init_policy FROM runs WHERE id = ?').pluck();
+  /** the MDP's default experiment; announced (onExperimentsChanged) when it had to be made */
+  const defaultExperiment = (mdpId: number): number => {
+    const d = defaultExperimentFor(sql, mdpId, ctx.now());
+    if (d.created) ctx.events.emit('onExperimentsChanged', { ids: [d.id] });
+    return d.id;
+  };
+  /**
+   * The stored form of a run's init: {kind, seed | source} as JSON and, for a given policy, its S * N
+   * values (rows of non-negative finite entries summing to 1 within 1e-9, as the compute side checks).
+   */
+  const storedInit = (init: RunInitPayload | undefined, seed: number, S: number, N: number): { init: string | null; policy: Buffer | null } => {
+    if (init === undefined) return { init: null, policy: null };
+    if (init.kind === 'uniform') return { init: JSON.stringify({ kind: 'uniform' }), policy: null };
+    if (init.kind === 'random') return { init: JSON.stringify({ kind: 'random', seed: init.seed ?? seed }), policy: null };
+    const problem = policyProblem(init.policy, S, N);
+    if (problem) throw new WorkbenchApiError('invalid-payload', `init.policy: ${problem}`);
+    return { init: JSON.stringify(init.source === undefined ? { kind: 'policy' } : { kind: 'policy', source: init.source }), policy: policyToBlob(init.policy) };
+  };
   const firstIteration = sql
     .prepare<[number], number>('SELECT iteration FROM trace_points WHERE run_id = ? ORDER BY iteration LIMIT 1')
     .pluck();
@@ -509,9 +572,13 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
       if (info.needsTau && !(Number(resolved.options.tau) > 0))
         problems.push(`${p.method} needs tau > 0 (entropy regularisation), got ${String(resolved.options.tau)}`);
       if (problems.length) throw new WorkbenchApiError('invalid-payload', `${p.method} cannot run on this MDP`, problems);
+      const init = storedInit(p.init, p.seed, mdp.states, mdp.actions);
       const id = Number(
         insertRun.run({
-          experimentId: p.experimentId ?? null,
+          experimentId: p.experimentId ?? defaultExperiment(p.mdpId),
+          uid: newUid(),
+          init: init.init,
+          initPolicy: init.policy,
           mdpId: p.mdpId,
           method: p.method,
           label: p.label ?? '',
@@ -600,7 +667,7 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
       const N = mdp.actions;
       if (policy.length !== S * N)
         throw new WorkbenchApiError('invalid-payload', `policy has ${policy.length} values; MDP ${r.mdp_id} needs S * N = ${S} * ${N} = ${S * N}`);
-      const bytes = Buffer.from(Float64Array.from(policy).buffer);
+      const bytes = policyToBlob(policy);
       if (snapshotExists.get(id, iteration)) {
         // the same snapshot again (a retry after a lost response) is accepted; a different one is not
         const have = storedSnapshot.get(id, iteration)!;
@@ -710,25 +777,64 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
 
     'runs:snapshots': ({ id }) => {
       row(id);
-      return listSnapshots.all(id).map((s): PolicySnapshot => {
-        const copy = new Uint8Array(s.policy); // aligned copy
-        return { runId: id, iteration: s.iteration, S: s.S, N: s.N, policy: Array.from(new Float64Array(copy.buffer, 0, s.S * s.N)) };
-      });
+      return listSnapshots.all(id).map((s): PolicySnapshot => ({ runId: id, iteration: s.iteration, S: s.S, N: s.N, policy: policyFromBlob(s.policy) }));
     },
 
-    'runs:delete': ({ id }) => ({ deleted: deleteRun.run(id).changes > 0 }),
+    'runs:delete': ({ id }) => {
+      const deleted = deleteRun.run(id).changes > 0;
+      if (deleted) ctx.events.emit('onRunsDeleted', { ids: [id] });
+      return { deleted };
+    },
 
     'runs:update': ({ id, label, tags, notes, experimentId }) => {
-      row(id);
+      const r = row(id);
       if (experimentId != null && !experimentExists.get(experimentId)) throw notFound('experiment', experimentId);
       const sets: string[] = [];
       const params: Record<string, string | number | null> = { id };
       if (label !== undefined) (sets.push('label = @label'), (params.label = label));
       if (tags !== undefined) (sets.push('tags = @tags'), (params.tags = JSON.stringify(normaliseTags(tags))));
       if (notes !== undefined) (sets.push('notes = @notes'), (params.notes = notes));
-      if (experimentId !== undefined) (sets.push('experiment_id = @experimentId'), (params.experimentId = experimentId));
+      // null: back to the MDP's default experiment (every run belongs to one)
+      if (experimentId !== undefined) (sets.push('experiment_id = @experimentId'), (params.experimentId = experimentId ?? defaultExperiment(r.mdp_id)));
       if (sets.length) sql.prepare(`UPDATE runs SET ${sets.join(', ')} WHERE id = @id`).run(params);
       return changed(id);
+    },
+
+    // --- issue 9: bulk actions and the stored init (kept together at the end for easy merges)
+
+    'runs:updateMany': ({ ids, addTags, removeTags, experimentId }) => {
+      const unique = [...new Set(ids)];
+      const rows = unique.map(row); // every id must exist before anything changes
+      if (experimentId != null && !experimentExists.get(experimentId)) throw notFound('experiment', experimentId);
+      const add = normaliseTags(addTags ?? []);
+      const remove = new Set(normaliseTags(removeTags ?? []));
+      const setTags = sql.prepare('UPDATE runs SET tags = ? WHERE id = ?');
+      const setExperiment = sql.prepare('UPDATE runs SET experiment_id = ? WHERE id = ?');
+      sql.transaction(() => {
+        for (const r of rows) {
+          if (add.length || remove.size) {
+            const tags = normaliseTags([...parseJson<string[]>(r.tags, []), ...add]).filter((t) => !remove.has(t));
+            if (tags.length > 50) throw new WorkbenchApiError('invalid-payload', `run ${r.id} would have ${tags.length} tags; at most 50; nothing was changed`);
+            setTags.run(JSON.stringify(tags), r.id);
+          }
+          if (experimentId !== undefined) setExperiment.run(experimentId ?? defaultExperimentFor(sql, r.mdp_id, ctx.now()).id, r.id);
+        }
+      }).immediate();
+      if (experimentId !== undefined) ctx.events.emit('onExperimentsChanged', { ids: experimentId === null ? [] : [experimentId] });
+      return unique.map((id) => changed(id));
+    },
+
+    'runs:deleteMany': ({ ids }) => {
+      const unique = [...new Set(ids)];
+      const deleted = sql.transaction(() => unique.filter((id) => deleteRun.run(id).changes > 0)).immediate();
+      if (deleted.length) ctx.events.emit('onRunsDeleted', { ids: deleted });
+      return { deleted: deleted.length, ids: deleted };
+    },
+
+    'runs:init': ({ id }) => {
+      const r = record(id);
+      const blob = initPolicyOf.get(id) ?? null;
+      return { id, init: r.init, policy: blob ? policyFromBlob(blob) : null };
     },
   };
 }

@@ -10,7 +10,7 @@
  */
 import { defineStore } from 'pinia';
 import { reactive, ref, watch } from 'vue';
-import type { RunRecord } from '../../../shared/api';
+import type { CallPayload, RunRecord } from '../../../shared/api';
 import type { MdpDocument } from '../../../shared/mdp/types';
 import {
   resolveMethodOptions,
@@ -90,6 +90,14 @@ export function storableOptions(options: MethodOptions): MethodOptions {
   return out;
 }
 
+/** The init as runs:create records it (a policy flattened row-major; the service checks its shape). */
+function recordedInit(init: InitChoice | undefined): CallPayload<'runs:create'>['init'] {
+  if (!init || init.kind === 'uniform') return { kind: 'uniform' };
+  if (init.kind === 'random') return { kind: 'random' };
+  const flat = (init.policy as (number | number[])[]).flat();
+  return { kind: 'policy', policy: flat, ...(init.source ? { source: init.source.slice(0, 1000) } : {}) };
+}
+
 export const useRunExecution = defineStore('runExecution', () => {
   const live = reactive(new Map<number, LiveRunState>());
   const traces = new Map<number, LiveTrace>();
@@ -126,6 +134,8 @@ export const useRunExecution = defineStore('runExecution', () => {
         seed: p.seed,
         maxIterations: p.maxIterations,
         owner: PAGE_OWNER,
+        // recorded with the run: a re-run starts from the same policy
+        init: recordedInit(p.init),
       });
     } catch (err) {
       shell.notifyError('Could not create the run', err);

@@ -2,9 +2,25 @@
 import { defineStore } from 'pinia';
 import { computed, ref, shallowRef } from 'vue';
 import type { PolicySnapshot, RunRecord, TraceColumns } from '../../../shared/api';
+import type { ComputeBackendId, MethodId, MethodOptions } from '../../../shared/methods';
 import { api, describeError } from '../api/workbenchClient';
 
 export const TRACE_MAX_POINTS = 4000;
+
+/** A run configuration for the launch panel to show, edit and start ("duplicate as new"). */
+export interface LaunchDraft {
+  mdpId: number;
+  method: MethodId;
+  options: MethodOptions;
+  backend: ComputeBackendId;
+  seed: number;
+  maxIterations: number;
+  label: string;
+  /** the init the panel can express: uniform, or random with the run's seed */
+  init: 'uniform' | 'random';
+  /** where it came from, for the panel's notice */
+  from: number;
+}
 
 export const useRunsStore = defineStore('runs', () => {
   const runs = ref<RunRecord[]>([]);
@@ -58,6 +74,21 @@ export const useRunsStore = defineStore('runs', () => {
     if (subscribed) return;
     subscribed = true;
     api.on('onRunChanged', (rec) => upsert(rec));
+    api.on('onRunsDeleted', ({ ids }) => forget(ids));
+  }
+
+  /** drop deleted runs from the list and the caches (their ids are never reused) */
+  function forget(ids: number[]): void {
+    const gone = new Set(ids);
+    if (runs.value.some((r) => gone.has(r.id))) runs.value = runs.value.filter((r) => !gone.has(r.id));
+    for (const id of ids) invalidate(id);
+    if (selectedId.value !== null && gone.has(selectedId.value)) selectedId.value = null;
+  }
+
+  /** a configuration handed to the launch panel (it applies and clears it) */
+  const launchDraft = ref<LaunchDraft | null>(null);
+  function requestLaunch(draft: LaunchDraft | null): void {
+    launchDraft.value = draft;
   }
 
   async function loadTraces(ids: number[]): Promise<Map<number, TraceColumns>> {
@@ -88,14 +119,15 @@ export const useRunsStore = defineStore('runs', () => {
 
   async function remove(id: number): Promise<void> {
     await api['runs:delete']({ id });
-    runs.value = runs.value.filter((r) => r.id !== id);
-    invalidate(id);
-    if (selectedId.value === id) selectedId.value = null;
+    forget([id]);
   }
 
   function select(id: number | null): void {
     selectedId.value = id;
   }
 
-  return { runs, loaded, listError, selectedId, selected, traces, snapshots, upsert, refresh, subscribe, loadTraces, loadSnapshots, remove, select, invalidate };
+  return {
+    runs, loaded, listError, selectedId, selected, traces, snapshots, upsert, refresh, subscribe, loadTraces, loadSnapshots, remove, select, invalidate,
+    forget, launchDraft, requestLaunch,
+  };
 });
