@@ -607,9 +607,10 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
       return changed(id);
     },
 
-    'runs:trace': ({ ids, metrics, maxPoints }) => {
+    'runs:trace': ({ ids, metrics, maxPoints, envelope }) => {
       // the schema admits METRIC_KEYS only ('iteration' is always returned)
       const keys: MetricKey[] = metrics && metrics.length ? [...new Set(metrics as MetricKey[])] : [...METRIC_KEYS];
+      if (envelope && !keys.includes(envelope)) keys.push(envelope);
       const cols = keys.map((k) => METRIC_COLUMNS[k]).join(', ');
       const all = sql.prepare(`SELECT iteration, ${cols} FROM trace_points WHERE run_id = ? ORDER BY iteration`).raw();
       // contiguous iterations (the usual case): position k = iteration - first, a plain filtered range scan
@@ -628,20 +629,43 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
            WHERE k % ? = 0 OR k = ? ORDER BY iteration`,
         )
         .raw();
+      // the min/max envelope: per bucket of `stride` rows, the rows holding the smallest and the largest
+      // value of the envelope metric (SQLite's bare columns of a single min()/max() aggregate come from
+      // that row), so a spike between the strided rows is still drawn
+      const envCol = envelope ? METRIC_COLUMNS[envelope] : null;
+      const extremeContiguous = (agg: 'min' | 'max') =>
+        sql.prepare(`SELECT iteration, ${cols}, ${agg}(${envCol}) FROM trace_points WHERE run_id = ? GROUP BY (iteration - CAST(? AS INTEGER)) / CAST(? AS INTEGER)`).raw();
+      const extremeByRow = (agg: 'min' | 'max') =>
+        sql
+          .prepare(
+            `SELECT iteration, ${cols}, ${agg}(${envCol}) FROM (
+               SELECT row_number() OVER (ORDER BY iteration) - 1 AS k, iteration, ${cols}
+               FROM trace_points WHERE run_id = ?) GROUP BY k / CAST(? AS INTEGER)`,
+          )
+          .raw();
+      const extremes = envCol ? { minC: extremeContiguous('min'), maxC: extremeContiguous('max'), minR: extremeByRow('min'), maxR: extremeByRow('max') } : null;
       const out: TraceColumns[] = [];
       for (const id of ids) {
         const r = row(id);
         const total = r.iterations;
-        const stride = maxPoints === undefined ? 1 : traceStride(total, maxPoints);
+        // with an envelope each bucket gives up to three rows (its first, its min, its max)
+        const budget = maxPoints === undefined ? undefined : extremes ? Math.max(2, Math.floor((maxPoints - 1) / 3)) : maxPoints;
+        const stride = budget === undefined ? 1 : traceStride(total, budget);
         let rows: (number | null)[][];
         if (stride === 1) rows = all.all(id) as (number | null)[][];
         else {
           const first = firstIteration.get(id) ?? 0;
-          rows = (
-            r.last_iteration !== null && r.last_iteration - first + 1 === total
-              ? sampledContiguous.all(id, first, stride, r.last_iteration)
-              : sampledByRow.all(id, stride, total - 1)
-          ) as (number | null)[][];
+          const contiguous = r.last_iteration !== null && r.last_iteration - first + 1 === total;
+          rows = (contiguous ? sampledContiguous.all(id, first, stride, r.last_iteration) : sampledByRow.all(id, stride, total - 1)) as (number | null)[][];
+          if (extremes) {
+            const byIteration = new Map<number, (number | null)[]>();
+            for (const cells of rows) byIteration.set(cells[0] as number, cells);
+            const more = contiguous
+              ? [...extremes.minC.all(id, first, stride), ...extremes.maxC.all(id, first, stride)]
+              : [...extremes.minR.all(id, stride), ...extremes.maxR.all(id, stride)];
+            for (const cells of more as (number | null)[][]) if (!byIteration.has(cells[0] as number)) byIteration.set(cells[0] as number, cells);
+            rows = [...byIteration.values()].sort((a, b) => (a[0] as number) - (b[0] as number));
+          }
         }
         const iteration = new Array<number>(rows.length);
         const columns: TraceColumns['columns'] = {};
@@ -652,7 +676,7 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
           for (let c = 0; c < keys.length; c++) arrays[c][i] = cells[c + 1];
         }
         keys.forEach((k, c) => (columns[k] = arrays[c]));
-        out.push({ runId: id, iteration, columns, total });
+        out.push({ runId: id, iteration, columns, total, ...(envelope && stride > 1 ? { envelope } : {}) });
       }
       return out;
     },
