@@ -650,7 +650,7 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
         const total = r.iterations;
         // with an envelope each bucket gives up to three rows (its first, its min, its max)
         const budget = maxPoints === undefined ? undefined : extremes ? Math.max(2, Math.floor((maxPoints - 1) / 3)) : maxPoints;
-        const stride = budget === undefined ? 1 : traceStride(total, budget);
+        const stride = maxPoints === undefined || budget === undefined || total <= maxPoints ? 1 : traceStride(total, budget);
         let rows: (number | null)[][];
         if (stride === 1) rows = all.all(id) as (number | null)[][];
         else {
