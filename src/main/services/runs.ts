@@ -58,6 +58,7 @@ import {
 import { compileMdp } from '../../shared/mdp/compile';
 import { createHash } from 'node:crypto';
 import { canonicalJson, mdpContentHash } from './mdps';
+import { traceStride } from '../../shared/traceStride';
 import { notFound, parseJson, type CallsOf, type HandlerMap, type ServiceContext } from './context';
 import type { SqliteDatabase } from '../db';
 
@@ -189,15 +190,8 @@ export function normaliseTags(tags: readonly string[]): string[] {
 
 const finite = (v: unknown): v is number => typeof v === 'number' && Number.isFinite(v);
 
-/**
- * Downsampling rule of runs:trace: of `total` points keep those with 0-based position k where
- * k % stride == 0, plus the last; at most maxPoints in all.
- */
-export function traceStride(total: number, maxPoints: number): number {
-  if (total <= maxPoints) return 1;
-  if (maxPoints <= 2) return Math.max(1, total); // first and last only
-  return Math.ceil((total - 1) / (maxPoints - 2));
-}
+/** Downsampling rule of runs:trace (src/shared/traceStride.ts). */
+export { traceStride };
 
 /** Rows per multi-row INSERT of trace points (16 columns: 512 bound values, far below SQLite's limit). */
 const INSERT_BLOCK = 32;
