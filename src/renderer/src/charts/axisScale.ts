@@ -114,3 +114,23 @@ export function axisFor(tr: ScaleTransform, uMin: number, uMax: number, base: Re
     axisLabel: { ...labelStyle, formatter: (v: number) => tickLabel(v) },
   };
 }
+
+/**
+ * Top margin for a wrapped (plain) legend above the plot: the legend's rows estimated from the labels'
+ * lengths at this font size (about 0.55 em per character plus the symbol), so a figure with many
+ * series does not draw its legend over the curves.
+ */
+export function legendTop(names: readonly string[], width: number, fontSize: number): number {
+  const itemW = (n: string) => n.length * fontSize * 0.58 + 40;
+  let rows = 1;
+  let x = 10;
+  for (const n of names) {
+    const w = itemW(n);
+    if (x + w > width - 10 && x > 10) {
+      rows++;
+      x = 10;
+    }
+    x += w;
+  }
+  return 6 + rows * fontSize * 1.75 + fontSize * 1.2;
+}

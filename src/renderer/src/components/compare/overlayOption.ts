@@ -5,7 +5,7 @@
  * transforms (`xf`, `yf`) the runs' series use.
  */
 import { AXIS_STYLE, SERIES_COLORS, fmt, type EChartsOption } from '../../charts/chartStyle';
-import { axisFor, scaleTransform, type AxisScale, type ScaleTransform } from '../../charts/axisScale';
+import { axisFor, legendTop, scaleTransform, type AxisScale, type ScaleTransform } from '../../charts/axisScale';
 import type { RunRecord, TraceColumns } from '../../../../shared/api';
 import { X_LABELS, type CompareX } from '../../stores/compare';
 
@@ -22,7 +22,7 @@ export interface OverlayInput {
 }
 
 export interface OverlayBuilt {
-  option: (style?: { fontSize?: number; export?: boolean }) => EChartsOption;
+  option: (style?: { fontSize?: number; export?: boolean; width?: number }) => EChartsOption;
   /** runs without the metric or the x column */
   missing: string[];
   /** values <= 0 left out on a log axis, per axis */
@@ -98,9 +98,11 @@ export function buildOverlay(input: OverlayInput): OverlayBuilt {
   });
   const more = input.extra?.(xf, yf) ?? [];
   const pad = (lo: number, hi: number) => (hi > lo ? (hi - lo) * 0.03 : 1);
-  const option = (style: { fontSize?: number; export?: boolean } = {}): EChartsOption => {
+  const option = (style: { fontSize?: number; export?: boolean; width?: number } = {}): EChartsOption => {
     const fs = style.fontSize ?? 11;
-    const label = { ...AXIS_STYLE.axisLabel, fontSize: Math.max(6, fs - 1) };
+    // figures: one sans-serif family (the PDF writer's Helvetica) and room for a wrapped legend
+    const label = { ...AXIS_STYLE.axisLabel, fontSize: Math.max(6, fs - 1), ...(style.export ? { fontFamily: 'Helvetica, Arial, sans-serif' } : {}) };
+    const top = style.export && style.width ? legendTop(series.map((x) => x.name), style.width, fs) : fs * 3.6;
     const nameStyle = { fontSize: fs };
     const xAxis = axisFor(
       xf,
@@ -118,7 +120,7 @@ export function buildOverlay(input: OverlayInput): OverlayBuilt {
     );
     return {
       animation: false,
-      grid: { left: fs * 5.8, right: fs * 2, top: fs * 3.6, bottom: fs * 4 },
+      grid: { left: fs * 5.8, right: fs * 2, top, bottom: fs * 4 },
       legend: { top: 4, type: style.export ? 'plain' : 'scroll', textStyle: { fontSize: fs }, itemHeight: Math.max(6, fs * 0.7) },
       ...(style.export
         ? {}
