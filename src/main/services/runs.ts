@@ -623,43 +623,58 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
            WHERE k % ? = 0 OR k = ? ORDER BY iteration`,
         )
         .raw();
-      // the min/max envelope: per bucket of `stride` rows, the rows holding the smallest and the largest
-      // value of the envelope metric (SQLite's bare columns of a single min()/max() aggregate come from
-      // that row), so a spike between the strided rows is still drawn
-      const envCol = envelope ? METRIC_COLUMNS[envelope] : null;
-      const extremeContiguous = (agg: 'min' | 'max') =>
-        sql.prepare(`SELECT iteration, ${cols}, ${agg}(${envCol}) FROM trace_points WHERE run_id = ? GROUP BY (iteration - CAST(? AS INTEGER)) / CAST(? AS INTEGER)`).raw();
-      const extremeByRow = (agg: 'min' | 'max') =>
-        sql
-          .prepare(
-            `SELECT iteration, ${cols}, ${agg}(${envCol}) FROM (
-               SELECT row_number() OVER (ORDER BY iteration) - 1 AS k, iteration, ${cols}
-               FROM trace_points WHERE run_id = ?) GROUP BY k / CAST(? AS INTEGER)`,
-          )
-          .raw();
-      const extremes = envCol ? { minC: extremeContiguous('min'), maxC: extremeContiguous('max'), minR: extremeByRow('min'), maxR: extremeByRow('max') } : null;
+      // the min/max envelope: per bucket of `stride` rows, its first row and the rows holding the smallest
+      // and the largest value of the envelope metric, so a spike between strided rows is still drawn. One
+      // range scan streamed from SQLite (iterate: rows are not materialised), reduced as they arrive.
+      const envAt = envelope ? keys.indexOf(envelope) + 1 : -1;
+      const envelopeRows = (id: number, stride: number): (number | null)[][] => {
+        const kept: (number | null)[][] = [];
+        let first: (number | null)[] | null = null;
+        let lo: (number | null)[] | null = null;
+        let hi: (number | null)[] | null = null;
+        let last: (number | null)[] | null = null;
+        const flush = () => {
+          if (!first) return;
+          const bucket = [first, lo, hi].filter((r): r is (number | null)[] => r !== null);
+          bucket.sort((a, b) => (a[0] as number) - (b[0] as number));
+          for (const r of bucket) if (kept[kept.length - 1] !== r) kept.push(r);
+        };
+        let k = 0;
+        for (const cells of all.iterate(id) as Iterable<(number | null)[]>) {
+          if (k % stride === 0) {
+            flush();
+            first = cells;
+            lo = hi = null;
+          }
+          const v = cells[envAt];
+          if (typeof v === 'number') {
+            if (lo === null || v < (lo[envAt] as number)) lo = cells;
+            if (hi === null || v > (hi[envAt] as number)) hi = cells;
+          }
+          last = cells;
+          k++;
+        }
+        flush();
+        if (last && kept[kept.length - 1] !== last) kept.push(last);
+        return kept;
+      };
       const out: TraceColumns[] = [];
       for (const id of ids) {
         const r = row(id);
         const total = r.iterations;
         // with an envelope each bucket gives up to three rows (its first, its min, its max)
-        const budget = maxPoints === undefined ? undefined : extremes ? Math.max(2, Math.floor((maxPoints - 1) / 3)) : maxPoints;
+        const budget = maxPoints === undefined ? undefined : envelope ? Math.max(2, Math.floor((maxPoints - 1) / 3)) : maxPoints;
         const stride = maxPoints === undefined || budget === undefined || total <= maxPoints ? 1 : traceStride(total, budget);
         let rows: (number | null)[][];
         if (stride === 1) rows = all.all(id) as (number | null)[][];
+        else if (envelope) rows = envelopeRows(id, stride);
         else {
           const first = firstIteration.get(id) ?? 0;
-          const contiguous = r.last_iteration !== null && r.last_iteration - first + 1 === total;
-          rows = (contiguous ? sampledContiguous.all(id, first, stride, r.last_iteration) : sampledByRow.all(id, stride, total - 1)) as (number | null)[][];
-          if (extremes) {
-            const byIteration = new Map<number, (number | null)[]>();
-            for (const cells of rows) byIteration.set(cells[0] as number, cells);
-            const more = contiguous
-              ? [...extremes.minC.all(id, first, stride), ...extremes.maxC.all(id, first, stride)]
-              : [...extremes.minR.all(id, stride), ...extremes.maxR.all(id, stride)];
-            for (const cells of more as (number | null)[][]) if (!byIteration.has(cells[0] as number)) byIteration.set(cells[0] as number, cells);
-            rows = [...byIteration.values()].sort((a, b) => (a[0] as number) - (b[0] as number));
-          }
+          rows = (
+            r.last_iteration !== null && r.last_iteration - first + 1 === total
+              ? sampledContiguous.all(id, first, stride, r.last_iteration)
+              : sampledByRow.all(id, stride, total - 1)
+          ) as (number | null)[][];
         }
         const iteration = new Array<number>(rows.length);
         const columns: TraceColumns['columns'] = {};

@@ -13,8 +13,8 @@ import type { RunRecord, TraceColumns } from '../../../../shared/api';
 import type { MetricKey } from '../../../../shared/methods';
 import type { CompareMetric, CompareX } from '../../stores/compare';
 
-/** Rows per run for display: ~800 buckets of up to three rows (a chart is at most ~1600 px wide). */
-export const DISPLAY_POINTS = 2400;
+/** Rows per run for display: ~500 buckets of up to three rows (first, min, max): about one bucket per 2 px. */
+export const DISPLAY_POINTS = 1500;
 const SUMMARY_METRICS: MetricKey[] = ['J', 'gap', 'trustViolated', 'wallMs'];
 const CACHE_LIMIT = 120;
 
