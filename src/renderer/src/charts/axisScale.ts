@@ -36,7 +36,12 @@ export function symlogThreshold(values: Iterable<number | null | undefined>): nu
     if (a > hi) hi = a;
   }
   if (!(hi > 0)) return 1;
-  return 10 ** Math.floor(Math.log10(Math.max(lo, hi * 1e-8)));
+  return pow10(Math.floor(Math.log10(Math.max(lo, hi * 1e-8))));
+}
+
+/** 10^e, exact for negative e too (10 ** -4 is 0.00009999999999999999, 1 / 10 ** 4 is 0.0001). */
+function pow10(e: number): number {
+  return e < 0 ? 1 / 10 ** -e : 10 ** e;
 }
 
 export function scaleTransform(scale: AxisScale, values: Iterable<number | null | undefined> = []): ScaleTransform {
@@ -61,7 +66,7 @@ export function symlogTicks(tr: ScaleTransform, uMin: number, uMax: number): num
   const top = Math.max(Math.abs(uMin), Math.abs(uMax));
   const decades: number[] = [];
   for (let k = 0; k < 40; k++) {
-    const u = tr.to(tr.c * 10 ** k);
+    const u = tr.to(tr.c * pow10(k));
     if (u === null || u > top * 1.0000001) break;
     decades.push(u);
   }
@@ -78,7 +83,12 @@ export function symlogTicks(tr: ScaleTransform, uMin: number, uMax: number): num
 export function tickLabel(v: number): string {
   if (v === 0) return '0';
   const e = Math.log10(Math.abs(v));
-  if (Math.abs(e - Math.round(e)) < 1e-9 && (Math.abs(e) >= 3 || !Number.isInteger(v))) return `${v < 0 ? '−' : ''}1e${Math.round(e)}`;
+  const k = Math.round(e);
+  if (Math.abs(e - k) < 1e-9) {
+    // a power of ten (up to round-off of the symlog inverse): 1e-6, 0.01, 100, 1e3
+    const sign = v < 0 ? '−' : '';
+    return Math.abs(k) >= 3 ? `${sign}1e${k}` : `${sign}${pow10(k)}`;
+  }
   return fmt(v, 3).replace('-', '−');
 }
 
