@@ -114,6 +114,9 @@ test('compare exports: CSV rows, group CSV, LaTeX, SVG and PDF figures; views an
   await expect(page.getByTestId('zero-width-note')).toContainText('random initial policies');
   await expect(page.getByTestId('zero-width-note')).not.toContainText('eps=0.1');
   await page.getByRole('combobox', { name: 'Group by' }).selectOption({ label: 'method' });
+  await page.getByTestId('compute-scores').click();
+  await page.getByTestId('performance-profile').scrollIntoViewIfNeeded();
+  await expect(page.getByRole('img', { name: 'Performance profiles of 2 groups' })).toHaveAttribute('data-drawn', /\d+/);
   await page.screenshot({ path: join(SHOTS, 'compare-stats.png') });
 
   // paper figures: SVG with legend, axis names, ticks and provenance; PDF with the same text as vectors
