@@ -43,7 +43,9 @@ test.describe('compare', () => {
       expect(file.suggestedFilename()).toMatch(new RegExp(`\\.${ext}$`));
       if (ext === 'csv') {
         const text = await readFile((await file.path())!, 'utf8');
-        expect(text.split('\n')[0]).toMatch(/^run_id,label,method,iteration,J,/);
+        // a '#' line with the app version and the runs' configuration hashes, then the header
+        expect(text.split('\n')[0]).toMatch(/^# Wasserstein Workbench \S+; run \d+ config [0-9a-f]{64}/);
+        expect(text.split('\n')[1]).toMatch(/^run_id,label,method,iteration,J,/);
         expect(text).toContain(a);
         expect(text).toContain(b);
       }

@@ -14,7 +14,20 @@ import { createWorkbenchService } from '../main/services';
 import { APP_VERSION } from '../main/version';
 import type { RunRecord } from '../shared/api';
 import { compileMdp } from '../shared/mdp/compile';
-import { ZERO_WIDTH_NOTE, groupKeyOf, normalisedScore, scoreReport, type GroupBy, type GroupableRun, type Interval, type ScoreReport } from '../shared/stats';
+import {
+  ZERO_WIDTH_NOTE,
+  groupKeyOf,
+  latexScoreTable,
+  normalisedScore,
+  profileReport,
+  profileTaus,
+  scoreReport,
+  type GroupBy,
+  type GroupableRun,
+  type Interval,
+  type ProfilePoint,
+  type ScoreReport,
+} from '../shared/stats';
 import { uniformPolicyJ } from '../compute/uniformJ';
 import { UsageError, bool, flag, numberFlag, type FlagSpecs, type ParsedArgs } from './args';
 
@@ -25,11 +38,12 @@ export const STATS_FLAGS: FlagSpecs = {
   reps: { type: 'string', value: 'N', help: 'bootstrap resamples (default 2000)' },
   seed: { type: 'string', value: 'S', help: 'bootstrap seed (default 0): the same seed gives the same intervals' },
   json: { type: 'boolean', help: 'machine-readable JSON on stdout' },
+  latex: { type: 'boolean', help: 'a LaTeX booktabs table (mean, median, IQM with intervals) on stdout' },
   help: { type: 'boolean', help: 'this text' },
 };
 
 export const STATS_USAGE =
-  'wwb stats --db FILE [--experiment NAME] [--group-by KEY] [--reps N] [--seed S] [--json]: normalised scores (mean, median, IQM with stratified-bootstrap 95% intervals) and probability of improvement';
+  'wwb stats --db FILE [--experiment NAME] [--group-by KEY] [--reps N] [--seed S] [--json | --latex]: normalised scores (mean, median, IQM with stratified-bootstrap 95% intervals), probability of improvement and performance profiles';
 
 export interface RunScore {
   runId: number;
@@ -54,6 +68,10 @@ export interface StatsReport {
   scores: RunScore[];
   groups: ScoreReport['groups'];
   improvement: ScoreReport['improvement'];
+  /** per group the fraction of runs with score >= tau, tau = 0, 0.05, ..., 1, with bootstrap intervals */
+  profiles: { key: string; points: ProfilePoint[] }[];
+  /** per scored run its configuration hash (exports carry them) */
+  configHashes: { runId: number; configHash: string | null }[];
 }
 
 const FINISHED = new Set(['completed', 'stalled', 'cancelled']);
@@ -89,7 +107,7 @@ export function computeStats(
     runs.sort((a, b) => a.id - b.id);
     const skipped: StatsReport['skipped'] = [];
     const uniformJ = new Map<string, number>();
-    const scored: (GroupableRun & { score: RunScore })[] = [];
+    const scored: (GroupableRun & { score: RunScore; configHash: string | null })[] = [];
     const by = groupByOf(o.groupBy);
     for (const r of runs) {
       if (!FINISHED.has(r.status)) {
@@ -128,6 +146,7 @@ export function computeStats(
         seed: r.seed,
         options: r.options as Record<string, number | string | null>,
         score: { runId: r.id, mdp: r.mdpName, method: r.method, seed: r.seed, group: '', J, Jstar, Juniform: Ju, score },
+        configHash: r.configHash,
       });
     }
     const report = scoreReport(
@@ -146,6 +165,13 @@ export function computeStats(
       scores: scored.map((r) => r.score),
       groups: report.groups,
       improvement: report.improvement,
+      profiles: profileReport(
+        scored.map((r) => ({ ...r, score: r.score.score })),
+        by,
+        profileTaus(0, 1, 20),
+        { reps: o.reps, seed: o.seed },
+      ),
+      configHashes: scored.map((r) => ({ runId: r.id, configHash: r.configHash })),
     };
   } finally {
     db.close();
@@ -169,14 +195,28 @@ export function formatStats(r: StatsReport): string {
     lines.push('', 'probability of improvement P(A > B):');
     for (const p of r.improvement) lines.push(`  ${p.a} > ${p.b}: ${ci(p.probability)}`);
   }
+  if (r.profiles.length) {
+    const at = [0.5, 0.9, 1];
+    lines.push('', `performance profile: fraction of runs with score >= tau (${at.map((t) => `tau ${t}`).join(', ')})`);
+    for (const g of r.profiles) {
+      const cells = at.map((t) => g.points.find((p) => Math.abs(p.tau - t) < 1e-9)).map((p) => (p ? ci(p.fraction) : 'n/a'));
+      lines.push(`  ${g.key.slice(0, 28).padEnd(28)} ${cells.join('  ')}`);
+    }
+  }
   if (r.skipped.length) lines.push('', `left out: ${r.skipped.map((s) => `run ${s.runId} (${s.reason})`).join('; ')}`);
   return lines.join('\n');
 }
 
-export function statsOptions(args: ParsedArgs): { dbPath: string; experiment: string | null; groupBy: string; reps: number; seed: number; json: boolean } {
+export function statsOptions(args: ParsedArgs): { dbPath: string; experiment: string | null; groupBy: string; reps: number; seed: number; json: boolean; latex: boolean } {
   const dbPath = flag(args, 'db');
   if (!dbPath) throw new UsageError('--db FILE is required');
   const reps = numberFlag(args, 'reps', (v) => (Number.isInteger(v) && v >= 100 && v <= 100_000 ? null : 'must be an integer in [100, 100000]')) ?? 2000;
   const seed = numberFlag(args, 'seed', (v) => (Number.isInteger(v) && v >= 0 && v < 2 ** 32 ? null : 'must be an integer in [0, 2^32)')) ?? 0;
-  return { dbPath, experiment: flag(args, 'experiment') ?? null, groupBy: flag(args, 'group-by') ?? 'method', reps, seed, json: bool(args, 'json') };
+  if (bool(args, 'json') && bool(args, 'latex')) throw new UsageError('--json and --latex cannot be combined: choose one output');
+  return { dbPath, experiment: flag(args, 'experiment') ?? null, groupBy: flag(args, 'group-by') ?? 'method', reps, seed, json: bool(args, 'json'), latex: bool(args, 'latex') };
+}
+
+/** The report as a booktabs table, with the app version and every scored run's configuration hash. */
+export function latexStats(r: StatsReport): string {
+  return latexScoreTable(r, { appVersion: r.appVersion, configHashes: r.configHashes, reps: r.reps, seed: r.seed });
 }

@@ -23,7 +23,7 @@ import { makeRunSpec, OptionsError } from '../compute/run/spec';
 import { UsageError, bool, commandHelp, flag, list, numberFlag, parseFlags, type FlagSpecs, type ParsedArgs } from './args';
 import { openRunStore, type RunInitPayload, type RunStore } from './runStore';
 import { commandMerge, commandSweep } from './sweep';
-import { STATS_FLAGS, STATS_USAGE, computeStats, formatStats, statsOptions } from './stats';
+import { STATS_FLAGS, STATS_USAGE, computeStats, formatStats, latexStats, statsOptions } from './stats';
 import { BUNDLE_FLAGS, BUNDLE_USAGE, commandExportBundle, commandImportBundle } from './bundle';
 
 /** A computed quantity left the range of doubles (exit 1, naming the quantity). */
@@ -42,7 +42,7 @@ const USAGE = `wwb ${APP_VERSION} — Wasserstein Workbench from a terminal
   wwb convert --from gymnasium IN --out OUT
   wwb export-bundle --db F (--experiment NAME|ID)... (--run ID)... --out FILE[.gz]   (an experiment bundle)
   wwb import-bundle FILE --db F                  (ids remapped; nothing duplicated)
-  wwb stats --db F [--experiment NAME] [--group-by KEY] [--json]   (normalised scores, IQM, bootstrap CIs)
+  wwb stats --db F [--experiment NAME] [--group-by KEY] [--json|--latex] (normalised scores, IQM, bootstrap CIs)
   wwb sweep FILE --db F [--workers K]            (a grid of runs on a local pool; 'wwb sweep --help')
   wwb sweep FILE --executor slurm --shards DIR   (the same grid as a Slurm array job)
   wwb sweep status DIR | wwb sweep resubmit DIR --failed
@@ -583,7 +583,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'stats': {
         const o = statsOptions(args);
         const report = computeStats(o.dbPath, o);
-        await print(args, report, () => formatStats(report));
+        if (o.latex) await writeAll(process.stdout, latexStats(report));
+        else await print(args, report, () => formatStats(report));
         return 0;
       }
     }

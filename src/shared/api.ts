@@ -112,6 +112,11 @@ export interface TraceColumns {
   columns: Partial<Record<keyof IterationMetrics, (number | null)[]>>;
   /** total points stored (before any downsampling) */
   total: number;
+  /**
+   * set when the trace was downsampled with a min/max envelope of this metric: besides every stride-th
+   * row, each bucket's rows with the smallest and the largest value are kept (spikes survive)
+   */
+  envelope?: keyof IterationMetrics;
 }
 
 export interface PolicySnapshot {

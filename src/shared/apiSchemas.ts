@@ -465,6 +465,8 @@ export const CALL_SCHEMAS = {
     ids: array(id(), { min: 1, max: PAYLOAD_LIMITS.traceRuns }),
     metrics: optional(array(typed<MetricKey>(literal(METRIC_KEYS)), { max: METRIC_KEYS.length })),
     maxPoints: optional(number({ integer: true, min: 2, max: PAYLOAD_LIMITS.maxPoints })),
+    /** with maxPoints: keep, per bucket of rows, the rows with the smallest and largest value of this metric */
+    envelope: optional(typed<MetricKey>(literal(METRIC_KEYS))),
   }),
   'runs:snapshots': byId,
   'runs:delete': byId,

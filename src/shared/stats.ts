@@ -212,6 +212,8 @@ export interface RunTraceForSummary {
   J: readonly (number | null)[];
   gap: readonly (number | null)[];
   trustViolated?: readonly (number | boolean | null)[];
+  /** wall-clock ms since the start, per row (for the time to reach the gap target) */
+  wallMs?: readonly (number | null)[];
 }
 
 export interface RunSummary {
@@ -221,6 +223,8 @@ export interface RunSummary {
   bestGap: number | null;
   /** first iteration with gap <= the target, null when never reached */
   itersToGap: number | null;
+  /** wall time (ms) of that row, null when never reached or not recorded */
+  timeToGapMs: number | null;
   /** updates whose trust-region constraint was violated */
   violations: number;
 }
@@ -229,6 +233,7 @@ export function summariseRun(t: RunTraceForSummary, gapTarget: number): RunSumma
   let bestJ: number | null = null;
   let bestGap: number | null = null;
   let itersToGap: number | null = null;
+  let timeToGapMs: number | null = null;
   let finalJ: number | null = null;
   let finalGap: number | null = null;
   for (let i = 0; i < t.iteration.length; i++) {
@@ -241,12 +246,16 @@ export function summariseRun(t: RunTraceForSummary, gapTarget: number): RunSumma
     if (typeof g === 'number' && Number.isFinite(g)) {
       bestGap = bestGap === null ? g : Math.min(bestGap, g);
       finalGap = g;
-      if (itersToGap === null && g <= gapTarget) itersToGap = t.iteration[i];
+      if (itersToGap === null && g <= gapTarget) {
+        itersToGap = t.iteration[i];
+        const w = t.wallMs?.[i];
+        timeToGapMs = typeof w === 'number' && Number.isFinite(w) ? w : null;
+      }
     }
   }
   let violations = 0;
   for (const v of t.trustViolated ?? []) if (v === true || v === 1) violations++;
-  return { finalJ, bestJ, finalGap, bestGap, itersToGap, violations };
+  return { finalJ, bestJ, finalGap, bestGap, itersToGap, timeToGapMs, violations };
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -408,4 +417,124 @@ export function scoreReport(runs: readonly ScoredRun[], by: GroupBy, options: Bo
         if (shared.length) improvement.push({ a: a.key, b: b.key, probability: probabilityOfImprovementCI(strata(a.runs, shared), strata(b.runs, shared), options) });
       }
   return { groups: out, improvement };
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Performance profiles
+
+/**
+ * The performance profile of a set of scores (Dolan & Moré 2002; the score distribution of rliable):
+ * at each threshold tau, the fraction of runs with score >= tau. Taus are returned in the order given.
+ */
+export function performanceProfile(scores: readonly number[], taus: readonly number[]): number[] {
+  if (!scores.length) return taus.map(() => NaN);
+  return taus.map((tau) => {
+    let k = 0;
+    for (const v of scores) if (v >= tau) k++;
+    return k / scores.length;
+  });
+}
+
+/** n + 1 evenly spaced thresholds from lo to hi (both included). */
+export function profileTaus(lo = 0, hi = 1, n = 50): number[] {
+  return Array.from({ length: n + 1 }, (_, i) => lo + ((hi - lo) * i) / n);
+}
+
+export interface ProfilePoint {
+  tau: number;
+  /** fraction of runs with score >= tau, with its stratified-bootstrap interval */
+  fraction: Interval;
+}
+
+/**
+ * The performance profile of one group's stratified scores with pointwise percentile stratified-bootstrap
+ * intervals (each replicate resamples runs within each task, as for the aggregate scores).
+ */
+export function performanceProfileCI(strata: StratifiedScores, taus: readonly number[], options: BootstrapOptions = {}): ProfilePoint[] {
+  const reps = options.reps ?? 2000;
+  const level = options.level ?? 0.95;
+  const rand = seededRandom(options.seed ?? 0);
+  const estimate = performanceProfile(strata.flat(), taus);
+  const draws: number[][] = taus.map(() => []);
+  for (let r = 0; r < reps; r++) performanceProfile(resample(strata, rand).flat(), taus).forEach((v, i) => draws[i].push(v));
+  return taus.map((tau, i) => ({ tau, fraction: percentileInterval(estimate[i], draws[i], level) }));
+}
+
+/** Per group (stratified by MDP, as scoreReport) the performance profile with intervals. */
+export function profileReport(runs: readonly ScoredRun[], by: GroupBy, taus: readonly number[], options: BootstrapOptions = {}): { key: string; points: ProfilePoint[] }[] {
+  const mdps = [...new Set(runs.map((r) => r.mdpName))];
+  return groupRuns(runs, by).map((g) => ({
+    key: g.key,
+    points: performanceProfileCI(
+      mdps.map((m) => g.runs.filter((r) => r.mdpName === m).map((r) => r.score)).filter((s) => s.length),
+      taus,
+      options,
+    ),
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------------
+// LaTeX
+
+/** Text made safe inside a LaTeX table cell (the ten special characters escaped). */
+export function latexEscape(text: string): string {
+  const map: Record<string, string> = {
+    '\\': '\\textbackslash{}',
+    '&': '\\&',
+    '%': '\\%',
+    $: '\\$',
+    '#': '\\#',
+    _: '\\_',
+    '{': '\\{',
+    '}': '\\}',
+    '~': '\\textasciitilde{}',
+    '^': '\\textasciicircum{}',
+  };
+  return text.replace(/[\\&%$#_{}~^]/g, (c) => map[c]);
+}
+
+export interface LatexTableOptions {
+  /** decimals of the numbers (default 3) */
+  digits?: number;
+  caption?: string;
+  label?: string;
+  /** the app version that made the table, written in a comment line */
+  appVersion?: string;
+  /** per run id its configuration hash, written in comment lines */
+  configHashes?: { runId: number; configHash: string | null }[];
+  /** bootstrap settings, stated in the caption */
+  reps?: number;
+  seed?: number;
+}
+
+/**
+ * The score report as a booktabs table (needs \usepackage{booktabs}): one row per group with runs, MDPs
+ * and mean, median, IQM, each as "estimate [lo, hi]" (95% stratified-bootstrap intervals). Comment lines
+ * at the top carry the app version and each run's configuration hash.
+ */
+export function latexScoreTable(report: ScoreReport, o: LatexTableOptions = {}): string {
+  const d = o.digits ?? 3;
+  const num = (v: number) => (Number.isFinite(v) ? v.toFixed(d) : '--');
+  const ci = (i: Interval) => `${num(i.estimate)} {\\small[${num(i.lo)}, ${num(i.hi)}]}`;
+  const boot = o.reps !== undefined ? `, ${o.reps} resamples${o.seed !== undefined ? `, seed ${o.seed}` : ''}` : '';
+  const caption =
+    o.caption ??
+    `Normalised score $(J - J_{\\mathrm{unif}})/(J^\\star - J_{\\mathrm{unif}})$ (0: uniform policy, 1: exact optimum); estimate and 95\\% stratified-bootstrap interval${boot}.`;
+  const lines = [
+    `% made by Wasserstein Workbench${o.appVersion ? ` ${o.appVersion}` : ''}; needs \\usepackage{booktabs}`,
+    ...(o.configHashes ?? []).map((h) => `% run ${h.runId} config ${h.configHash ?? 'unknown'}`),
+    '\\begin{table}[t]',
+    '\\centering',
+    `\\caption{${caption}}`,
+    ...(o.label ? [`\\label{${o.label}}`] : []),
+    '\\begin{tabular}{lrrlll}',
+    '\\toprule',
+    'Group & Runs & MDPs & Mean & Median & IQM \\\\',
+    '\\midrule',
+    ...report.groups.map((g) => `${latexEscape(g.key)} & ${g.runs} & ${g.tasks} & ${ci(g.mean)} & ${ci(g.median)} & ${ci(g.iqm)} \\\\`),
+    '\\bottomrule',
+    '\\end{tabular}',
+    '\\end{table}',
+  ];
+  return `${lines.join('\n')}\n`;
 }

@@ -104,7 +104,7 @@ describe('run summary', () => {
       { iteration: [0, 1, 2, 3], J: [1, 3, 2, 2.5], gap: [2, 0.5, 0.05, 0.02], trustViolated: [null, 0, 1, true] },
       0.1,
     );
-    expect(s).toEqual({ finalJ: 2.5, bestJ: 3, finalGap: 0.02, bestGap: 0.02, itersToGap: 2, violations: 2 });
+    expect(s).toEqual({ finalJ: 2.5, bestJ: 3, finalGap: 0.02, bestGap: 0.02, itersToGap: 2, timeToGapMs: null, violations: 2 });
   });
 });
 

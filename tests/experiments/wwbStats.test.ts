@@ -107,6 +107,26 @@ describe('wwb stats', () => {
     const poi = report.improvement.find((i: { a: string; b: string }) => i.a === 'ot-trpo' && i.b === 'kl-trpo');
     expect(poi.probability.estimate).toBeCloseTo(wins / (a.length * b.length), 12);
 
+    // performance profiles: the fraction of each group's scores >= tau, counted here
+    expect(report.profiles.map((g: { key: string }) => g.key)).toEqual(report.groups.map((g: { key: string }) => g.key));
+    for (const g of report.profiles) {
+      const x = byMethod.get(g.key)!;
+      expect(g.points).toHaveLength(21);
+      for (const p of g.points) {
+        expect(p.fraction.estimate).toBeCloseTo(x.filter((v) => v >= p.tau).length / x.length, 12);
+        expect(p.fraction.lo).toBeLessThanOrEqual(p.fraction.estimate);
+        expect(p.fraction.hi).toBeGreaterThanOrEqual(p.fraction.estimate);
+      }
+    }
+    // the booktabs table: the same estimates at three decimals, the app version and config hashes
+    const tex = wwb('stats', '--db', db, '--experiment', 'sweep', '--reps', '500', '--seed', '11', '--latex');
+    expect(tex.code, tex.stderr).toBe(0);
+    expect(tex.stdout).toMatch(/^% made by Wasserstein Workbench \S+; needs \\usepackage\{booktabs\}/);
+    expect(tex.stdout).toMatch(/% run \d+ config [0-9a-f]{64}/);
+    for (const g of report.groups)
+      expect(tex.stdout).toContain(`${g.key} & ${g.runs} & 1 & ${g.mean.estimate.toFixed(3)} {\\small[${g.mean.lo.toFixed(3)}, ${g.mean.hi.toFixed(3)}]}`);
+    expect(wwb('stats', '--db', db, '--json', '--latex').stderr).toMatch(/--json and --latex cannot be combined/);
+
     // the same seed gives the same intervals; the text form names the statistics
     expect(wwb('stats', '--db', db, '--experiment', 'sweep', '--reps', '500', '--seed', '11', '--json').stdout).toBe(out.stdout);
     const text = wwb('stats', '--db', db, '--experiment', 'sweep', '--reps', '500');

@@ -237,6 +237,48 @@ describe('workbench service', () => {
     expect(g.iteration.at(-1)).toBe(3 * 999 + 7);
     expect(g.columns.J).toEqual(g.iteration.map((i) => i + 1));
     expect(traceStride(10, 20)).toBe(1);
+  });
+
+  it('keeps a min/max envelope when downsampling: spikes between strided rows survive', () => {
+    const mdp = service.call('mdps:save', { document: twoStateMdp() });
+    const n = 10_000;
+    // a smooth gap with one upward and one downward spike at iterations no stride lands on
+    const up = 4321;
+    const down = 7777;
+    const smooth = (i: number) => 1 / (2 + i);
+    for (const offset of [0, 1]) {
+      // offset 0: contiguous numbering; 1: every other iteration stored (the row-numbered path)
+      const run = newRun(mdp.id);
+      const its = Array.from({ length: n }, (_, k) => (offset ? 2 * k : k));
+      const spikeUp = offset ? 2 * up : up;
+      const spikeDown = offset ? 2 * down : down;
+      for (let start = 0; start < n; start += 5000)
+        service.call('runs:appendTrace', { id: run.id, points: its.slice(start, start + 5000).map((i) => point(i, { gap: i === spikeUp ? 50 : i === spikeDown ? 1e-9 : smooth(i) })) });
+      const [plain] = service.call('runs:trace', { ids: [run.id], metrics: ['gap'], maxPoints: 600 });
+      expect(plain.iteration).not.toContain(spikeUp);
+      expect(plain.envelope).toBeUndefined();
+      const [t] = service.call('runs:trace', { ids: [run.id], metrics: ['gap'], maxPoints: 600, envelope: 'gap' });
+      expect(t.envelope).toBe('gap');
+      expect(t.total).toBe(n);
+      expect(t.iteration.length).toBeLessThanOrEqual(600);
+      expect(t.iteration.length).toBeGreaterThan(350); // a decreasing curve: first (= max) and min per bucket
+      expect(t.iteration[0]).toBe(its[0]);
+      expect(t.iteration.at(-1)).toBe(its[n - 1]);
+      for (let i = 1; i < t.iteration.length; i++) expect(t.iteration[i]).toBeGreaterThan(t.iteration[i - 1]);
+      const at = (it: number) => t.columns.gap![t.iteration.indexOf(it)];
+      expect(at(spikeUp)).toBe(50);
+      expect(at(spikeDown)).toBe(1e-9);
+      expect(Math.max(...(t.columns.gap as number[]))).toBe(50);
+      // each kept row is a stored row, unchanged
+      for (let i = 0; i < t.iteration.length; i += 37) {
+        const it = t.iteration[i];
+        if (it !== spikeUp && it !== spikeDown) expect(t.columns.gap![i]).toBe(smooth(it));
+      }
+      // a short trace is returned whole, without an envelope flag
+      const [whole] = service.call('runs:trace', { ids: [run.id], metrics: ['gap'], maxPoints: n, envelope: 'gap' });
+      expect(whole.iteration.length).toBe(n);
+      expect(whole.envelope).toBeUndefined();
+    }
     expect(traceStride(100, 10)).toBe(13);
   });
 });

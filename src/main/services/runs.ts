@@ -61,6 +61,7 @@ import { compileMdp } from '../../shared/mdp/compile';
 import { exactOptionsOf, exactRunReadsSeed, isSampled } from '../../shared/methodSpecs';
 import { createHash } from 'node:crypto';
 import { canonicalJson, mdpContentHash } from './mdps';
+import { traceStride } from '../../shared/traceStride';
 import { notFound, parseJson, type CallsOf, type HandlerMap, type ServiceContext } from './context';
 import type { SqliteDatabase } from '../db';
 import { defaultExperimentFor, newUid } from './membership';
@@ -241,15 +242,8 @@ export function policyProblem(policy: readonly number[], S: number, N: number): 
   return null;
 }
 
-/**
- * Downsampling rule of runs:trace: of `total` points keep those with 0-based position k where
- * k % stride == 0, plus the last; at most maxPoints in all.
- */
-export function traceStride(total: number, maxPoints: number): number {
-  if (total <= maxPoints) return 1;
-  if (maxPoints <= 2) return Math.max(1, total); // first and last only
-  return Math.ceil((total - 1) / (maxPoints - 2));
-}
+/** Downsampling rule of runs:trace (src/shared/traceStride.ts). */
+export { traceStride };
 
 /** Rows per multi-row INSERT of trace points (16 columns: 512 bound values, far below SQLite's limit). */
 const INSERT_BLOCK = 32;
@@ -725,9 +719,10 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
       return changed(id);
     },
 
-    'runs:trace': ({ ids, metrics, maxPoints }) => {
+    'runs:trace': ({ ids, metrics, maxPoints, envelope }) => {
       // the schema admits METRIC_KEYS only ('iteration' is always returned)
       const keys: MetricKey[] = metrics && metrics.length ? [...new Set(metrics as MetricKey[])] : [...METRIC_KEYS];
+      if (envelope && !keys.includes(envelope)) keys.push(envelope);
       const cols = keys.map((k) => METRIC_COLUMNS[k]).join(', ');
       const all = sql.prepare(`SELECT iteration, ${cols} FROM trace_points WHERE run_id = ? ORDER BY iteration`).raw();
       // contiguous iterations (the usual case): position k = iteration - first, a plain filtered range scan
@@ -746,13 +741,51 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
            WHERE k % ? = 0 OR k = ? ORDER BY iteration`,
         )
         .raw();
+      // the min/max envelope: per bucket of `stride` rows, its first row and the rows holding the smallest
+      // and the largest value of the envelope metric, so a spike between strided rows is still drawn. One
+      // range scan streamed from SQLite (iterate: rows are not materialised), reduced as they arrive.
+      const envAt = envelope ? keys.indexOf(envelope) + 1 : -1;
+      const envelopeRows = (id: number, stride: number): (number | null)[][] => {
+        const kept: (number | null)[][] = [];
+        let first: (number | null)[] | null = null;
+        let lo: (number | null)[] | null = null;
+        let hi: (number | null)[] | null = null;
+        let last: (number | null)[] | null = null;
+        const flush = () => {
+          if (!first) return;
+          const bucket = [first, lo, hi].filter((r): r is (number | null)[] => r !== null);
+          bucket.sort((a, b) => (a[0] as number) - (b[0] as number));
+          for (const r of bucket) if (kept[kept.length - 1] !== r) kept.push(r);
+        };
+        let k = 0;
+        for (const cells of all.iterate(id) as Iterable<(number | null)[]>) {
+          if (k % stride === 0) {
+            flush();
+            first = cells;
+            lo = hi = null;
+          }
+          const v = cells[envAt];
+          if (typeof v === 'number') {
+            if (lo === null || v < (lo[envAt] as number)) lo = cells;
+            if (hi === null || v > (hi[envAt] as number)) hi = cells;
+          }
+          last = cells;
+          k++;
+        }
+        flush();
+        if (last && kept[kept.length - 1] !== last) kept.push(last);
+        return kept;
+      };
       const out: TraceColumns[] = [];
       for (const id of ids) {
         const r = row(id);
         const total = r.iterations;
-        const stride = maxPoints === undefined ? 1 : traceStride(total, maxPoints);
+        // with an envelope each bucket gives up to three rows (its first, its min, its max)
+        const budget = maxPoints === undefined ? undefined : envelope ? Math.max(2, Math.floor((maxPoints - 1) / 3)) : maxPoints;
+        const stride = maxPoints === undefined || budget === undefined || total <= maxPoints ? 1 : traceStride(total, budget);
         let rows: (number | null)[][];
         if (stride === 1) rows = all.all(id) as (number | null)[][];
+        else if (envelope) rows = envelopeRows(id, stride);
         else {
           const first = firstIteration.get(id) ?? 0;
           rows = (
@@ -770,7 +803,7 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
           for (let c = 0; c < keys.length; c++) arrays[c][i] = cells[c + 1];
         }
         keys.forEach((k, c) => (columns[k] = arrays[c]));
-        out.push({ runId: id, iteration, columns, total });
+        out.push({ runId: id, iteration, columns, total, ...(envelope && stride > 1 ? { envelope } : {}) });
       }
       return out;
     },

@@ -1,6 +1,6 @@
 /** ECharts, modular: only the charts and components the workbench draws (keeps the bundle small). */
 import * as echarts from 'echarts/core';
-import { LineChart, HeatmapChart } from 'echarts/charts';
+import { LineChart, HeatmapChart, ParallelChart } from 'echarts/charts';
 import {
   GridComponent,
   TooltipComponent,
@@ -10,12 +10,14 @@ import {
   TitleComponent,
   MarkLineComponent,
   AxisPointerComponent,
+  ParallelComponent,
 } from 'echarts/components';
 import { CanvasRenderer } from 'echarts/renderers';
 
 echarts.use([
   LineChart,
   HeatmapChart,
+  ParallelChart,
   GridComponent,
   TooltipComponent,
   LegendComponent,
@@ -24,6 +26,7 @@ echarts.use([
   TitleComponent,
   MarkLineComponent,
   AxisPointerComponent,
+  ParallelComponent,
   CanvasRenderer,
 ]);
 

@@ -38,6 +38,8 @@ export interface OracleSeriesOptions {
   metric: keyof IterationMetrics;
   /** y as the chart draws it (log: null for v <= 0; symlog: transformed) */
   map?: (v: number) => number | null;
+  /** x as the chart draws it (log / symlog axes: the transformed coordinate; null: not drawn) */
+  mapX?: (v: number) => number | null;
   yAxisIndex?: number;
   /** the trace of a sampled run, for x columns the oracle lacks */
   traceOf?: (runId: number) => TraceLike | undefined;
@@ -150,8 +152,10 @@ export function useExactOracle(source: () => readonly RunRecord[]): ExactOracle 
       }
       const data: [number, number | null][] = [];
       for (let i = 0; i < ys.length; i++) {
-        const x = xs[i];
-        if (x === null || x === undefined) continue;
+        const x0 = xs[i];
+        if (x0 === null || x0 === undefined) continue;
+        const x = o.mapX ? o.mapX(x0) : x0;
+        if (x === null) continue;
         const y = ys[i];
         data.push([x, y === null || y === undefined ? null : o.map ? o.map(y) : y]);
       }

@@ -1,11 +1,18 @@
-/** Compare view state: which runs, which metric, scales, x axis; traces are loaded through the runs store. */
+/**
+ * Compare view state: which runs, which metric, the x axis (iteration or any metric), the scale of each
+ * axis; traces are loaded by the compare view itself (downsampled in SQL with a min/max envelope).
+ */
 import { defineStore } from 'pinia';
 import { ref } from 'vue';
-import type { IterationMetrics } from '../../../shared/methods';
+import type { IterationMetrics, MetricKey } from '../../../shared/methods';
+import type { AxisScale } from '../charts/axisScale';
 
 export type CompareMetric = Extract<keyof IterationMetrics, 'gap' | 'J' | 'Jplain' | 'tv' | 'entropy' | 'transportCost' | 'kl' | 'lambda' | 'trustSlack' | 'evalResidual' | 'estimatorRms' | 'exactMoveCost'>;
-/** x axes; 'samples' (state-action steps sampled, sampled estimators only) compares methods at equal sample budgets */
-export type CompareX = 'iteration' | 't' | 'wallMs' | 'samples';
+/**
+ * x axes: the iteration or any stored metric ('t' flow time, 'wallMs' wall time, 'samples' state-action
+ * steps sampled by sampled estimators, which compares methods at equal sample budgets, or any other)
+ */
+export type CompareX = 'iteration' | MetricKey;
 
 export const COMPARE_METRICS: { id: CompareMetric; label: string; log: boolean }[] = [
   { id: 'gap', label: 'gap J* − J', log: true },
@@ -22,10 +29,37 @@ export const COMPARE_METRICS: { id: CompareMetric; label: string; log: boolean }
   { id: 'exactMoveCost', label: 'move cost, exact occupancy (sampled)', log: true },
 ];
 
+/** Labels of the x axes (every metric can be one). */
+export const X_LABELS: Record<CompareX, string> = {
+  iteration: 'iteration',
+  t: 'flow time t',
+  wallMs: 'wall time (ms)',
+  samples: 'samples consumed',
+  J: 'J (regularised)',
+  Jplain: 'J (plain)',
+  gap: 'gap J* − J',
+  tv: 'TV to π*',
+  entropy: 'entropy',
+  transportCost: 'transport cost',
+  kl: 'KL(π_new‖π_old)',
+  trustSlack: 'trust slack',
+  trustViolated: 'trust violated (0/1)',
+  lambda: 'λ (dual)',
+  evalResidual: 'evaluation residual',
+  policyChange: 'policy change max|Δπ|',
+  estimatorBias: 'estimator bias (sampled)',
+  estimatorRms: 'advantage RMS error (sampled)',
+  sampledMoveCost: 'move cost, sampled (sampled)',
+  exactMoveCost: 'move cost, exact occupancy (sampled)',
+  sampledViolation: 'violation, sampled (sampled)',
+  exactViolation: 'violation, exact (sampled)',
+};
+
 export const useCompareStore = defineStore('compare', () => {
   const selected = ref<number[]>([]);
   const metric = ref<CompareMetric>('gap');
-  const log = ref(true);
+  const yScale = ref<AxisScale>('log');
+  const xScale = ref<AxisScale>('linear');
   const x = ref<CompareX>('iteration');
 
   function toggle(id: number, on?: boolean): void {
@@ -34,9 +68,13 @@ export const useCompareStore = defineStore('compare', () => {
     if (want && !has) selected.value = [...selected.value, id];
     if (!want && has) selected.value = selected.value.filter((v) => v !== id);
   }
+  /** select many at once (one change: one trace load) */
+  function selectMany(ids: number[]): void {
+    selected.value = [...new Set([...selected.value, ...ids])];
+  }
   function setMetric(m: CompareMetric): void {
     metric.value = m;
-    log.value = COMPARE_METRICS.find((c) => c.id === m)?.log ?? false;
+    yScale.value = COMPARE_METRICS.find((c) => c.id === m)?.log ? 'log' : 'linear';
   }
-  return { selected, metric, log, x, toggle, setMetric };
+  return { selected, metric, yScale, xScale, x, toggle, selectMany, setMetric };
 });
