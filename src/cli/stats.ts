@@ -145,6 +145,7 @@ export function computeStats(
         mdpName: r.mdpName,
         seed: r.seed,
         options: r.options as Record<string, number | string | null>,
+        init: r.init?.kind ?? null,
         score: { runId: r.id, mdp: r.mdpName, method: r.method, seed: r.seed, group: '', J, Jstar, Juniform: Ju, score },
         configHash: r.configHash,
       });

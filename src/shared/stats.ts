@@ -102,9 +102,15 @@ export interface GroupableRun {
   mdpName: string;
   seed: number;
   options: Record<string, number | string | null>;
+  /** how the initial policy was chosen ('uniform', 'random', 'policy'); absent when not recorded */
+  init?: string | null;
 }
 
-/** 'all-but-seed': runs that differ only in their seed share a group; else the value of one field or option. */
+/**
+ * 'all-but-seed': runs that differ only in their seed share a group (a random or given initial policy is
+ * part of the configuration: such runs never share a group with uniform-init ones); else the value of one
+ * field or option.
+ */
 export type GroupBy = 'none' | 'all-but-seed' | 'method' | 'mdp' | `option:${string}`;
 
 const showValue = (v: unknown): string => (v === null || v === undefined ? '(unset)' : typeof v === 'number' && Number.isNaN(v) ? 'NaN' : String(v));
@@ -123,7 +129,8 @@ export function groupKeyOf(run: GroupableRun, by: GroupBy): string {
         .filter((k) => k !== 'seed')
         .sort()
         .map((k) => `${k}=${showValue(run.options[k])}`);
-      return [run.method, run.mdpName, ...opts].join(' ');
+      const init = run.init && run.init !== 'uniform' ? [`init=${run.init}`] : [];
+      return [run.method, run.mdpName, ...opts, ...init].join(' ');
     }
     default: {
       const key = by.slice('option:'.length);

@@ -81,6 +81,18 @@ describe('grouping and bands', () => {
     expect(varyingOptionKeys(runs)).toEqual(['delta', 'eps', 'eta']);
   });
 
+  it('all-but-seed keeps random-init runs apart from uniform-init ones (the seed only varies within)', () => {
+    const mixed: GroupableRun[] = [
+      { ...runs[0], init: 'uniform' },
+      { ...runs[1], init: 'random' },
+      { ...runs[0], id: 5, seed: 3, init: 'random' },
+      { ...runs[0], id: 6, seed: 4 }, // not recorded: with the uniform ones, as before schema version 6
+    ];
+    const g = groupRuns(mixed, 'all-but-seed');
+    expect(g.map((x) => x.runs.map((r) => r.id))).toEqual([[1, 6], [2, 5]]);
+    expect(g[1].key).toMatch(/ init=random$/);
+  });
+
   it('mean and std / stderr / min-max bands aligned on iterations', () => {
     const a = { x: [0, 1, 2], y: [1, 2, 3] };
     const b = { x: [0, 1, 2], y: [3, 4, null] };
