@@ -37,6 +37,8 @@ export interface StoredRun {
   options: string;
   iterations: number;
   experiment: string | null;
+  /** runs.init as stored (JSON) */
+  init: string | null;
   mdpId: number;
   /** every trace column except wall_ms, in iteration order */
   trace: unknown[][];
@@ -51,10 +53,10 @@ export function storedRuns(dbFile: string): Map<string, StoredRun> {
     const columns = (db.prepare('PRAGMA table_info(trace_points)').all() as { name: string }[]).map((c) => c.name).filter((c) => c !== 'wall_ms' && c !== 'run_id');
     const rows = db
       .prepare(
-        `SELECT r.id, r.method, r.seed, r.status, r.options, r.iterations, r.diagnostics, r.mdp_id AS mdpId, e.name AS experiment
+        `SELECT r.id, r.method, r.seed, r.status, r.options, r.iterations, r.diagnostics, r.mdp_id AS mdpId, r.init, e.name AS experiment
          FROM runs r LEFT JOIN experiments e ON e.id = r.experiment_id ORDER BY r.id`,
       )
-      .all() as { id: number; method: string; seed: number; status: string; options: string; iterations: number; diagnostics: string; mdpId: number; experiment: string | null }[];
+      .all() as { id: number; method: string; seed: number; status: string; options: string; iterations: number; diagnostics: string; mdpId: number; init: string | null; experiment: string | null }[];
     const out = new Map<string, StoredRun>();
     for (const r of rows) {
       const diagnostics = JSON.parse(r.diagnostics) as Record<string, unknown>;
@@ -68,6 +70,7 @@ export function storedRuns(dbFile: string): Map<string, StoredRun> {
         options: r.options,
         iterations: r.iterations,
         experiment: r.experiment,
+        init: r.init,
         mdpId: r.mdpId,
         trace: db.prepare(`SELECT ${columns.join(', ')} FROM trace_points WHERE run_id = ? ORDER BY iteration`).raw().all(r.id) as unknown[][],
         snapshots: db.prepare('SELECT iteration, policy FROM policy_snapshots WHERE run_id = ? ORDER BY iteration').all(r.id) as { iteration: number; policy: Buffer }[],

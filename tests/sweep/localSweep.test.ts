@@ -48,6 +48,7 @@ describe('wwb sweep on the local pool', () => {
       expect(run.trace.length).toBeGreaterThan(1);
       expect(run.snapshots.length).toBeGreaterThan(0);
       expect(run.experiment).toBe('Frozen lake: OT vs KL');
+      expect(JSON.parse(run.init ?? 'null')).toEqual({ kind: 'uniform' }); // the shard's recorded init came across
     }
     // one MDP for the six runs (content hash), and the grid as specified
     expect(count(dbA, 'mdps')).toBe(1);

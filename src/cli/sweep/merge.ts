@@ -20,7 +20,7 @@
 import { openDatabase, DatabaseOpenError, type WorkbenchDatabase } from '../../main/db';
 import { createWorkbenchService, type WorkbenchService } from '../../main/services';
 import { APP_VERSION } from '../../main/version';
-import type { RunStatus } from '../../shared/api';
+import type { CallPayload, RunStatus } from '../../shared/api';
 import type { MdpDocument } from '../../shared/mdp/types';
 import type { ComputeBackendId } from '../../shared/methods';
 import { UsageError } from '../args';
@@ -36,6 +36,7 @@ import {
   shardHeaderProblem,
   type ShardRun,
 } from './shardSql';
+import { policyFromBlob } from '../../main/services/runs';
 import { describeRun, MERGEABLE, sweepStatus, type RunStatusRow } from './status';
 
 export interface MergeSummary {
@@ -189,6 +190,7 @@ export function mergeSweep(dir: string, target: string, options: { liveJobs?: bo
               backend: run.backend,
               seed: run.seed,
               maxIterations: run.maxIterations,
+              ...initOf(run),
             });
             const id = created.id;
             service.call('runs:start', { id });
@@ -241,4 +243,15 @@ export function formatMergeSummary(s: MergeSummary): string {
   for (const r of s.refusedShards) lines.push(`  refused ${r.shard} (${r.keys.join(', ')}): ${r.reason}`);
   for (const r of s.notMerged) lines.push(`  not merged: ${r.description}: ${r.state}${r.error ? ` (${r.error})` : ''}`);
   return lines.join('\n');
+}
+
+/** The runs:create init of a shard run, as the shard recorded it (nothing when it did not). */
+function initOf(run: ShardRun): { init?: NonNullable<CallPayload<'runs:create'>['init']> } {
+  if (!run.init) return {};
+  const init = JSON.parse(run.init) as { kind: string; seed?: number; source?: string };
+  if (init.kind === 'uniform') return { init: { kind: 'uniform' } };
+  if (init.kind === 'random') return { init: { kind: 'random', ...(typeof init.seed === 'number' ? { seed: init.seed } : {}) } };
+  if (init.kind === 'policy' && run.initPolicy)
+    return { init: { kind: 'policy', policy: policyFromBlob(run.initPolicy), ...(init.source ? { source: init.source } : {}) } };
+  return {};
 }

@@ -85,6 +85,9 @@ export interface ShardRun {
   wallMs: number | null;
   iterations: number;
   experimentName: string | null;
+  /** the stored init (JSON, null when not recorded) and, for a given policy, its values */
+  init: string | null;
+  initPolicy: Buffer | null;
   mdp: { document: string; preset: string | null };
 }
 
@@ -93,7 +96,7 @@ export function readShardRun(sql: SqliteDatabase, id: number): ShardRun | undefi
     .prepare<[number], ShardRun & { mdpDocument: string; mdpPreset: string | null }>(
       `SELECT r.id, r.method, r.label, r.options, r.backend, r.backend_segments AS backendSegments, r.seed,
               r.max_iterations AS maxIterations, r.status, r.error, r.diagnostics, r.wall_ms AS wallMs, r.iterations,
-              e.name AS experimentName, m.document AS mdpDocument, m.preset AS mdpPreset
+              r.init, r.init_policy AS initPolicy, e.name AS experimentName, m.document AS mdpDocument, m.preset AS mdpPreset
        FROM runs r JOIN mdps m ON m.id = r.mdp_id LEFT JOIN experiments e ON e.id = r.experiment_id WHERE r.id = ?`,
     )
     .all(id)
