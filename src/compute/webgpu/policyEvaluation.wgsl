@@ -348,37 +348,9 @@ fn qFromVFinal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
  */
 @compute @workgroup_size(WG)
 fn greedyPolicy(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let lid = lidv.x;
   let s = wgIndex(wid, nwg);
   if (s >= P.S) { return; }
-  let o = s * P.N;
-  var m = NEG_BIG;
-  for (var j = lid; j < P.N; j += WG) { m = max(m, work[P.wQ + o + j]); }
-  m = wgMaxF(lid, m);
-  if (P.tau <= 0.0) {
-    // lowest index attaining the maximum
-    var arg = 0xffffffffu;
-    for (var j = lid; j < P.N; j += WG) {
-      if (work[P.wQ + o + j] >= m) { arg = min(arg, j); }
-    }
-    cred[lid] = bitcast<f32>(arg);
-    workgroupBarrier();
-    for (var w = WG / 2u; w > 0u; w = w / 2u) {
-      if (lid < w) { cred[lid] = bitcast<f32>(min(bitcast<u32>(cred[lid]), bitcast<u32>(cred[lid + w]))); }
-      workgroupBarrier();
-    }
-    let best = bitcast<u32>(workgroupUniformLoad(&cred[0]));
-    for (var j = lid; j < P.N; j += WG) { pi[o + j] = select(0.0, 1.0, j == best); }
-    return;
-  }
-  var z = 0.0;
-  for (var j = lid; j < P.N; j += WG) {
-    let w = mu(j) * exp((work[P.wQ + o + j] - m) / P.tau);
-    pi[o + j] = w;
-    z += w;
-  }
-  z = wgSum(lid, z);
-  for (var j = lid; j < P.N; j += WG) { pi[o + j] = pi[o + j] / z; }
+  _ = softGreedyRow(lidv.x, s * P.N);
 }
 
 var<workgroup> red: array<f32, WG>;

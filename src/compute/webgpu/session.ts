@@ -412,6 +412,8 @@ export class WebGpuSession implements ComputeSession {
     if (sinkhornG) q.writeBuffer(this.bufAux, auxL.G * 4, sinkhornG);
 
     // ---- params -------------------------------------------------------------------------------------
+    // value iteration: the metric row's extra is the sweep change, max-reduced in ctrl[RATE] (metrics.wgsl)
+    if (m === 'soft-value-iteration' || m === 'value-iteration') methodCode = 2;
     this.params = {
       S, N, SN, nCand: N_CAND, gamma, tau: this.tau, krylovRel: KRYLOV_REL, wK: workL.kry, kG: Math.ceil(S / 64),
       oReward: modelL.reward, oMu: modelL.mu, oRho0: modelL.rho0, oCost: modelL.cost, oDStar: modelL.dStar, oPiStar: modelL.piStar,
