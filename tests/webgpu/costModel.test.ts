@@ -31,6 +31,24 @@ describe('WebGPU cost model', () => {
     }, 600_000);
   }
 
+  it('value iteration and the flow at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: 50 and 52 dispatches', async () => {
+    const ctx = await gpuContext();
+    // the evaluation: 2 solves x (2 set-up + 5 per iteration) + Q + occupancy normalisation; the metric row 2
+    const evaluation = 2 * (2 + 5 * 4) + 2 + 2;
+    // a sweep: Q from W, then W and the greedy policy from one read of each Q row
+    expect(planCost(ctx, { method: 'soft-value-iteration', S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + 2);
+    // the flow (1-D actions, Phi refreshed): Phi, rates, step (dt derived in the step), W2
+    expect(planCost(ctx, { method: 'wasserstein-flow', S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + 4);
+  });
+
+  it('the direct evaluation at S = 60: two dispatches per solve whatever the recorded Krylov count', async () => {
+    const ctx = await gpuContext();
+    for (const k of [4, 64]) {
+      // 2 solves x 2 + Q + occupancy normalisation + 2 metrics + 1 update
+      expect(planCost(ctx, { method: 'npg', S: 60, N: 1024 }, { krylovIterations: k }).dispatchesPerIteration).toBe(2 * 2 + 2 + 2 + 1);
+    }
+  });
+
   it('npg at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: 49 dispatches, bytes counted per pass', async () => {
     const ctx = await gpuContext();
     const plan = planCost(ctx, { method: 'npg', S: 10_000, N: 1024 }, { krylovIterations: 4 });
