@@ -1,7 +1,7 @@
 /**
  * The benchmark's cost model is what the session records: dispatches, submits, readbacks and bytes per
  * iteration counted from a real session (Dawn/SwiftShader) equal those of the same plan recorded without
- * a GPU pass, and the plan at S = 10^4, N = 1024 stays within the dispatch budget (counts, not times).
+ * a GPU pass (direct and BiCGSTAB evaluations), and the plan at S = 10^4, N = 1024 stays within the dispatch budget (counts, not times).
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { MethodId } from '../../src/shared/methods';
@@ -12,15 +12,17 @@ describe('WebGPU cost model', () => {
   afterEach(expectPoolDrained);
   afterAll(async () => (await gpuContext()).destroy());
 
-  for (const method of ['npg', 'wasserstein-flow'] as MethodId[]) {
-    it(`${method}: the session's counters per iteration at S=32, N=8 are the plan's`, async () => {
+  // S = 32: the direct evaluation (S <= DIRECT_MAX); S = 64: BiCGSTAB
+  const cases: [MethodId, number][] = [['npg', 32], ['npg', 64], ['wasserstein-flow', 64]];
+  for (const [method, S] of cases) {
+    it(`${method}: the session's counters per iteration at S=${S}, N=8 are the plan's`, async () => {
       const ctx = await gpuContext();
-      const c = { method, S: 32, N: 8 };
+      const c = { method, S, N: 8 };
       const real = await sessionCost(ctx, c, { batch: 4, warm: 0, referenceMaxSN: 0 });
       // one submit and one readback per batch of 4
       expect(real.submitsPerIteration).toBe(1 / 4);
       expect(real.readbacksPerIteration).toBe(1 / 4);
-      const plan = planCost(ctx, c, { krylovIterations: real.krylovIterations, occIterations: real.occIterations, batch: 4, nnz: 3 * 32 * 8 });
+      const plan = planCost(ctx, c, { krylovIterations: real.krylovIterations, occIterations: real.occIterations, batch: 4, nnz: 3 * S * 8 });
       expect(real.dispatchesPerIteration).toBe(plan.dispatchesPerIteration);
       expect(real.bytesPerIteration).toBeCloseTo(plan.bytesPerIteration, 6);
       expect(real.krylovIterations).toBeGreaterThan(0);
@@ -28,6 +30,24 @@ describe('WebGPU cost model', () => {
       console.log(formatCostModel([real, plan]));
     }, 600_000);
   }
+
+  it('value iteration and the flow at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: 50 and 52 dispatches', async () => {
+    const ctx = await gpuContext();
+    // the evaluation: 2 solves x (2 set-up + 5 per iteration) + Q + occupancy normalisation; the metric row 2
+    const evaluation = 2 * (2 + 5 * 4) + 2 + 2;
+    // a sweep: Q from W, then W and the greedy policy from one read of each Q row
+    expect(planCost(ctx, { method: 'soft-value-iteration', S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + 2);
+    // the flow (1-D actions, Phi refreshed): Phi, rates, step (dt derived in the step), W2
+    expect(planCost(ctx, { method: 'wasserstein-flow', S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + 4);
+  });
+
+  it('the direct evaluation at S = 60: two dispatches per solve whatever the recorded Krylov count', async () => {
+    const ctx = await gpuContext();
+    for (const k of [4, 64]) {
+      // 2 solves x 2 + Q + occupancy normalisation + 2 metrics + 1 update
+      expect(planCost(ctx, { method: 'npg', S: 60, N: 1024 }, { krylovIterations: k }).dispatchesPerIteration).toBe(2 * 2 + 2 + 2 + 1);
+    }
+  });
 
   it('npg at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: 49 dispatches, bytes counted per pass', async () => {
     const ctx = await gpuContext();

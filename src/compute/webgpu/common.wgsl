@@ -15,6 +15,7 @@ struct Params {
   wDA: u32, wDB: u32, wD: u32, wDOld: u32,
   wPiOld: u32, wPhi: u32, wStat: u32, wStCost: u32,
   wScratch: u32, wCand: u32, wScal: u32, aTlo: u32,
+  // method: 1 = WPO (the OT move to the lowest index), 2 = (soft) value iteration, else 0
   aThi: u32, aFirst: u32, method: u32, weighting: u32,
   otRadius: f32, eta: f32, alpha: f32, cfl: f32,
   dtFixed: f32, tieTol: f32, sinkTol: f32, maxInner: u32,
@@ -140,6 +141,41 @@ fn wgMaxF(lid: u32, v: f32) -> f32 {
   let r = workgroupUniformLoad(&cred[0]);
   workgroupBarrier();
   return r;
+}
+
+/**
+ * pi(.|s) <- the soft-greedy (tau > 0: mu exp((Q - max Q)/tau) / Z) or greedy (tau = 0: the lowest index
+ * attaining max Q) policy of the Q row at o = s N; returns the soft maximum max Q + tau log Z (max Q when
+ * tau = 0). One workgroup per state, lanes over the actions, tree reductions (greedyPolicy, viSweepRow).
+ */
+fn softGreedyRow(lid: u32, o: u32) -> f32 {
+  var m = NEG_BIG;
+  for (var j = lid; j < P.N; j += WG) { m = max(m, work[P.wQ + o + j]); }
+  m = wgMaxF(lid, m);
+  if (P.tau <= 0.0) {
+    var arg = 0xffffffffu;
+    for (var j = lid; j < P.N; j += WG) {
+      if (work[P.wQ + o + j] >= m) { arg = min(arg, j); }
+    }
+    cred[lid] = bitcast<f32>(arg);
+    workgroupBarrier();
+    for (var w = WG / 2u; w > 0u; w = w / 2u) {
+      if (lid < w) { cred[lid] = bitcast<f32>(min(bitcast<u32>(cred[lid]), bitcast<u32>(cred[lid + w]))); }
+      workgroupBarrier();
+    }
+    let best = bitcast<u32>(workgroupUniformLoad(&cred[0]));
+    for (var j = lid; j < P.N; j += WG) { pi[o + j] = select(0.0, 1.0, j == best); }
+    return m;
+  }
+  var z = 0.0;
+  for (var j = lid; j < P.N; j += WG) {
+    let w = mu(j) * exp((work[P.wQ + o + j] - m) / P.tau);
+    pi[o + j] = w;
+    z += w;
+  }
+  z = wgSum(lid, z);
+  for (var j = lid; j < P.N; j += WG) { pi[o + j] = pi[o + j] / z; }
+  return m + P.tau * log(z);
 }
 
 var<workgroup> candRed: array<f32, WG>;

@@ -22,8 +22,8 @@ export class FokkerPlanckPass {
     const nbr = 4 * S * (N + 1 + 4 * r.shape.E);
     if (refresh) r.items(p('fpPhi'), SN, 4 * (2 * SN + N + 2 * S));
     r.items(p('fpRate'), SN, nbr + 4 * (SN * 2 + 2 * r.shape.E * S + SN + S));
-    r.single(p('fpDt'), 8);
-    r.items(p('fpStep'), SN, nbr + 4 * (SN * 2 + 4 * r.shape.E * S + SN + S));
+    // dt from the rate maximum (one word per thread) in fpStep itself
+    r.items(p('fpStep'), SN, nbr + 4 * (SN * 2 + 4 * r.shape.E * S + SN + S) + 4 * SN);
     if (w2) this.recordW2(r);
   }
 

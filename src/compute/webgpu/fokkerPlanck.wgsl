@@ -3,7 +3,9 @@
 // at gNbrEdge):
 //   q(i -> k) = w(s) (tau / h^2) B((Phi_i - Phi_k) / tau),  B(x) = x / (e^x - 1),  Phi = Q + tau log mu
 //   pi_i += dt sum_k [pi_k q(k -> i) - pi_i q(i -> k)]        (explicit Euler)
-//   dt = cfl / max_{s,i} sum_k q(i -> k)                       (fpRate: atomicMax; fpDt: one thread)
+//   dt = cfl / max_{s,i} sum_k q(i -> k)                       (fpRate: one atomicMax per workgroup into
+//                                                              ctrl[RATE]; every fpStep thread derives dt from it,
+//                                                              the metric row's kernel clears it)
 // The flux of an edge is computed from the same two products on both sides, so the update is
 // antisymmetric and mass is conserved up to the final rounding of each cell.
 
@@ -37,30 +39,33 @@ fn fpPhi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups)
 }
 
 @compute @workgroup_size(WG)
-fn fpRate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn fpRate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let sj = linearIndex(gid, nwg);
-  if (sj >= P.SN) { return; }
-  let s = sj / P.N;
-  let i = sj % P.N;
-  let o = s * P.N;
-  work[P.wPiOld + sj] = pi[sj];
-  let w = weightOf(s) * P.tau;
   var rate = 0.0;
-  for (var e = graph[P.gNbr + i]; e < graph[P.gNbr + i + 1u]; e++) {
-    let k = graph[P.gNbrEdge + 2u * e];
-    let ih2 = bitcast<f32>(graph[P.gNbrEdge + 2u * e + 1u]);
-    rate += w * ih2 * bernoulli((phi(sj) - phi(o + k)) / P.tau);
+  if (sj < P.SN) {
+    let s = sj / P.N;
+    let i = sj % P.N;
+    let o = s * P.N;
+    work[P.wPiOld + sj] = pi[sj];
+    let w = weightOf(s) * P.tau;
+    for (var e = graph[P.gNbr + i]; e < graph[P.gNbr + i + 1u]; e++) {
+      let k = graph[P.gNbrEdge + 2u * e];
+      let ih2 = bitcast<f32>(graph[P.gNbrEdge + 2u * e + 1u]);
+      rate += w * ih2 * bernoulli((phi(sj) - phi(o + k)) / P.tau);
+    }
   }
-  atomicMax(&ctrl[RATE], maxBits(rate));
+  // one atomic per workgroup (rates are >= 0: the workgroup's maximum, then the global one; a NaN/Inf
+  // rate becomes 3e38, so dt collapses instead of vanishing from the maximum)
+  let m = wgMaxF(lid.x, select(rate, 3.0e38, nonFinite(rate)));
+  if (lid.x == 0u) { atomicMax(&ctrl[RATE], maxBits(m)); }
 }
 
-@compute @workgroup_size(1)
-fn fpDt() {
+/** The step's dt: fixed, or cfl over the largest exit rate of this step (fpRate's maximum in ctrl[RATE]). */
+fn stepDt() -> f32 {
   let r = bitcast<f32>(atomicLoad(&ctrl[RATE]));
-  atomicStore(&ctrl[RATE], 0u);
   var dt = P.dtFixed;
   if (dt <= 0.0) { dt = select(0.0, P.cfl / r, r > 0.0); }
-  setScal(SC_DT, dt);
+  return dt;
 }
 
 @compute @workgroup_size(WG)
@@ -71,7 +76,8 @@ fn fpStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   let i = sj % P.N;
   let o = s * P.N;
   let w = weightOf(s) * P.tau;
-  let dt = scal(SC_DT);
+  let dt = stepDt();
+  if (sj == 0u) { setScal(SC_DT, dt); }
   let pii = work[P.wPiOld + sj];
   var flux = 0.0;
   for (var e = graph[P.gNbr + i]; e < graph[P.gNbr + i + 1u]; e++) {

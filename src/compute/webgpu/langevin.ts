@@ -26,9 +26,9 @@ export class LangevinPass {
     const { S, N, M } = r.shape;
     const p = (e: string) => this.shader.pipeline(e);
     if (refresh) r.items(p('lgGrad'), S * N, 4 * (4 * S * N + N));
-    r.single(p('lgTick'), 8);
     // positions read and written, the gradient gathered at 2 neighbouring cells per particle
     r.items(p('lgStep'), S * M, 4 * (6 * S * M));
-    r.items(p('lgHist'), S, 4 * (2 * S * M + 2 * S * N));
+    // the histogram, and the step counter advanced (TICK: no separate tick dispatch)
+    r.items(this.shader.pipeline('lgHist', { TICK: 1 }), S, 4 * (2 * S * M + 2 * S * N));
   }
 }

@@ -94,11 +94,9 @@ fn reflectInto(x0: f32, lo: f32, hi: f32) -> f32 {
   return clamp(x, lo, hi);
 }
 
-@compute @workgroup_size(1)
-fn lgTick() {
-  atomicAdd(&ctrl[STEP], 1u);
-  setScal(SC_DT, P.lgDt);
-}
+// the step counter: lgStep draws with step = ctrl[STEP] + 1 (the number of this step), and the lgHist
+// that follows a step (TICK) advances ctrl[STEP] once every particle has drawn (no separate tick dispatch)
+override TICK: bool = false;
 
 @compute @workgroup_size(WG)
 fn lgStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -106,7 +104,7 @@ fn lgStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   if (i >= P.S * P.M) { return; }
   let s = i / P.M;
   let p = i % P.M;
-  let step = atomicLoad(&ctrl[STEP]);
+  let step = atomicLoad(&ctrl[STEP]) + 1u;
   let b = philox4x32_10(vec4<u32>(step, s, p, 0u), vec2<u32>(P.key0, P.key1));
   let z = boxMuller(b.x, b.y);
   let x0 = bitcast<f32>(aux[px(s, p, 0u)]);
@@ -124,6 +122,10 @@ fn lgStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 @compute @workgroup_size(WG)
 fn lgHist(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let s = linearIndex(gid, nwg);
+  if (TICK && s == 0u) {
+    atomicAdd(&ctrl[STEP], 1u);
+    setScal(SC_DT, P.lgDt);
+  }
   if (s >= P.S) { return; }
   let o = s * P.N;
   for (var j = 0u; j < P.N; j++) {

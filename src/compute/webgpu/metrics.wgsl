@@ -109,7 +109,10 @@ fn reduceMetrics(@builtin(local_invocation_id) lid: vec3<u32>) {
   rows[o + ROW_BAD] = select(select(0.0, 2.0, red[7u * WG] > 0.0), 1.0, bad);
   rows[o + ROW_EVSWEEPS] = f32(atomicLoad(&ctrl[EV_SWEEPS]));
   rows[o + ROW_OCSWEEPS] = f32(atomicLoad(&ctrl[OC_SWEEPS]));
-  rows[o + ROW_EXTRA] = scal(SC_EXTRA);
+  // value iteration (method 2): the sweep change max-reduced by viSweepRow
+  rows[o + ROW_EXTRA] = select(scal(SC_EXTRA), bitcast<f32>(atomicLoad(&ctrl[RATE])), P.method == 2u);
+  // the rate maximum of this iteration (the flow's exit rate, value iteration's change) is read: clear it
+  atomicStore(&ctrl[RATE], 0u);
   rows[o + ROW_MASS] = mass;
   // largest |pi_new - pi_old| of the step (the host ends OT / KL / NPG runs at a fixed point)
   rows[o + ROW_EXTRA2] = bitcast<f32>(atomicLoad(&ctrl[CHANGE]));

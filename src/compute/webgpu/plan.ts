@@ -104,8 +104,8 @@ export function recordUpdate(r: Recorder, ps: GpuPasses, st: IterationSettings, 
         break;
       case 'soft-value-iteration':
       case 'value-iteration':
+        // the sweep and the greedy policy of its Q
         ps.vi!.recordSweep(r);
-        ps.evaluation.recordGreedyPolicy(r);
         break;
       default:
         throw new Error(`no GPU plan for ${st.method}`);

@@ -3,6 +3,7 @@
  * and its normalised occupancy d, by warm-started BiCGSTAB on A V = c and A^T d = (1 - gamma) rho0
  * (A = I - gamma P_pi), stopping on the GPU at the f32 residual target (KRYLOV_REL). Each solve is
  * two set-up dispatches and five per recorded iteration; iterations after convergence are no-ops.
+ * Up to DIRECT_MAX states a solve is instead dense Gauss-Jordan (two dispatches, no iteration count).
  */
 import type { GpuContext } from './context';
 import { SessionShader, WG, type PlanShape, type Recorder } from './layout';
@@ -14,8 +15,19 @@ import wgsl from './policyEvaluation.wgsl?raw';
  * is not relative to the largest possible |x|.
  */
 export const KRYLOV_REL = 2 ** -22;
-/** Floats of the Krylov work region: 9 vectors of S plus 8 partial arrays of ceil(S / WG). */
-export const krylovFloats = (S: number): number => 9 * S + 8 * Math.ceil(S / WG);
+/**
+ * States up to which the evaluation is a direct dense solve (kDenseRow + kDenseSolve: two dispatches per
+ * solve, exact to f32 rounding) instead of BiCGSTAB: the augmented S x (S + 1) system must fit one
+ * workgroup's memory (60 x 61 f32 = 14,640 B of the 16,384 B every adapter offers).
+ */
+export const DIRECT_MAX = 60;
+/** True when the evaluation of an S-state MDP is the direct solve. */
+export const directSolve = (S: number): boolean => S <= DIRECT_MAX;
+/**
+ * Floats of the Krylov work region: 9 vectors of S plus 8 partial arrays of ceil(S / WG); the dense
+ * S x (S + 1) system of the direct solve when that is larger.
+ */
+export const krylovFloats = (S: number): number => Math.max(9 * S + 8 * Math.ceil(S / WG), directSolve(S) ? S * (S + 1) : 0);
 
 const F = 4;
 
@@ -63,13 +75,32 @@ export class PolicyEvaluationPass {
     }
   }
 
-  /** V (values solve), Q = r + gamma P V, d (occupancy solve, normalised; its mass in SC_MASS). */
+  /**
+   * The direct solve (S <= DIRECT_MAX): the dense system built one workgroup per state (its row of pi,
+   * rewards and CSR read once, the row of M written), then solved in one workgroup (M read, x written).
+   */
+  recordDirect(r: Recorder, transpose: boolean): void {
+    const z = r.shape;
+    const { S, N } = z;
+    const T = transpose ? 1 : 0;
+    const rowBytes = F * (transpose ? S * N + S : 2 * S * N + N) + F * (S * N + 1 + 2 * z.nnz) + F * S * (S + 1);
+    r.workgroups(this.shader.pipeline('kDenseRow', { TRANSPOSE: T }), S, rowBytes);
+    r.single(this.shader.pipeline('kDenseSolve', { TRANSPOSE: T }), F * (S * (S + 1) + S));
+  }
+
+  /**
+   * V (values solve), Q = r + gamma P V, d (occupancy solve, normalised; its mass in SC_MASS). Solves are
+   * direct for S <= DIRECT_MAX (the recorded iteration counts are then unused).
+   */
   record(r: Recorder, iterations: number, occIterations: number): void {
     const z = r.shape;
     const SN = z.S * z.N;
-    this.recordSolve(r, false, iterations);
+    const direct = directSolve(z.S);
+    if (direct) this.recordDirect(r, false);
+    else this.recordSolve(r, false, iterations);
     r.items(this.shader.pipeline('qFromVFinal'), SN, F * (3 * SN + 1 + 3 * z.nnz));
-    this.recordSolve(r, true, occIterations);
+    if (direct) this.recordDirect(r, true);
+    else this.recordSolve(r, true, occIterations);
     r.single(this.shader.pipeline('occFinish'), F * 4 * z.S);
   }
 

@@ -348,37 +348,9 @@ fn qFromVFinal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workg
  */
 @compute @workgroup_size(WG)
 fn greedyPolicy(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let lid = lidv.x;
   let s = wgIndex(wid, nwg);
   if (s >= P.S) { return; }
-  let o = s * P.N;
-  var m = NEG_BIG;
-  for (var j = lid; j < P.N; j += WG) { m = max(m, work[P.wQ + o + j]); }
-  m = wgMaxF(lid, m);
-  if (P.tau <= 0.0) {
-    // lowest index attaining the maximum
-    var arg = 0xffffffffu;
-    for (var j = lid; j < P.N; j += WG) {
-      if (work[P.wQ + o + j] >= m) { arg = min(arg, j); }
-    }
-    cred[lid] = bitcast<f32>(arg);
-    workgroupBarrier();
-    for (var w = WG / 2u; w > 0u; w = w / 2u) {
-      if (lid < w) { cred[lid] = bitcast<f32>(min(bitcast<u32>(cred[lid]), bitcast<u32>(cred[lid + w]))); }
-      workgroupBarrier();
-    }
-    let best = bitcast<u32>(workgroupUniformLoad(&cred[0]));
-    for (var j = lid; j < P.N; j += WG) { pi[o + j] = select(0.0, 1.0, j == best); }
-    return;
-  }
-  var z = 0.0;
-  for (var j = lid; j < P.N; j += WG) {
-    let w = mu(j) * exp((work[P.wQ + o + j] - m) / P.tau);
-    pi[o + j] = w;
-    z += w;
-  }
-  z = wgSum(lid, z);
-  for (var j = lid; j < P.N; j += WG) { pi[o + j] = pi[o + j] / z; }
+  _ = softGreedyRow(lidv.x, s * P.N);
 }
 
 var<workgroup> red: array<f32, WG>;
@@ -402,4 +374,78 @@ fn occFinish(@builtin(local_invocation_id) lid: vec3<u32>) {
     work[P.wD + s] = select(0.0, work[P.wDA + s] / mass, mass > 0.0);
   }
   if (lid.x == 0u) { setScal(SC_MASS, mass); }
+}
+
+// ---- direct solve for S <= DIRECT_MAX (policyEvaluation.ts: directSolve) ----------------------------
+// The dense system in the Krylov region (unused on this path), row-major S x (S + 1) with the right-hand
+// side in column S: M = [A | b] for the values, [A^T | (1 - gamma) rho0] for the occupancy.
+//   kDenseRow   one workgroup per state t, lanes over its actions: row t of A (A(t, u) = delta(t, u)
+//               - gamma sum_j pi(j|t) P(u|t, j)) accumulated per lane in workgroup memory, then summed
+//               over the lanes per column; stored as row t of M, or as column t (TRANSPOSE);
+//   kDenseSolve ONE workgroup (S^3 work, not S*N): Gauss-Jordan without pivoting, exact to f32 rounding
+//               (A = I - gamma P_pi is strictly diagonally dominant by rows, A^T by columns: elimination
+//               without pivoting is backward stable on both and never meets a zero pivot); x -> V or dA.
+const DIRECT_MAX: u32 = 60u;
+const DM: u32 = 61u;
+
+var<workgroup> dacc: array<f32, 3904>; // WG * DM
+var<workgroup> dm: array<f32, 3660>; // DIRECT_MAX * DM
+
+fn mAt(i: u32, c: u32) -> u32 { return P.wK + i * (P.S + 1u) + c; }
+
+@compute @workgroup_size(WG)
+fn kDenseRow(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let l = lidv.x;
+  let t = wgIndex(wid, nwg);
+  if (t >= P.S) { return; }
+  for (var u = 0u; u <= P.S; u++) { dacc[l * DM + u] = 0.0; }
+  let o = t * P.N;
+  var bPart = 0.0;
+  for (var j = l; j < P.N; j += WG) {
+    let p = pi[o + j];
+    if (p > 0.0) {
+      if (!TRANSPOSE) { bPart += p * reward(o + j) - P.tau * xlogx(p, mu(j)); }
+      for (var e = graph[P.gRowPtr + o + j]; e < graph[P.gRowPtr + o + j + 1u]; e++) {
+        let u = graph[P.gNext + e];
+        dacc[l * DM + u] += p * probAt(e);
+      }
+    }
+  }
+  dacc[l * DM + P.S] = bPart;
+  workgroupBarrier();
+  if (l <= P.S) {
+    var acc = 0.0;
+    for (var k = 0u; k < WG; k++) { acc += dacc[k * DM + l]; }
+    if (l == P.S) {
+      work[mAt(t, P.S)] = select(acc, (1.0 - P.gamma) * model[P.oRho0 + t], TRANSPOSE);
+    } else {
+      let a = select(0.0, 1.0, l == t) - P.gamma * acc;
+      work[select(mAt(t, l), mAt(l, t), TRANSPOSE)] = a;
+    }
+  }
+}
+
+@compute @workgroup_size(WG)
+fn kDenseSolve(@builtin(local_invocation_id) lidv: vec3<u32>) {
+  let i = lidv.x;
+  let S = P.S;
+  for (var k = i; k < S * DM; k += WG) {
+    let r = k / DM;
+    let c = k % DM;
+    if (c <= S) { dm[k] = work[mAt(r, c)]; }
+  }
+  workgroupBarrier();
+  for (var k = 0u; k < S; k++) {
+    // row i != k subtracts f times row k (row k is not written in step k; its own column first)
+    if (i < S && i != k) {
+      let f = dm[i * DM + k] / dm[k * DM + k];
+      for (var c = k; c <= S; c++) { dm[i * DM + c] -= f * dm[k * DM + c]; }
+    }
+    workgroupBarrier();
+  }
+  if (i < S) {
+    let x = dm[i * DM + S] / dm[i * DM + i];
+    work[xOff() + i] = x;
+  }
+  if (i == 0u) { atomicStore(&ctrl[select(EV_SWEEPS, OC_SWEEPS, TRANSPOSE)], 0u); }
 }

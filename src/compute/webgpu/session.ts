@@ -8,7 +8,8 @@
  * of metric rows (16 f32 per iteration) is read back. Policy evaluation and occupancy are warm-started
  * BiCGSTAB solves whose stopping test runs on the GPU (policyEvaluation.wgsl): finished solves turn the
  * remaining recorded iterations into no-ops, and the number recorded per iteration adapts to what the
- * previous batch used. What an iteration records is the method's plan (plan.ts; each pass is a class
+ * previous batch used; up to DIRECT_MAX states both are direct dense solves instead (two dispatches
+ * each). What an iteration records is the method's plan (plan.ts; each pass is a class
  * beside its .wgsl); all share one bind-group layout (layout.ts, common.wgsl). The Recorder counts the
  * dispatches and the bytes each pass binds and touches (dispatchesLastBatch, bytesLastBatch).
  *
@@ -41,7 +42,7 @@ import { seedKey } from '../reference/rng';
 import type { GpuContext } from './context';
 import { alignTo } from './context';
 import { N_CAND, PARAMS_BYTES, packParams, Recorder, sessionLayout, type Params, type PlanShape } from './layout';
-import { KRYLOV_REL, krylovFloats } from './policyEvaluation';
+import { DIRECT_MAX, KRYLOV_REL, directSolve, krylovFloats } from './policyEvaluation';
 import { sinkhornWorkgroupBytes } from './sinkhorn';
 import { ValueIterationPass } from './valueIteration';
 import { createPasses, recordIteration, recordUpdate, type GpuPasses, type IterationSettings } from './plan';
@@ -181,6 +182,13 @@ export class WebGpuSession implements ComputeSession {
   /** BiCGSTAB iterations recorded per values / occupancy solve in the last batch's steady iterations */
   evalIterationsLastBatch = 0;
   occIterationsLastBatch = 0;
+  /**
+   * BiCGSTAB iterations the values / occupancy solves used (the most over the last batch's steady
+   * iterations; the cold first evaluation is in diagnostics.coldEvalIterations), against the recorded
+   * counts above: the warm start's effect, and the count the cost model should assume
+   */
+  evalIterationsUsedLastBatch = 0;
+  occIterationsUsedLastBatch = 0;
 
   constructor(
     private readonly ctx: GpuContext,
@@ -410,6 +418,8 @@ export class WebGpuSession implements ComputeSession {
     if (sinkhornG) q.writeBuffer(this.bufAux, auxL.G * 4, sinkhornG);
 
     // ---- params -------------------------------------------------------------------------------------
+    // value iteration: the metric row's extra is the sweep change, max-reduced in ctrl[RATE] (metrics.wgsl)
+    if (m === 'soft-value-iteration' || m === 'value-iteration') methodCode = 2;
     this.params = {
       S, N, SN, nCand: N_CAND, gamma, tau: this.tau, krylovRel: KRYLOV_REL, wK: workL.kry, kG: Math.ceil(S / 64),
       oReward: modelL.reward, oMu: modelL.mu, oRho0: modelL.rho0, oCost: modelL.cost, oDStar: modelL.dStar, oPiStar: modelL.piStar,
@@ -453,9 +463,10 @@ export class WebGpuSession implements ComputeSession {
     this.passes = createPasses(ctx, m, N, { lineCost: line !== null });
     this.shape = { S, N, nnz, E, M };
     this.maxDim = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity);
-    this.diag.evalSolver = 'bicgstab';
+    const direct = directSolve(S);
+    this.diag.evalSolver = direct ? `direct (dense Gauss-Jordan in one workgroup, S <= ${DIRECT_MAX})` : 'bicgstab';
     this.diag.vScale = vScale;
-    this.diag.evalResidualTarget = `${KRYLOV_REL} max|b|`;
+    this.diag.evalResidualTarget = direct ? 'exact solve (f32 rounding)' : `${KRYLOV_REL} max|b|`;
   }
 
   get done(): boolean {
@@ -556,6 +567,9 @@ export class WebGpuSession implements ComputeSession {
       if (it > 0) {
         maxEval = Math.max(maxEval, row[ROW.evalSweeps]);
         maxOcc = Math.max(maxOcc, row[ROW.occSweeps]);
+      } else {
+        this.diag.coldEvalIterations = row[ROW.evalSweeps];
+        this.diag.coldOccIterations = row[ROW.occSweeps];
       }
       if (this.finished) {
         this.iteration = it;
@@ -571,6 +585,10 @@ export class WebGpuSession implements ComputeSession {
       this.diag.evalSolvesAtRecordedCap = this.evalCapHits;
     }
     if (iters.some((x) => x > 0)) {
+      this.evalIterationsUsedLastBatch = maxEval;
+      this.occIterationsUsedLastBatch = maxOcc;
+      this.diag.evalIterationsUsed = maxEval;
+      this.diag.occIterationsUsed = maxOcc;
       this.evalIters = adapt(maxEval, this.evalIters);
       this.occIters = adapt(maxOcc, this.occIters);
     }

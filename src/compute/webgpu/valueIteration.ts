@@ -16,11 +16,13 @@ export class ValueIterationPass {
     r.items(this.shader.pipeline('viSweepQ'), S * N, 4 * (3 * S * N + 1 + 3 * nnz));
   }
 
-  /** One Jacobi sweep W <- T W with its sup-norm change. */
+  /**
+   * One Jacobi sweep W <- T W with its sup-norm change, and pi <- the (soft-)greedy policy of the same Q
+   * (viSweepRow: the Q row read once for both).
+   */
   recordSweep(r: Recorder): void {
     const { S, N } = r.shape;
     this.recordQ(r);
-    r.items(this.shader.pipeline('viSweepV'), S, 4 * (S * N + N + 2 * S));
-    r.single(this.shader.pipeline('viCheck'), 8);
+    r.workgroups(this.shader.pipeline('viSweepRow'), S, 4 * (2 * S * N + N + 2 * S));
   }
 }
