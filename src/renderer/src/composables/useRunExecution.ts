@@ -36,6 +36,12 @@ export interface LaunchParams {
   maxIterations: number;
   /** the run's init (default uniform) */
   init?: InitChoice;
+  /** the experiment the run belongs to (a sweep's); absent = the services' default */
+  experimentId?: number | null;
+  /** select the new run in the Runs view (default true; a sweep's runs are not selected one by one) */
+  select?: boolean;
+  /** called once, when the run's final status is stored (or could not be: 'failed') */
+  onSettled?: (status: 'completed' | 'failed' | 'cancelled' | 'stalled', runId: number) => void;
 }
 
 export type LiveState = 'starting' | 'running' | 'pausing' | 'paused' | 'finishing' | 'completed' | 'failed' | 'cancelled' | 'stalled';
@@ -67,6 +73,10 @@ export interface LiveRunState {
   held: boolean;
   /** why storing is retried or failed, null while online */
   syncError: string | null;
+  /** performance.now() when the worker said 'started' (null before): ETA and iterations per second */
+  startedMs: number | null;
+  /** iterations per second over the last few seconds (null until two readings exist) */
+  itPerSec: number | null;
 }
 
 /** Plain (non-reactive) columns of the live trace. */
@@ -75,7 +85,22 @@ export interface LiveTrace {
   columns: Record<keyof IterationMetrics, (number | null)[]>;
 }
 
-const LIVE_KEYS: (keyof IterationMetrics)[] = ['J', 'Jplain', 'gap', 'tv', 'entropy', 'transportCost', 'kl', 'lambda', 't', 'wallMs', 'evalResidual', 'trustSlack'];
+const LIVE_KEYS: (keyof IterationMetrics)[] = [
+  'J',
+  'Jplain',
+  'gap',
+  'tv',
+  'entropy',
+  'transportCost',
+  'kl',
+  'lambda',
+  't',
+  'wallMs',
+  'evalResidual',
+  'trustSlack',
+  'trustViolated',
+  'policyChange',
+];
 
 function emptyTrace(): LiveTrace {
   const columns = {} as LiveTrace['columns'];
@@ -126,6 +151,7 @@ export const useRunExecution = defineStore('runExecution', () => {
         seed: p.seed,
         maxIterations: p.maxIterations,
         owner: PAGE_OWNER,
+        ...(p.experimentId != null ? { experimentId: p.experimentId } : {}),
       });
     } catch (err) {
       shell.notifyError('Could not create the run', err);
@@ -134,7 +160,7 @@ export const useRunExecution = defineStore('runExecution', () => {
       launching.value = false;
     }
     runs.upsert(rec);
-    runs.select(rec.id);
+    if (p.select !== false) runs.select(rec.id);
 
     const id = rec.id;
     const state: LiveRunState = {
@@ -152,6 +178,8 @@ export const useRunExecution = defineStore('runExecution', () => {
       connection: 'online',
       held: false,
       syncError: null,
+      startedMs: null,
+      itPerSec: null,
     };
     live.set(id, state);
     const s = live.get(id)!; // the reactive proxy
@@ -190,12 +218,20 @@ export const useRunExecution = defineStore('runExecution', () => {
     });
 
     let raf = 0;
+    // iterations per second: the points counted between readings at least a second apart
+    let rateMark: { at: number; points: number } | null = null;
     const bump = (): void => {
       if (raf) return;
       raf = requestAnimationFrame(() => {
         raf = 0;
         s.version++;
         s.points = tr.iteration.length;
+        const now = performance.now();
+        if (!rateMark) rateMark = { at: now, points: s.points };
+        else if (now - rateMark.at >= 1000) {
+          s.itPerSec = ((s.points - rateMark.points) * 1000) / (now - rateMark.at);
+          rateMark = { at: now, points: s.points };
+        }
       });
     };
 
@@ -217,12 +253,16 @@ export const useRunExecution = defineStore('runExecution', () => {
       // stored only after every batch before it was acknowledged
       void sync
         .finish({ status, error: extra.error ?? null, diagnostics: extra.diagnostics ?? {}, wallMs: Math.round(extra.wallMs ?? performance.now() - t0) })
-        .then((r) => {
-          s.state = status;
-          syncs.delete(id);
-          runs.upsert(r);
-          runs.invalidate(id);
-        });
+        .then(
+          (r) => {
+            s.state = status;
+            syncs.delete(id);
+            runs.upsert(r);
+            runs.invalidate(id);
+            p.onSettled?.(status, id);
+          },
+          () => p.onSettled?.('failed', id),
+        );
     };
 
     worker.onmessage = (ev: MessageEvent<FromWorker>) => {
@@ -230,6 +270,7 @@ export const useRunExecution = defineStore('runExecution', () => {
       switch (m.type) {
         case 'started':
           s.state = 'running';
+          s.startedMs = performance.now();
           s.backend = m.backend;
           sync.start();
           break;
@@ -243,7 +284,7 @@ export const useRunExecution = defineStore('runExecution', () => {
             tr.iteration.push(pt.iteration);
             for (const k of LIVE_KEYS) {
               const v = pt[k];
-              tr.columns[k].push(typeof v === 'number' ? v : null);
+              tr.columns[k].push(typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : null);
             }
           }
           sync.points(m.points);
