@@ -74,7 +74,9 @@ test.describe('sweeps from the launch panel', () => {
     await addMethod(page, 'ot-trpo');
     await addMethod(page, 'kl-trpo');
     await addMethod(page, 'wasserstein-flow');
+    await page.getByTestId('sw-0-add').selectOption('eps');
     await page.locator('#sw-0-eps').fill('0.05, 0.2');
+    await page.getByTestId('sw-1-add').selectOption('delta');
     await page.locator('#sw-1-delta').fill('0.02, 0.1');
     // the trust regions on CliffWalking only, the flow on the bandit only, with two seeds of its own
     await page.getByTestId('sw-0-on-preset:bandit-quadratic').uncheck();
@@ -117,6 +119,8 @@ test.describe('sweeps from the launch panel', () => {
     await expect(progress).toHaveAttribute('data-state', 'finished');
     await expect(page.getByTestId('sweep-failed')).toHaveText('0');
     await expect(page.getByTestId('sweep-queued')).toHaveText('0');
+    await page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ hasText: `${name}: ot-trpo eps=0.05 seed 3` }).click();
+    await expect(page.getByRole('region', { name: /^Run \d+$/ })).toBeVisible();
     await page.screenshot({ path: join(SHOTS, 'sweep.png') });
 
     // every run is stored, completed or stalled, in the sweep's experiment
@@ -191,5 +195,50 @@ test.describe('sweeps from the launch panel', () => {
     expect(stored.filter((r) => r.status === 'completed' || r.status === 'stalled')).toHaveLength(done);
     expect(stored.every((r) => ['completed', 'stalled', 'cancelled'].includes(r.status))).toBe(true);
     expect(stored.length).toBeLessThan(5);
+  });
+
+  test('the live view of a running run: rate, ETA, stored vs computed, method quantities, the policy following it with pi*', async ({ app, page }) => {
+    test.setTimeout(240_000);
+    const name = `live-${uid()}`;
+    await app.open('Runs');
+    await openSweep(page);
+    await page.locator('#sweep-name').fill(name);
+    await page.getByLabel('Preset MDP').selectOption('gridworld');
+    await page.getByLabel('Preset parameters').fill('size=16');
+    await page.getByRole('button', { name: 'Add preset' }).click();
+    await addMethod(page, 'ot-trpo');
+    await page.getByTestId('sw-0-add').selectOption('eps');
+    await page.locator('#sw-0-eps').fill('0.0003');
+    await page.locator('#sweep-seeds').fill('1');
+    await page.locator('#sweep-iters').fill('40000');
+    await page.locator('#sweep-init').selectOption('random');
+    await expect(page.getByTestId('sweep-count')).toHaveText('1 run');
+    await page.getByTestId('sweep-start').click();
+    await page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ hasText: `${name}: ot-trpo` }).click();
+    const detail = page.getByRole('region', { name: /^Run \d+$/ });
+    await expect(detail).toBeVisible();
+    // iterations per second and an ETA once the run has computed for a second
+    await expect(page.getByTestId('live-rate')).toHaveText(/^[0-9.e+]+ it\/s$/, { timeout: 60_000 });
+    await expect(page.getByTestId('live-eta')).not.toHaveText('—');
+    const computed1 = Number(await page.getByTestId('live-computed').textContent());
+    await expect.poll(async () => Number(await page.getByTestId('live-computed').textContent()), { timeout: 30_000 }).toBeGreaterThan(computed1);
+    await expect(page.getByRole('img', { name: /^Method quantities of run \d+/ })).toBeVisible();
+    // the rate is fitted on the live trace (a line with its slope once the gap has halved, else the reason)
+    await expect(page.getByTestId('chart-rate-fit')).toHaveAttribute('data-live', 'true', { timeout: 60_000 });
+    await expect(page.getByTestId('chart-rate-fit')).toContainText(/^live: /);
+    await page.waitForTimeout(12_000);
+    await page.screenshot({ path: join(SHOTS, 'live-run.png') });
+
+    // the policy view follows the run: its snapshot iteration advances without touching the slider
+    await detail.getByRole('tab', { name: 'Policy' }).click();
+    const it = page.getByTestId('snapshot-iteration');
+    await expect(it).toHaveAttribute('data-following', 'true', { timeout: 30_000 });
+    const first = Number((await it.textContent())!.replace('iteration ', ''));
+    await expect.poll(async () => Number((await it.textContent())!.replace('iteration ', '')), { timeout: 60_000 }).toBeGreaterThan(first);
+    await page.getByTestId('optimum-view').selectOption('arrows');
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(SHOTS, 'live-policy.png') });
+    await page.getByTestId('sweep-cancel').click();
+    await expect(page.getByTestId('sweep-progress')).toHaveAttribute('data-state', /cancelled|finished/, { timeout: 60_000 });
   });
 });

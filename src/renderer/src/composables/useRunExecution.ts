@@ -77,6 +77,16 @@ export interface LiveRunState {
   startedMs: number | null;
   /** iterations per second over the last few seconds (null until two readings exist) */
   itPerSec: number | null;
+  /** iteration of the latest policy snapshot the worker sent (the policy view follows it), null before */
+  snapshotIteration: number | null;
+}
+
+/** The latest policy snapshot of a live run, kept in memory (row-major S x N). */
+export interface LiveSnapshot {
+  iteration: number;
+  S: number;
+  N: number;
+  policy: Float64Array;
 }
 
 /** Plain (non-reactive) columns of the live trace. */
@@ -118,6 +128,8 @@ export function storableOptions(options: MethodOptions): MethodOptions {
 export const useRunExecution = defineStore('runExecution', () => {
   const live = reactive(new Map<number, LiveRunState>());
   const traces = new Map<number, LiveTrace>();
+  const liveSnaps = new Map<number, LiveSnapshot>();
+  const shapes = new Map<number, { S: number; N: number }>();
   const workers = new Map<number, Worker>();
   const syncs = new Map<number, RunSync>();
   const controls = new Map<number, { pause(): void; resume(): void }>();
@@ -131,6 +143,11 @@ export const useRunExecution = defineStore('runExecution', () => {
 
   function trace(id: number): LiveTrace | undefined {
     return traces.get(id);
+  }
+
+  /** The latest snapshot of a run computed in this window (read `live.get(id).snapshotIteration` to follow it). */
+  function latestSnapshot(id: number): LiveSnapshot | undefined {
+    return liveSnaps.get(id);
   }
 
   async function start(p: LaunchParams): Promise<RunRecord | null> {
@@ -180,6 +197,7 @@ export const useRunExecution = defineStore('runExecution', () => {
       syncError: null,
       startedMs: null,
       itPerSec: null,
+      snapshotIteration: null,
     };
     live.set(id, state);
     const s = live.get(id)!; // the reactive proxy
@@ -257,6 +275,8 @@ export const useRunExecution = defineStore('runExecution', () => {
           (r) => {
             s.state = status;
             syncs.delete(id);
+            liveSnaps.delete(id);
+            shapes.delete(id);
             runs.upsert(r);
             runs.invalidate(id);
             p.onSettled?.(status, id);
@@ -271,6 +291,7 @@ export const useRunExecution = defineStore('runExecution', () => {
         case 'started':
           s.state = 'running';
           s.startedMs = performance.now();
+          shapes.set(id, { S: m.S, N: m.N });
           s.backend = m.backend;
           sync.start();
           break;
@@ -291,9 +312,15 @@ export const useRunExecution = defineStore('runExecution', () => {
           s.iteration = m.points[m.points.length - 1].iteration;
           bump();
           break;
-        case 'snapshot':
+        case 'snapshot': {
           sync.snapshot(m.iteration, Array.from(m.policy));
+          const shape = shapes.get(id);
+          if (shape) {
+            liveSnaps.set(id, { iteration: m.iteration, S: shape.S, N: shape.N, policy: m.policy });
+            s.snapshotIteration = m.iteration;
+          }
           break;
+        }
         case 'progress':
           s.iteration = m.iteration;
           s.batchSize = m.batchSize;
@@ -393,5 +420,5 @@ export const useRunExecution = defineStore('runExecution', () => {
     syncs.clear();
   }
 
-  return { live, launching, trace, start, pause, resume, cancel, isActive, interruptAll };
+  return { live, launching, trace, latestSnapshot, start, pause, resume, cancel, isActive, interruptAll };
 });
