@@ -198,7 +198,7 @@ test.describe('sweeps from the launch panel', () => {
   });
 
   test('the live view of a running run: rate, ETA, stored vs computed, method quantities, the policy following it with pi*', async ({ app, page }) => {
-    test.setTimeout(240_000);
+    test.setTimeout(420_000);
     const name = `live-${uid()}`;
     await app.open('Runs');
     await openSweep(page);
@@ -214,9 +214,21 @@ test.describe('sweeps from the launch panel', () => {
     await page.locator('#sweep-init').selectOption('random');
     await expect(page.getByTestId('sweep-count')).toHaveText('1 run');
     await page.getByTestId('sweep-start').click();
-    await page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ hasText: `${name}: ot-trpo` }).click();
+    await page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ hasText: `${name}: ot-trpo` }).click({ timeout: 60_000 });
     const detail = page.getByRole('region', { name: /^Run \d+$/ });
     await expect(detail).toBeVisible();
+    // the policy view follows the run: its snapshot iteration advances without touching the slider
+    await detail.getByRole('tab', { name: 'Policy' }).click({ timeout: 60_000 });
+    const it = page.getByTestId('snapshot-iteration');
+    await expect(it).toHaveAttribute('data-following', 'true', { timeout: 30_000 });
+    const first = Number((await it.textContent())!.replace('iteration ', ''));
+    await expect.poll(async () => Number((await it.textContent())!.replace('iteration ', '')), { timeout: 60_000 }).toBeGreaterThan(first);
+    // pi* next to pi: on a grid world, the mean move of each as arrows
+    await expect(page.getByTestId('optimum-view')).toHaveValue('arrows');
+    await page.waitForTimeout(500);
+    await page.screenshot({ path: join(SHOTS, 'live-policy.png') });
+
+    await detail.getByRole('tab', { name: 'Metrics' }).click({ timeout: 60_000 });
     // iterations per second and an ETA once the run has computed for a second
     await expect(page.getByTestId('live-rate')).toHaveText(/^[0-9.e+]+ it\/s$/, { timeout: 60_000 });
     await expect(page.getByTestId('live-eta')).not.toHaveText('—');
@@ -226,19 +238,9 @@ test.describe('sweeps from the launch panel', () => {
     // the rate is fitted on the live trace (a line with its slope once the gap has halved, else the reason)
     await expect(page.getByTestId('chart-rate-fit')).toHaveAttribute('data-live', 'true', { timeout: 60_000 });
     await expect(page.getByTestId('chart-rate-fit')).toContainText(/^live: /);
-    await page.waitForTimeout(12_000);
+    await page.waitForTimeout(8_000);
     await page.screenshot({ path: join(SHOTS, 'live-run.png') });
-
-    // the policy view follows the run: its snapshot iteration advances without touching the slider
-    await detail.getByRole('tab', { name: 'Policy' }).click();
-    const it = page.getByTestId('snapshot-iteration');
-    await expect(it).toHaveAttribute('data-following', 'true', { timeout: 30_000 });
-    const first = Number((await it.textContent())!.replace('iteration ', ''));
-    await expect.poll(async () => Number((await it.textContent())!.replace('iteration ', '')), { timeout: 60_000 }).toBeGreaterThan(first);
-    await page.getByTestId('optimum-view').selectOption('arrows');
-    await page.waitForTimeout(500);
-    await page.screenshot({ path: join(SHOTS, 'live-policy.png') });
-    await page.getByTestId('sweep-cancel').click();
+    await page.getByTestId('sweep-cancel').click({ timeout: 60_000 });
     await expect(page.getByTestId('sweep-progress')).toHaveAttribute('data-state', /cancelled|finished/, { timeout: 60_000 });
   });
 });
