@@ -1,6 +1,6 @@
 /** The drawing envelope keeps extremes a stride would skip, and never more than it was asked for. */
 import { describe, expect, it } from 'vitest';
-import { envelope } from '../../src/renderer/src/components/run/decimate';
+import { envelope } from './decimate';
 
 describe('envelope decimation', () => {
   it('keeps every point of a short series and the spike of a long one', () => {

@@ -4,8 +4,8 @@
  * the same parser, same run count and runs), and an imported spec comes back as the same spec.
  */
 import { describe, expect, it } from 'vitest';
-import { axisText, formToSpec, parseAxisText, parseSeedsText, specToForm, type SweepForm } from '../../src/renderer/src/components/run/sweepForm';
-import { expandSweep, parseSweepSpec, sweepRunCount } from '../../src/shared/sweepSpec';
+import { axisText, formToSpec, parseAxisText, parseSeedsText, specToForm, type SweepForm } from './sweepForm';
+import { expandSweep, parseSweepSpec, sweepRunCount } from '../../../../shared/sweepSpec';
 
 const issueForm: SweepForm = {
   name: 'issue9',
