@@ -121,6 +121,7 @@ test.describe('sweeps from the launch panel', () => {
     await expect(page.getByTestId('sweep-queued')).toHaveText('0');
     await page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ hasText: `${name}: ot-trpo eps=0.05 seed 3` }).click();
     await expect(page.getByRole('region', { name: /^Run \d+$/ })).toBeVisible();
+    await progress.scrollIntoViewIfNeeded();
     await page.screenshot({ path: join(SHOTS, 'sweep.png') });
 
     // every run is stored, completed or stalled, in the sweep's experiment
