@@ -146,3 +146,74 @@ test('Compare: 10 runs x 10,000 iterations, selection to drawn chart', async ({ 
   console.log(`  selection to drawn overlay: ${times.map((t) => `${t.drawn.toFixed(0)} ms (data in ${t.data.toFixed(0)} ms)`).join(', ')} (target 300 ms; load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).cpus().length} cores); ${note?.trim()}`);
   console.log(`  display traces ${(bytes.now / 1024).toFixed(0)} KiB in ${now.ms.toFixed(0)} ms vs the former all-metrics 4,000-point response ${(bytes.before / 1024).toFixed(0)} KiB in ${before.ms.toFixed(0)} ms (${(bytes.before / bytes.now).toFixed(1)}x smaller)`);
 });
+
+// ---------------------------------------------------------------------------------------------------
+// Sweeps and the live view (issue 9, the `sweepui` rows). Each row is its own test so that rows other
+// helpers add next to them merge without touching these.
+
+/** Build a one-preset, one-method sweep in the Sweep panel (the form of SweepPanel.vue). */
+async function sweepForm(page: Page, o: { name: string; preset: string; params?: string; method: string; axis?: [string, string]; seeds: string; iterations: string; workers?: string }): Promise<void> {
+  await page.getByRole('tablist', { name: 'Launch' }).getByRole('tab', { name: 'Sweep' }).click();
+  await page.locator('#sweep-name').fill(o.name);
+  await page.getByLabel('Preset MDP').selectOption(o.preset);
+  await page.getByLabel('Preset parameters').fill(o.params ?? '');
+  await page.getByRole('button', { name: 'Add preset' }).click();
+  await page.getByLabel('Method to add').selectOption(o.method);
+  await page.getByRole('button', { name: 'Add method' }).click();
+  if (o.axis) {
+    await page.getByTestId('sw-0-add').selectOption(o.axis[0]);
+    await page.locator(`#sw-0-${o.axis[0]}`).fill(o.axis[1]);
+  }
+  await page.locator('#sweep-seeds').fill(o.seeds);
+  await page.locator('#sweep-iters').fill(o.iterations);
+  await page.locator('#sweep-init').selectOption('random');
+  if (o.workers) await page.locator('#sweep-workers').fill(o.workers);
+}
+
+test('UI frame times during a long run with the live view open (gap chart, small multiples, live rate fit)', async ({ app, page }) => {
+  const name = `live-frames-${uid()}`;
+  await app.open('Runs');
+  // OT-TRPO with a small radius on a 16 x 16 grid world: thousands of iterations, tens of seconds
+  await sweepForm(page, { name, preset: 'gridworld', params: 'size=16', method: 'ot-trpo', axis: ['eps', '0.0001'], seeds: '1', iterations: '40000', workers: '1' });
+  await page.getByTestId('sweep-start').click();
+  await page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ hasText: `${name}: ot-trpo` }).click({ timeout: 120_000 });
+  await page.getByTestId('live-computed').waitFor({ timeout: 120_000 });
+  await startFrameProbe(page);
+  await page.waitForTimeout(20_000);
+  const computed = await page.getByTestId('live-computed').textContent({ timeout: 2_000 }).catch(() => '(run over)');
+  const rate = await page.getByTestId('live-rate').textContent({ timeout: 2_000 }).catch(() => '(run over)');
+  const { frames, longTasks } = await stopFrameProbe(page);
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  console.log(`\nDuring a long run with the live view open (OT-TRPO eps=0.0001, grid world 16x16; ${cores} cores; ${rate}, ${computed} iterations computed after the window):`);
+  console.log(`  20 s window — ${summary(frames)}`);
+  console.log(`  main-thread tasks > 50 ms: ${longTasks.length} (${longTasks.reduce((a, b) => a + b, 0).toFixed(0)} ms in all, longest ${longTasks.length ? Math.max(...longTasks).toFixed(0) : 0} ms)`);
+  await page.getByTestId('sweep-cancel').click({ timeout: 60_000 });
+  await page.getByTestId('sweep-progress').and(page.locator('[data-state="cancelled"], [data-state="finished"]')).waitFor({ timeout: 120_000 });
+});
+
+test('a 100-run sweep on the local pool of renderer workers: wall time per run vs a lone run', async ({ app, page }) => {
+  test.setTimeout(1_200_000);
+  await app.open('Runs');
+  const cores = await page.evaluate(() => navigator.hardwareConcurrency);
+  const timeSweep = async (name: string, seeds: string): Promise<{ wall: number; workers: number }> => {
+    await sweepForm(page, { name, preset: 'cliffwalking', method: 'ot-trpo', seeds, iterations: '12' });
+    const workers = Number(await page.locator('#sweep-workers').inputValue());
+    const total = Number(await page.getByTestId('sweep-count').getAttribute('data-count'));
+    const t0 = Date.now();
+    await page.getByTestId('sweep-start').click();
+    await page.getByTestId('sweep-done').and(page.locator(`:text-is("${total}")`)).waitFor({ timeout: 1_100_000 });
+    await page.getByTestId('sweep-progress').and(page.locator('[data-state="finished"]')).waitFor();
+    const wall = (Date.now() - t0) / 1000;
+    // a fresh form for the next sweep
+    await page.reload();
+    await app.waitReady();
+    await app.open('Runs');
+    return { wall, workers };
+  };
+  const lone = await timeSweep(`lone-${uid()}`, '1');
+  const sweep = await timeSweep(`pool-${uid()}`, '100');
+  const perRun = sweep.wall / 100;
+  console.log(`\nA 100-run sweep from the Sweep panel (OT-TRPO, CliffWalking, 12 iterations, random inits; ${cores} cores, default pool of ${sweep.workers} worker${sweep.workers === 1 ? '' : 's'}):`);
+  console.log(`  lone run (a 1-run sweep, from Start to stored): ${lone.wall.toFixed(2)} s`);
+  console.log(`  100 runs: ${sweep.wall.toFixed(1)} s, ${perRun.toFixed(2)} s per run (${(perRun * sweep.workers).toFixed(2)} s per run per worker); per run ${(perRun / lone.wall).toFixed(2)}x a lone run's time`);
+});

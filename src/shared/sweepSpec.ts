@@ -19,12 +19,14 @@
  * linear grid from + k (to - from) / (count - 1), k = 0..count-1; with "log": true it is the geometric
  * grid from * (to / from)^(k / (count - 1)) (from, to > 0), the usual spacing for radii and step sizes;
  * { from, to, step } is from, from + step, ... up to to (within half a step's rounding). count = 1 gives
- * [from]. The number of runs is
+ * [from]. A method entry may name its own "mdps" and "seeds" (a continuous-action method on a bandit
+ * next to trust regions on a grid world, two seeds of one method and three of another); without them
+ * it takes the sweep's. The number of runs is
  *
- *   |mdps| * |seeds| * sum over methods m of prod over options o of m of |values(o)|.
+ *   sum over methods m of |mdps(m)| * |seeds(m)| * prod over options o of m of |values(o)|.
  *
  * Problem: a spec object of unknown shape (untrusted: a user's file). Output: either the expanded runs
- * in a fixed order (MDP, then method entry, then option grid in the order the keys are written, last
+ * in a fixed order (MDP in the order of SweepSpec.mdps, then method entry (those that run on it), then option grid in the order the keys are written, last
  * key fastest, then seed) or every problem found, each naming its place (`methods[1].options.eps`).
  * Unknown keys, empty grids, option values out of their method's range and unknown methods are errors;
  * MDP references are only parsed here (whether a preset or file exists is the caller's check).
@@ -45,16 +47,23 @@ export interface SweepMethodEntry {
   /** option key -> the values it takes (in order) */
   grid: Record<string, (number | string)[]>;
   iterations: number;
+  /** this entry's own MDPs (refs also listed in SweepSpec.mdps); absent = the sweep's top-level MDPs */
+  mdps?: SweepMdpRef[];
+  /** this entry's own seeds; absent = the sweep's */
+  seeds?: number[];
 }
 
 export interface SweepSpec {
   name: string;
   experiment: string;
+  /** every MDP of the sweep: the top-level ones, then those only method entries name (in order of appearance) */
   mdps: SweepMdpRef[];
+  /** the top-level MDPs, where some method entry names its own (absent = all of `mdps`) */
+  defaultMdps?: SweepMdpRef[];
   methods: SweepMethodEntry[];
   seeds: number[];
   backend: SweepBackend;
-  /** the initial policy argument of `wwb run --init` (uniform | random:SEED); default uniform */
+  /** the initial policy argument of `wwb run --init`: uniform, random (each run's own seed) or random:SEED (one draw for all); default uniform */
   init: string;
 }
 
@@ -78,7 +87,7 @@ export interface SweepRun {
 export type SweepParseResult = { ok: true; spec: SweepSpec } | { ok: false; errors: string[] };
 
 const TOP_KEYS = ['format', 'name', 'experiment', 'mdp', 'mdps', 'methods', 'seeds', 'iterations', 'backend', 'init'] as const;
-const METHOD_KEYS = ['method', 'options', 'iterations'] as const;
+const METHOD_KEYS = ['method', 'options', 'iterations', 'mdps', 'seeds'] as const;
 const RANGE_KEYS = ['from', 'to', 'count', 'step', 'log'] as const;
 /** a sweep bigger than this is almost certainly a typo in a range */
 export const MAX_SWEEP_RUNS = 100_000;
@@ -188,21 +197,21 @@ export function gridValues(where: string, value: unknown, errors: string[]): (nu
   return [];
 }
 
-function seedValues(value: unknown, errors: string[]): number[] {
+function seedValues(value: unknown, errors: string[], where = 'seeds'): number[] {
   if (value === undefined) return [1];
   let seeds: (number | string)[];
   if (Number.isInteger(value) && (value as number) >= 1 && !Array.isArray(value)) {
     seeds = Array.from({ length: value as number }, (_, i) => i + 1);
   } else if (value === 0) {
-    errors.push('seeds: 0 seeds (a sweep needs at least one seed)');
+    errors.push(`${where}: 0 seeds (a sweep needs at least one seed)`);
     return [];
   } else {
-    seeds = gridValues('seeds', value, errors);
+    seeds = gridValues(where, value, errors);
   }
   const out: number[] = [];
   for (const s of seeds) {
     if (typeof s === 'number' && Number.isInteger(s) && s >= 0 && s < 2 ** 32) out.push(s);
-    else errors.push(`seeds: ${JSON.stringify(s)} is not an integer seed in [0, 2^32)`);
+    else errors.push(`${where}: ${JSON.stringify(s)} is not an integer seed in [0, 2^32)`);
   }
   return out;
 }
@@ -225,6 +234,21 @@ function optionGrid(where: string, method: MethodId, value: unknown, errors: str
     if (values.length) grid[key] = values;
   }
   return grid;
+}
+
+function mdpList(where: string, raw: unknown, errors: string[]): SweepMdpRef[] {
+  const out: SweepMdpRef[] = [];
+  if (!Array.isArray(raw)) errors.push(`${where}: expected a list of 'preset:ID' or MDP file paths`);
+  else if (raw.length === 0) errors.push(`${where}: the list is empty (a sweep needs at least one MDP)`);
+  else
+    raw.forEach((r, i) => {
+      if (typeof r !== 'string' || r.trim() === '') return void errors.push(`${where}[${i}]: expected 'preset:ID' or a file path`);
+      const parsed = parseMdpRef(r.trim());
+      if (typeof parsed === 'string') errors.push(`${where}[${i}]: ${parsed}`);
+      else if (out.some((m) => m.ref === parsed.ref)) errors.push(`${where}[${i}]: '${parsed.ref}' is listed twice`);
+      else out.push(parsed);
+    });
+  return out;
 }
 
 function positiveInteger(where: string, value: unknown, errors: string[]): number | undefined {
@@ -250,23 +274,12 @@ export function parseSweepSpec(input: unknown, fallbackName = 'sweep'): SweepPar
   const name = str('name', fallbackName);
   const experiment = str('experiment', name);
   const init = str('init', 'uniform');
-  if (!/^(uniform|random:\d+)$/.test(init)) errors.push(`init: must be 'uniform' or 'random:SEED', got '${init}'`);
+  if (!/^(uniform|random|random:\d+)$/.test(init)) errors.push(`init: must be 'uniform', 'random' (the run's seed) or 'random:SEED', got '${init}'`);
 
-  // MDPs: "mdp": one, or "mdps": a list
-  const mdps: SweepMdpRef[] = [];
+  // MDPs: "mdp": one, or "mdps": a list (optional when every method entry names its own)
   if (input.mdp !== undefined && input.mdps !== undefined) errors.push("sweep: give 'mdp' or 'mdps', not both");
   const rawMdps = input.mdps ?? (input.mdp === undefined ? undefined : [input.mdp]);
-  if (rawMdps === undefined) errors.push("mdps: required (a list of 'preset:ID' or MDP file paths)");
-  else if (!Array.isArray(rawMdps)) errors.push("mdps: expected a list of 'preset:ID' or MDP file paths");
-  else if (rawMdps.length === 0) errors.push('mdps: the list is empty (a sweep needs at least one MDP)');
-  else
-    rawMdps.forEach((r, i) => {
-      if (typeof r !== 'string' || r.trim() === '') return void errors.push(`mdps[${i}]: expected 'preset:ID' or a file path`);
-      const parsed = parseMdpRef(r.trim());
-      if (typeof parsed === 'string') errors.push(`mdps[${i}]: ${parsed}`);
-      else if (mdps.some((m) => m.ref === parsed.ref)) errors.push(`mdps[${i}]: '${parsed.ref}' is listed twice`);
-      else mdps.push(parsed);
-    });
+  const topMdps = rawMdps === undefined ? undefined : mdpList('mdps', rawMdps, errors);
 
   const defaultIterations = positiveInteger('iterations', input.iterations, errors);
   const methods: SweepMethodEntry[] = [];
@@ -283,8 +296,16 @@ export function parseSweepSpec(input: unknown, fallbackName = 'sweep'): SweepPar
       if (!info) return void errors.push(`${where}.method: unknown method ${JSON.stringify(raw.method)} (known: ${METHOD_IDS.join(', ')})`);
       const grid = optionGrid(`${where}.options`, info.id, raw.options, errors);
       const iterations = positiveInteger(`${where}.iterations`, raw.iterations, errors) ?? defaultIterations ?? info.iterations;
-      methods.push({ method: info.id, grid, iterations });
+      const out: SweepMethodEntry = { method: info.id, grid, iterations };
+      if (raw.mdps !== undefined) out.mdps = mdpList(`${where}.mdps`, raw.mdps, errors);
+      else if (topMdps === undefined) errors.push(`${where}: no MDPs (give the sweep's 'mdps' or this entry's own)`);
+      if (raw.seeds !== undefined) out.seeds = seedValues(raw.seeds, errors, `${where}.seeds`);
+      methods.push(out);
     });
+  if (topMdps === undefined && !Array.isArray(input.methods)) errors.push("mdps: required (a list of 'preset:ID' or MDP file paths)");
+  // every MDP of the sweep, top-level first: the loaders (CLI, app) bind each once
+  const mdps: SweepMdpRef[] = [...(topMdps ?? [])];
+  for (const m of methods) for (const r of m.mdps ?? []) if (!mdps.some((x) => x.ref === r.ref)) mdps.push(r);
 
   const seeds = seedValues(input.seeds, errors);
   const backend = input.backend ?? 'reference';
@@ -292,6 +313,7 @@ export function parseSweepSpec(input: unknown, fallbackName = 'sweep'): SweepPar
 
   if (errors.length) return { ok: false, errors };
   const spec: SweepSpec = { name, experiment, mdps, methods, seeds, backend: backend as SweepBackend, init };
+  if (methods.some((m) => m.mdps)) spec.defaultMdps = topMdps ?? [];
   const count = sweepRunCount(spec);
   if (count > MAX_SWEEP_RUNS) return { ok: false, errors: [`the sweep has ${count} runs (at most ${MAX_SWEEP_RUNS}): check the ranges`] };
   // every grid point must be a valid option set for its method (ranges, choices, tau rules)
@@ -328,21 +350,29 @@ export function gridPoints(grid: Record<string, (number | string)[]>): Record<st
   return points;
 }
 
-/** |mdps| * |seeds| * sum_m prod_o |values(o)|, without expanding. */
+/** The MDPs a method entry runs on: its own, or the sweep's top-level ones (those no entry names alone). */
+export function entryMdps(spec: SweepSpec, entry: SweepMethodEntry): SweepMdpRef[] {
+  return entry.mdps ?? spec.defaultMdps ?? spec.mdps;
+}
+
+/** sum_m |mdps(m)| * |seeds(m)| * prod_o |values(o)|, without expanding. */
 export function sweepRunCount(spec: SweepSpec): number {
-  const perSeedAndMdp = spec.methods.reduce((acc, m) => acc + Object.values(m.grid).reduce((p, v) => p * v.length, 1), 0);
-  return spec.mdps.length * spec.seeds.length * perSeedAndMdp;
+  return spec.methods.reduce(
+    (acc, m) => acc + entryMdps(spec, m).length * (m.seeds ?? spec.seeds).length * Object.values(m.grid).reduce((p, v) => p * v.length, 1),
+    0,
+  );
 }
 
 /** Every run of the sweep, in the order of the module comment. */
 export function expandSweep(spec: SweepSpec): SweepRun[] {
   const runs: SweepRun[] = [];
   for (const mdp of spec.mdps)
-    for (const entry of spec.methods)
+    for (const entry of spec.methods) {
+      if (!entryMdps(spec, entry).some((r) => r.ref === mdp.ref)) continue;
       for (const set of gridPoints(entry.grid)) {
         const resolved = resolveMethodOptions(entry.method, set);
         if (!resolved.ok) throw new Error(`unreachable: ${resolved.errors.join('; ')}`); // checked by parseSweepSpec
-        for (const seed of spec.seeds) {
+        for (const seed of entry.seeds ?? spec.seeds) {
           const index = runs.length;
           runs.push({
             key: `r${String(index).padStart(4, '0')}`,
@@ -358,5 +388,6 @@ export function expandSweep(spec: SweepSpec): SweepRun[] {
           });
         }
       }
+    }
   return runs;
 }

@@ -115,6 +115,35 @@ describe('sweep expansion', () => {
     expect(e).toEqual([]);
   });
 
+  it('a method entry may name its own MDPs and seeds: the issue-9 sweep is 2 x 2 x 3 + 1 x 2 = 14 runs', () => {
+    const spec = ok({
+      name: 'mixed',
+      mdps: ['preset:cliffwalking'],
+      methods: [
+        { method: 'ot-trpo', options: { eps: [0.05, 0.2] } },
+        { method: 'kl-trpo', options: { delta: [0.02, 0.1] } },
+        { method: 'wasserstein-flow', mdps: ['preset:bandit-quadratic'], seeds: [1, 2] },
+      ],
+      seeds: 3,
+      init: 'random',
+    });
+    expect(spec.mdps.map((m) => m.ref)).toEqual(['preset:cliffwalking', 'preset:bandit-quadratic']);
+    expect(sweepRunCount(spec)).toBe(14);
+    const runs = expandSweep(spec);
+    expect(runs).toHaveLength(14);
+    expect(runs.filter((r) => r.mdp.ref === 'preset:cliffwalking').map((r) => r.method)).not.toContain('wasserstein-flow');
+    expect(runs.filter((r) => r.method === 'wasserstein-flow').map((r) => [r.mdp.ref, r.seed])).toEqual([
+      ['preset:bandit-quadratic', 1],
+      ['preset:bandit-quadratic', 2],
+    ]);
+    expect(runs.every((r) => r.init === 'random')).toBe(true);
+    // without top-level MDPs every entry must name its own, and the message says where
+    expect(errors({ name: 'x', methods: ['ot-trpo', { method: 'kl-trpo', mdps: ['preset:chain'] }] })).toEqual([
+      "methods[0]: no MDPs (give the sweep's 'mdps' or this entry's own)",
+    ]);
+    expect(errors({ ...base, methods: [{ method: 'ot-trpo', seeds: 0 }] })).toEqual(['methods[0].seeds: 0 seeds (a sweep needs at least one seed)']);
+  });
+
   it('uses a method entry iterations over the sweep default over the method default', () => {
     const spec = ok({ ...base, iterations: undefined, methods: [{ method: 'ot-trpo', iterations: 7 }, 'kl-trpo'] });
     expect(spec.methods.map((m) => m.iterations)).toEqual([7, methodInfo('kl-trpo')!.iterations]);

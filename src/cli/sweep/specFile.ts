@@ -9,7 +9,7 @@ import { compileMdp } from '../../shared/mdp/compile';
 import { importGymnasium } from '../../shared/mdp/gymnasium';
 import type { MdpDocument } from '../../shared/mdp/types';
 import { methodInfo } from '../../shared/methods';
-import { expandSweep, parseSweepSpec, type SweepMdpRef, type SweepRun, type SweepSpec } from '../../shared/sweepSpec';
+import { entryMdps, expandSweep, parseSweepSpec, type SweepMdpRef, type SweepRun, type SweepSpec } from '../../shared/sweepSpec';
 import { presetById, PRESETS } from '../../compute/presets';
 import { UsageError } from '../args';
 import { mdpContentHash } from './shardSql';
@@ -84,6 +84,7 @@ export function loadSweepFile(file: string): LoadedSweep {
       const compiled = compileMdp(document);
       if (!compiled.ok) throw new Error(`the MDP is not valid: ${compiled.issues.slice(0, 3).map((x) => x.message).join('; ')}`);
       for (const m of spec.methods) {
+        if (!entryMdps(spec, m).some((r) => r.ref === ref.ref)) continue; // an entry with its own MDPs
         const info = methodInfo(m.method)!;
         if (info.actions === 'box' && document.actions.kind !== 'box') errors.push(`mdps[${i}] '${ref.ref}': ${m.method} needs a continuous action box; this MDP has discrete actions`);
       }

@@ -36,6 +36,12 @@ export interface LaunchParams {
   maxIterations: number;
   /** the run's init (default uniform) */
   init?: InitChoice;
+  /** the experiment the run belongs to (a sweep's); absent = the services' default */
+  experimentId?: number | null;
+  /** select the new run in the Runs view (default true; a sweep's runs are not selected one by one) */
+  select?: boolean;
+  /** called once, when the run's final status is stored (or could not be: 'failed') */
+  onSettled?: (status: 'completed' | 'failed' | 'cancelled' | 'stalled', runId: number) => void;
 }
 
 export type LiveState = 'starting' | 'running' | 'pausing' | 'paused' | 'finishing' | 'completed' | 'failed' | 'cancelled' | 'stalled';
@@ -67,6 +73,20 @@ export interface LiveRunState {
   held: boolean;
   /** why storing is retried or failed, null while online */
   syncError: string | null;
+  /** performance.now() when the worker said 'started' (null before): ETA and iterations per second */
+  startedMs: number | null;
+  /** iterations per second over the last few seconds (null until two readings exist) */
+  itPerSec: number | null;
+  /** iteration of the latest policy snapshot the worker sent (the policy view follows it), null before */
+  snapshotIteration: number | null;
+}
+
+/** The latest policy snapshot of a live run, kept in memory (row-major S x N). */
+export interface LiveSnapshot {
+  iteration: number;
+  S: number;
+  N: number;
+  policy: Float64Array;
 }
 
 /** Plain (non-reactive) columns of the live trace. */
@@ -75,7 +95,22 @@ export interface LiveTrace {
   columns: Record<keyof IterationMetrics, (number | null)[]>;
 }
 
-const LIVE_KEYS: (keyof IterationMetrics)[] = ['J', 'Jplain', 'gap', 'tv', 'entropy', 'transportCost', 'kl', 'lambda', 't', 'wallMs', 'evalResidual', 'trustSlack'];
+const LIVE_KEYS: (keyof IterationMetrics)[] = [
+  'J',
+  'Jplain',
+  'gap',
+  'tv',
+  'entropy',
+  'transportCost',
+  'kl',
+  'lambda',
+  't',
+  'wallMs',
+  'evalResidual',
+  'trustSlack',
+  'trustViolated',
+  'policyChange',
+];
 
 function emptyTrace(): LiveTrace {
   const columns = {} as LiveTrace['columns'];
@@ -101,6 +136,8 @@ function recordedInit(init: InitChoice | undefined): CallPayload<'runs:create'>[
 export const useRunExecution = defineStore('runExecution', () => {
   const live = reactive(new Map<number, LiveRunState>());
   const traces = new Map<number, LiveTrace>();
+  const liveSnaps = new Map<number, LiveSnapshot>();
+  const shapes = new Map<number, { S: number; N: number }>();
   const workers = new Map<number, Worker>();
   const syncs = new Map<number, RunSync>();
   const controls = new Map<number, { pause(): void; resume(): void }>();
@@ -114,6 +151,11 @@ export const useRunExecution = defineStore('runExecution', () => {
 
   function trace(id: number): LiveTrace | undefined {
     return traces.get(id);
+  }
+
+  /** The latest snapshot of a run computed in this window (read `live.get(id).snapshotIteration` to follow it). */
+  function latestSnapshot(id: number): LiveSnapshot | undefined {
+    return liveSnaps.get(id);
   }
 
   async function start(p: LaunchParams): Promise<RunRecord | null> {
@@ -136,6 +178,7 @@ export const useRunExecution = defineStore('runExecution', () => {
         owner: PAGE_OWNER,
         // recorded with the run: a re-run starts from the same policy
         init: recordedInit(p.init),
+        ...(p.experimentId != null ? { experimentId: p.experimentId } : {}),
       });
     } catch (err) {
       shell.notifyError('Could not create the run', err);
@@ -144,7 +187,7 @@ export const useRunExecution = defineStore('runExecution', () => {
       launching.value = false;
     }
     runs.upsert(rec);
-    runs.select(rec.id);
+    if (p.select !== false) runs.select(rec.id);
 
     const id = rec.id;
     const state: LiveRunState = {
@@ -162,6 +205,9 @@ export const useRunExecution = defineStore('runExecution', () => {
       connection: 'online',
       held: false,
       syncError: null,
+      startedMs: null,
+      itPerSec: null,
+      snapshotIteration: null,
     };
     live.set(id, state);
     const s = live.get(id)!; // the reactive proxy
@@ -200,12 +246,20 @@ export const useRunExecution = defineStore('runExecution', () => {
     });
 
     let raf = 0;
+    // iterations per second: the points counted between readings at least a second apart
+    let rateMark: { at: number; points: number } | null = null;
     const bump = (): void => {
       if (raf) return;
       raf = requestAnimationFrame(() => {
         raf = 0;
         s.version++;
         s.points = tr.iteration.length;
+        const now = performance.now();
+        if (!rateMark) rateMark = { at: now, points: s.points };
+        else if (now - rateMark.at >= 1000) {
+          s.itPerSec = ((s.points - rateMark.points) * 1000) / (now - rateMark.at);
+          rateMark = { at: now, points: s.points };
+        }
       });
     };
 
@@ -227,12 +281,18 @@ export const useRunExecution = defineStore('runExecution', () => {
       // stored only after every batch before it was acknowledged
       void sync
         .finish({ status, error: extra.error ?? null, diagnostics: extra.diagnostics ?? {}, wallMs: Math.round(extra.wallMs ?? performance.now() - t0) })
-        .then((r) => {
-          s.state = status;
-          syncs.delete(id);
-          runs.upsert(r);
-          runs.invalidate(id);
-        });
+        .then(
+          (r) => {
+            s.state = status;
+            syncs.delete(id);
+            liveSnaps.delete(id);
+            shapes.delete(id);
+            runs.upsert(r);
+            runs.invalidate(id);
+            p.onSettled?.(status, id);
+          },
+          () => p.onSettled?.('failed', id),
+        );
     };
 
     worker.onmessage = (ev: MessageEvent<FromWorker>) => {
@@ -240,6 +300,8 @@ export const useRunExecution = defineStore('runExecution', () => {
       switch (m.type) {
         case 'started':
           s.state = 'running';
+          s.startedMs = performance.now();
+          shapes.set(id, { S: m.S, N: m.N });
           s.backend = m.backend;
           sync.start();
           break;
@@ -253,16 +315,22 @@ export const useRunExecution = defineStore('runExecution', () => {
             tr.iteration.push(pt.iteration);
             for (const k of LIVE_KEYS) {
               const v = pt[k];
-              tr.columns[k].push(typeof v === 'number' ? v : null);
+              tr.columns[k].push(typeof v === 'number' ? v : typeof v === 'boolean' ? Number(v) : null);
             }
           }
           sync.points(m.points);
           s.iteration = m.points[m.points.length - 1].iteration;
           bump();
           break;
-        case 'snapshot':
+        case 'snapshot': {
           sync.snapshot(m.iteration, Array.from(m.policy));
+          const shape = shapes.get(id);
+          if (shape) {
+            liveSnaps.set(id, { iteration: m.iteration, S: shape.S, N: shape.N, policy: m.policy });
+            s.snapshotIteration = m.iteration;
+          }
           break;
+        }
         case 'progress':
           s.iteration = m.iteration;
           s.batchSize = m.batchSize;
@@ -362,5 +430,5 @@ export const useRunExecution = defineStore('runExecution', () => {
     syncs.clear();
   }
 
-  return { live, launching, trace, start, pause, resume, cancel, isActive, interruptAll };
+  return { live, launching, trace, latestSnapshot, start, pause, resume, cancel, isActive, interruptAll };
 });

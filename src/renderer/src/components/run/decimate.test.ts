@@ -1,0 +1,23 @@
+/** The drawing envelope keeps extremes a stride would skip, and never more than it was asked for. */
+import { describe, expect, it } from 'vitest';
+import { envelope } from './decimate';
+
+describe('envelope decimation', () => {
+  it('keeps every point of a short series and the spike of a long one', () => {
+    expect(envelope([0, 1, 2], [3, null, 5], 10)).toEqual([
+      [0, 3],
+      [1, null],
+      [2, 5],
+    ]);
+    const n = 100_000;
+    const xs = Array.from({ length: n }, (_, i) => i);
+    const ys = xs.map((i) => (i === 54_321 ? 1e3 : i === 77_777 ? -1e3 : Math.sin(i / 1000)));
+    const out = envelope(xs, ys, 1000);
+    expect(out.length).toBeLessThanOrEqual(1000);
+    expect(out).toContainEqual([54_321, 1e3]);
+    expect(out).toContainEqual([77_777, -1e3]);
+    expect(out[0]).toEqual([0, 0]);
+    expect(out[out.length - 1][0]).toBe(n - 1);
+    for (let i = 1; i < out.length; i++) expect(out[i][0]).toBeGreaterThan(out[i - 1][0]);
+  });
+});

@@ -1,0 +1,51 @@
+/**
+ * Decimation for drawing: at most `maxPoints` points of a series, keeping in every bucket of
+ * consecutive points the one with the smallest and the one with the largest value (in x order), so
+ * spikes and dips survive where a stride would skip them. Nulls (gaps in the line) are kept as the
+ * bucket's break when the bucket has no value. The first and last points are always kept.
+ */
+export function envelope(xs: ArrayLike<number>, ys: ArrayLike<number | null | undefined>, maxPoints: number, map: (y: number) => number | null = (y) => y): [number, number | null][] {
+  const n = Math.min(xs.length, ys.length);
+  const out: [number, number | null][] = [];
+  if (n === 0) return out;
+  const value = (i: number): number | null => {
+    const y = ys[i];
+    return typeof y === 'number' ? map(y) : null;
+  };
+  if (n <= maxPoints) {
+    for (let i = 0; i < n; i++) out.push([xs[i], value(i)]);
+    return out;
+  }
+  const buckets = Math.max(1, Math.floor((maxPoints - 2) / 2));
+  const size = (n - 2) / buckets;
+  out.push([xs[0], value(0)]);
+  for (let b = 0; b < buckets; b++) {
+    const lo = 1 + Math.floor(b * size);
+    const hi = Math.min(n - 1, 1 + Math.floor((b + 1) * size));
+    let iMin = -1;
+    let iMax = -1;
+    let vMin = Infinity;
+    let vMax = -Infinity;
+    for (let i = lo; i < hi; i++) {
+      const v = value(i);
+      if (v === null) continue;
+      if (v < vMin) {
+        vMin = v;
+        iMin = i;
+      }
+      if (v > vMax) {
+        vMax = v;
+        iMax = i;
+      }
+    }
+    if (iMin < 0) {
+      if (lo < hi) out.push([xs[lo], null]);
+      continue;
+    }
+    if (iMin === iMax) out.push([xs[iMin], vMin]);
+    else if (iMin < iMax) out.push([xs[iMin], vMin], [xs[iMax], vMax]);
+    else out.push([xs[iMax], vMax], [xs[iMin], vMin]);
+  }
+  out.push([xs[n - 1], value(n - 1)]);
+  return out;
+}
