@@ -148,7 +148,10 @@ test.describe('experiments and the runs library', () => {
     // Compare's CSV: every stored row of each run (not the chart's downsampled trace), with provenance columns
     const cmpDownload = page.waitForEvent('download');
     await page.getByRole('region', { name: 'Metric overlay' }).getByRole('button', { name: 'Export CSV' }).click();
-    const cmpLines = (await readFile((await (await cmpDownload).path())!, 'utf8')).trim().split('\n');
+    const cmpAll = (await readFile((await (await cmpDownload).path())!, 'utf8')).trim().split('\n');
+    // a '#' provenance line (app version, each run's config hash), then the header and the rows
+    expect(cmpAll[0]).toMatch(/^# Wasserstein Workbench \d+\.\d+\.\d+; run \d+ config [0-9a-f]{64}/);
+    const cmpLines = cmpAll.filter((l) => !l.startsWith('#'));
     expect(cmpLines[0]).toMatch(/^run_id,label,method,iteration,J,.*,app_version,config_hash$/);
     const renamedRows = cmpLines.filter((l) => l.includes(`"${newLabel}"`));
     expect(renamedRows).toHaveLength(rows);
