@@ -78,12 +78,19 @@ test('UI frame times during long runs', async ({ app, page }) => {
 /**
  * Compare: 10 runs x 10,000 iterations, from "Select shown" to the overlay drawn with their data
  * (target <= 300 ms). The runs are computed by `wwb run` (Langevin on a 1-D bandit: it never converges
- * early) into the server's database. Also printed: the bytes of the display traces (metric column only,
- * downsampled in SQL with a min/max envelope) against the former all-metrics 4,000-point response.
+ * early) into the server's database. Also printed: where the time goes (each API call's request, body
+ * read and JSON parse, and the main-thread tasks over 50 ms, from the click), the bytes of the display
+ * traces (metric column only, downsampled in SQL with a min/max envelope) against the former all-metrics
+ * 4,000-point response, and of the summary table's statistics (runs:summary, computed in main) against
+ * the full-resolution columns the page used to download for it. Then a new run's "finishing" time (from
+ * its last iteration to status completed) with nothing selected in Compare and with the 10 runs selected
+ * in the hidden Compare tab: it must not depend on what Compare shows.
  */
-test('Compare: 10 runs x 10,000 iterations, selection to drawn chart', async ({ app, page }) => {
+test('Compare: 10 runs x 10,000 iterations, selection to drawn chart; a new run finishing with them selected', async ({ app, page }) => {
+  test.setTimeout(900_000);
   const { spawn } = await import('node:child_process');
   const { join } = await import('node:path');
+  const os = await import('node:os');
   const id = uid();
   const db = join(process.env.WORKBENCH_E2E_DIR ?? '', 'e2e.sqlite');
   const runOne = (seed: number) =>
@@ -94,10 +101,32 @@ test('Compare: 10 runs x 10,000 iterations, selection to drawn chart', async ({ 
   const t0 = Date.now();
   for (let s = 1; s <= 10; s += 2) await Promise.all([runOne(s), runOne(s + 1)]);
   console.log(`\nCompare selection to drawn chart: 10 Langevin runs x 10,000 iterations stored by wwb in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
+
+  // a new run's finishing time (last iteration to status completed), started from the Runs tab
+  const mdpName = `Chain finishing ${id}`;
+  await app.open('Design');
+  await app.design.loadPreset('Chain');
+  await app.design.rename(mdpName);
+  await app.design.save();
+  const N = 3000;
+  const finishing = async (label: string): Promise<{ finish: number; total: number }> => {
+    await app.open('Runs');
+    await app.runs.configure({ mdp: mdpName, method: 'NPG / policy mirror descent (KL)', label, iterations: N, options: { 'eta (step)': '0.001' } });
+    const ts = Date.now();
+    await app.runs.start();
+    await page.waitForFunction((n) => Number(/^(\d+)/.exec(document.querySelector('[data-testid="active-count"]')?.textContent?.trim() ?? '')?.[1] ?? 0) >= n, N, { polling: 20, timeout: 300_000 });
+    const tLast = Date.now();
+    await app.runs.waitCompleted(label, 300_000);
+    const tDone = Date.now();
+    return { finish: (tDone - tLast) / 1000, total: (tDone - ts) / 1000 };
+  };
+  const alone = await finishing(`finish-none-${id}`);
+
   await page.reload();
   await app.open('Compare');
   await page.getByRole('textbox', { name: 'Filter runs' }).fill(`bench-${id}`);
-  const times: { data: number; drawn: number }[] = [];
+  type Call = { channel: string; start: number; headers: number; body: number; parsed: number; bytes: number };
+  const times: { data: number; drawn: number; calls: Call[]; longTasks: { at: number; ms: number }[] }[] = [];
   for (let rep = 0; rep < 3; rep++) {
     if (rep > 0) {
       await page.getByRole('button', { name: 'Clear' }).click();
@@ -108,11 +137,40 @@ test('Compare: 10 runs x 10,000 iterations, selection to drawn chart', async ({ 
     }
     const ms = await page.evaluate(async () => {
       const button = Array.from(document.querySelectorAll('button')).find((b) => b.textContent?.trim() === 'Select shown')!;
+      // the API calls' timeline: request sent, headers in, body read, body parsed (as the transport does)
+      const calls: Call[] = [];
+      const w = window as unknown as { __origFetch?: typeof fetch };
+      w.__origFetch ??= window.fetch;
+      const orig = w.__origFetch;
+      window.fetch = async (input: RequestInfo | URL, init?: RequestInit) => {
+        const url = String(input);
+        const m = /\/api\/call\/([^?]+)/.exec(url);
+        const c: Call = { channel: m ? decodeURIComponent(m[1]) : url, start: performance.now() - t, headers: NaN, body: NaN, parsed: NaN, bytes: 0 };
+        calls.push(c);
+        const res = await orig(input, init);
+        c.headers = performance.now() - t;
+        const text = res.text.bind(res);
+        res.text = async () => {
+          const body = await text();
+          c.body = performance.now() - t;
+          c.bytes = body.length;
+          const p0 = performance.now();
+          JSON.parse(body);
+          c.parsed = c.body + (performance.now() - p0);
+          return body;
+        };
+        return res;
+      };
+      const longTasks: { at: number; ms: number }[] = [];
+      const obs = new PerformanceObserver((list) => {
+        for (const e of list.getEntries()) if (e.startTime >= t) longTasks.push({ at: e.startTime - t, ms: e.duration });
+      });
+      obs.observe({ type: 'longtask', buffered: false });
       const t = performance.now();
       button.click();
       // drawn: the points note is in the DOM (data loaded, option set) and the chart finished a frame
       // at or after that moment (data-drawnAt is stamped by the chart's 'finished' event)
-      return new Promise<{ data: number; drawn: number }>((resolve) => {
+      const drawn = await new Promise<{ data: number; drawn: number }>((resolve) => {
         let tData: number | null = null;
         const poll = () => {
           const chart = document.querySelector('[role="img"][aria-label^="Overlay of "]') as HTMLElement | null;
@@ -126,25 +184,44 @@ test('Compare: 10 runs x 10,000 iterations, selection to drawn chart', async ({ 
         };
         requestAnimationFrame(poll);
       });
+      // let the calls after the draw (the summaries) finish before reading the timeline
+      await new Promise((done) => setTimeout(done, 1500));
+      obs.disconnect();
+      window.fetch = orig;
+      return { ...drawn, calls, longTasks };
     });
     times.push(ms);
   }
   const note = await page.getByTestId('overlay-points').textContent();
   const url = new URL(process.env.WORKBENCH_URL ?? '');
   const token = new URLSearchParams(url.hash.slice(1)).get('token');
-  const call = async (payload: unknown) => {
+  const call = async (channel: string, payload: unknown) => {
     const t = performance.now();
-    const r = await fetch(`${url.origin}/api/call/runs:trace`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(payload) });
+    const r = await fetch(`${url.origin}/api/call/${channel}`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: JSON.stringify(payload) });
     const n = (await r.arrayBuffer()).byteLength;
     return { n, ms: performance.now() - t };
   };
   const listed = (await (await fetch(`${url.origin}/api/call/runs:list`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' }, body: '{}' })).json()) as { id: number; label: string }[];
   const ids = listed.filter((r) => r.label.startsWith(`bench-${id}-`)).map((r) => r.id);
-  const now = await call({ ids, metrics: ['gap'], maxPoints: 1500, envelope: 'gap' });
-  const before = await call({ ids, maxPoints: 4000 });
-  const bytes = { now: now.n, before: before.n };
-  console.log(`  selection to drawn overlay: ${times.map((t) => `${t.drawn.toFixed(0)} ms (data in ${t.data.toFixed(0)} ms)`).join(', ')} (target 300 ms; load average ${(await import('node:os')).loadavg()[0].toFixed(1)} on ${(await import('node:os')).cpus().length} cores); ${note?.trim()}`);
-  console.log(`  display traces ${(bytes.now / 1024).toFixed(0)} KiB in ${now.ms.toFixed(0)} ms vs the former all-metrics 4,000-point response ${(bytes.before / 1024).toFixed(0)} KiB in ${before.ms.toFixed(0)} ms (${(bytes.before / bytes.now).toFixed(1)}x smaller)`);
+  const now = await call('runs:trace', { ids, metrics: ['gap'], maxPoints: 1500, envelope: 'gap' });
+  const before = await call('runs:trace', { ids, maxPoints: 4000 });
+  const sumNow = await call('runs:summary', { ids, gapTarget: 1e-6 });
+  const sumBefore = await call('runs:trace', { ids, metrics: ['J', 'gap', 'trustViolated', 'wallMs'] });
+  const load = `load average ${os.loadavg()[0].toFixed(1)} on ${os.cpus().length} cores`;
+  console.log(`  selection to drawn overlay: ${times.map((t) => `${t.drawn.toFixed(0)} ms (data in ${t.data.toFixed(0)} ms)`).join(', ')} (target 300 ms; ${load}); ${note?.trim()}`);
+  times.forEach((t, rep) => {
+    const calls = t.calls.map((c) => `${c.channel} sent ${c.start.toFixed(0)}, headers ${c.headers.toFixed(0)}, body ${c.body.toFixed(0)}, parsed ${c.parsed.toFixed(0)} ms (${(c.bytes / 1024).toFixed(0)} KiB)`).join('; ');
+    const long = t.longTasks.map((l) => `${l.ms.toFixed(0)} ms at ${l.at.toFixed(0)}`).join(', ') || 'none';
+    console.log(`    rep ${rep + 1}: ${calls}; main-thread tasks > 50 ms: ${long}`);
+  });
+  console.log(`  display traces ${(now.n / 1024).toFixed(0)} KiB in ${now.ms.toFixed(0)} ms vs the former all-metrics 4,000-point response ${(before.n / 1024).toFixed(0)} KiB in ${before.ms.toFixed(0)} ms (${(before.n / now.n).toFixed(1)}x smaller)`);
+  console.log(`  summary table: runs:summary ${(sumNow.n / 1024).toFixed(1)} KiB in ${sumNow.ms.toFixed(0)} ms vs the full-resolution columns it replaces ${(sumBefore.n / 1024).toFixed(0)} KiB in ${sumBefore.ms.toFixed(0)} ms (${(sumBefore.n / sumNow.n).toFixed(0)}x smaller, ${(sumBefore.ms / sumNow.ms).toFixed(1)}x faster)`);
+
+  // the 10 runs stay selected; Compare is hidden while a new run computes
+  const withTen = await finishing(`finish-ten-${id}`);
+  console.log(`  a new run's finishing time (NPG on Chain, ${N} iterations; last iteration to status completed, from the Runs tab; ${load}):`);
+  console.log(`    nothing selected in Compare: ${alone.finish.toFixed(2)} s (start to completed ${alone.total.toFixed(1)} s)`);
+  console.log(`    10 runs selected in the hidden Compare tab: ${withTen.finish.toFixed(2)} s (start to completed ${withTen.total.toFixed(1)} s); ratio ${(withTen.finish / Math.max(alone.finish, 1e-3)).toFixed(2)}x`);
 });
 
 // ---------------------------------------------------------------------------------------------------

@@ -119,6 +119,25 @@ export interface TraceColumns {
   envelope?: keyof IterationMetrics;
 }
 
+/** runs:summary: one run's statistics over every stored row (finite values only; null when there is none). */
+export interface RunTraceSummary {
+  runId: number;
+  /** stored rows the statistics cover */
+  total: number;
+  finalJ: number | null;
+  /** the largest J */
+  bestJ: number | null;
+  finalGap: number | null;
+  /** the smallest gap */
+  bestGap: number | null;
+  /** first iteration with gap <= the target, null when never reached */
+  itersToGap: number | null;
+  /** wall time (ms) of that row, null when never reached or not recorded */
+  timeToGapMs: number | null;
+  /** rows whose trust-region constraint was violated */
+  violations: number;
+}
+
 export interface PolicySnapshot {
   runId: number;
   iteration: number;
@@ -191,6 +210,12 @@ export interface WorkbenchCalls {
   'bundle:export': [P<'bundle:export'>, BundleExportResult];
   /** import a bundle: refused whole (nothing stored) when damaged; runs already present (same uid) are skipped */
   'bundle:import': [P<'bundle:import'>, BundleImportResult];
+  /**
+   * Per-run statistics of the full-resolution trace for Compare's summary table, computed where the trace
+   * is stored (the page never downloads full traces to fill the table): final and best J and gap, the
+   * first iteration whose gap is <= gapTarget with its wall time, and the count of trust violations.
+   */
+  'runs:summary': [P<'runs:summary'>, RunTraceSummary[]];
 }
 
 /**
@@ -277,6 +302,7 @@ export const CALL_NAMES = [
   'runs:init',
   'bundle:export',
   'bundle:import',
+  'runs:summary',
 ] as const satisfies readonly CallName[];
 
 // Compile-time check that CALL_NAMES lists every call exactly.

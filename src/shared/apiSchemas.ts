@@ -494,6 +494,11 @@ export const CALL_SCHEMAS = {
   }),
   /** the bundle file's text (JSON; a gzip file is unpacked by the caller) */
   'bundle:import': object({ text: string({ min: 1, max: MAX_PAYLOAD_BYTES }) }),
+  'runs:summary': object({
+    ids: array(id(), { min: 1, max: PAYLOAD_LIMITS.traceRuns }),
+    /** the gap the "iterations / time to gap" columns look for (a finite number) */
+    gapTarget: number(),
+  }),
 } satisfies { readonly [C in CallName]: AnySchema };
 
 /** The payload type of every call, inferred from its schema (src/shared/api.ts builds WorkbenchCalls from it). */

@@ -44,6 +44,7 @@ import {
   type RunInit,
   type RunRecord,
   type RunStatus,
+  type RunTraceSummary,
   type TraceColumns,
 } from '../../shared/api';
 import {
@@ -362,6 +363,22 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
   const firstIteration = sql
     .prepare<[number], number>('SELECT iteration FROM trace_points WHERE run_id = ? ORDER BY iteration LIMIT 1')
     .pluck();
+  // runs:summary, in SQLite over the run's (run_id, iteration) key range. A finite value is one within
+  // ±DBL_MAX: NULL (NaN is stored as NULL) and ±Infinity are left out, as summariseRun (shared/stats) does.
+  const finiteSql = (c: string) => `(${c} BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308)`;
+  const summaryAggregate = sql.prepare<{ id: number; target: number }, { bestJ: number | null; bestGap: number | null; itersToGap: number | null; violations: number | null }>(
+    `SELECT MAX(CASE WHEN ${finiteSql('J')} THEN J END) AS bestJ,
+            MIN(CASE WHEN ${finiteSql('gap')} THEN gap END) AS bestGap,
+            MIN(CASE WHEN ${finiteSql('gap')} AND gap <= @target THEN iteration END) AS itersToGap,
+            SUM(trust_violated = 1) AS violations
+     FROM trace_points WHERE run_id = @id`,
+  );
+  // the last finite value: a backward scan of the key range that stops at the first hit
+  const lastFinite = (c: string) =>
+    sql.prepare<[number], number>(`SELECT ${c} FROM trace_points WHERE run_id = ? AND ${finiteSql(c)} ORDER BY iteration DESC LIMIT 1`).pluck();
+  const summaryLastJ = lastFinite('J');
+  const summaryLastGap = lastFinite('gap');
+  const summaryWallAt = sql.prepare<[number, number], number | null>('SELECT wall_ms FROM trace_points WHERE run_id = ? AND iteration = ?').pluck();
   const oracleCandidates = sql.prepare<[number, string, number], RunRow>(
     `${SELECT} WHERE r.mdp_id = ? AND r.method = ? AND r.id <> ? AND r.status <> 'failed' ORDER BY r.id DESC`,
   );
@@ -804,6 +821,29 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
         }
         keys.forEach((k, c) => (columns[k] = arrays[c]));
         out.push({ runId: id, iteration, columns, total, ...(envelope && stride > 1 ? { envelope } : {}) });
+      }
+      return out;
+    },
+
+    'runs:summary': ({ ids, gapTarget }) => {
+      const out: RunTraceSummary[] = [];
+      for (const id of ids) {
+        const r = row(id);
+        const a = summaryAggregate.get({ id, target: gapTarget }) ?? { bestJ: null, bestGap: null, itersToGap: null, violations: null };
+        const finalJ = summaryLastJ.get(id) ?? null;
+        const finalGap = summaryLastGap.get(id) ?? null;
+        const w = a.itersToGap === null ? null : summaryWallAt.get(id, a.itersToGap);
+        out.push({
+          runId: id,
+          total: r.iterations,
+          finalJ,
+          bestJ: a.bestJ,
+          finalGap,
+          bestGap: a.bestGap,
+          itersToGap: a.itersToGap,
+          timeToGapMs: typeof w === 'number' && Number.isFinite(w) ? w : null,
+          violations: a.violations ?? 0,
+        });
       }
       return out;
     },

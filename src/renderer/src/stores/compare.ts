@@ -61,6 +61,8 @@ export const useCompareStore = defineStore('compare', () => {
   const yScale = ref<AxisScale>('log');
   const xScale = ref<AxisScale>('linear');
   const x = ref<CompareX>('iteration');
+  /** the gap the summary table's "iterations / time to gap" look for (text as typed; runs:summary gets the number) */
+  const gapTarget = ref('1e-6');
 
   function toggle(id: number, on?: boolean): void {
     const has = selected.value.includes(id);
@@ -76,5 +78,5 @@ export const useCompareStore = defineStore('compare', () => {
     metric.value = m;
     yScale.value = COMPARE_METRICS.find((c) => c.id === m)?.log ? 'log' : 'linear';
   }
-  return { selected, metric, yScale, xScale, x, toggle, selectMany, setMetric };
+  return { selected, metric, yScale, xScale, x, gapTarget, toggle, selectMany, setMetric };
 });
