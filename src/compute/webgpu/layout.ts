@@ -193,14 +193,18 @@ export const N_CAND = 32;
 export const SEARCH_ROUNDS = 6;
 
 /**
- * Record a GPU bracket search: init, then rounds of (candidates, per-candidate sums, bracket). The
+ * Record a GPU bracket search: init, then per round the candidates (with the previous round's bracket
+ * step folded in, FOLD, and the candidate block chosen by the round's parity, CPAR; common.wgsl) and
+ * the per-candidate sums, then one bracket step for the last round: 2 + 2 SEARCH_ROUNDS dispatches. The
  * candidate kernel runs `candItems` invocations (default one per (candidate, state)).
  */
 export function recordSearch(r: Recorder, sh: SessionShader, S: number, init: string, cand: string, bracket: string, candBytes: number, initBytes: number, candItems = S * N_CAND): void {
   r.single(sh.pipeline(init), initBytes);
   for (let k = 0; k < SEARCH_ROUNDS; k++) {
-    r.items(sh.pipeline(cand), candItems, candBytes);
-    r.workgroups(sh.pipeline('candReduce'), N_CAND, 4 * (S * N_CAND + N_CAND));
-    r.single(sh.pipeline(bracket), 4 * 4 * N_CAND);
+    const CPAR = k % 2;
+    // the folded bracket step reads the previous block (2 nCand words) and its writer stores nCand
+    r.items(sh.pipeline(cand, { CPAR, FOLD: k > 0 ? 1 : 0 }), candItems, candBytes + (k > 0 ? 4 * 3 * N_CAND : 0));
+    r.workgroups(sh.pipeline('candReduce', { CPAR }), N_CAND, 4 * (S * N_CAND + N_CAND));
   }
+  r.single(sh.pipeline(bracket, { CPAR: SEARCH_ROUNDS % 2, FOLD: 1 }), 4 * 3 * N_CAND);
 }

@@ -4,8 +4,9 @@
 //
 // lambda* is found on the GPU without readbacks: clo(lambda) (the average cost of the CLOSEST maximiser,
 // i.e. eps minus G's right derivative) is non-increasing, so nCand values of lambda are evaluated per
-// dispatch (otCand: one thread per (candidate, state)), summed (candReduce) and otBracket keeps the
-// bracket [lo, hi] where clo crosses eps: round 0 tests lambda = 0 and a log grid up to
+// dispatch (otCand: one thread per (candidate, state)), summed (candReduce), and the next round's
+// candidate kernel (or otBracket after the last) keeps the bracket [lo, hi] where clo crosses eps
+// (otRound, folded; common.wgsl): round 0 tests lambda = 0 and a log grid up to
 // lambda_up = 2 (max A - min A) / (smallest positive cost) + 1, later rounds a linear grid inside the
 // bracket, until hi - lo is at f32 resolution. At a kink lambda* the closest maximisers are those at
 // lambda = hi and the farthest those at lambda = lo (the bracket holds the one breakpoint), so
@@ -73,22 +74,54 @@ fn otInit() {
     let up = 2.0 * spread / P.cminPos + 1.0;
     setScal(SC_UP, up);
     let L = P.nCand;
-    work[P.wCand] = 0.0;
+    let b0 = candBlock(0u);
+    work[b0] = 0.0;
     for (var c = 1u; c < L; c++) {
-      work[P.wCand + c] = up * pow(10.0, -9.0 * f32(L - 1u - c) / f32(L - 2u));
+      work[b0 + c] = up * pow(10.0, -9.0 * f32(L - 1u - c) / f32(L - 2u));
     }
     setScal(SC_LO, 0.0);
     setScal(SC_HI, up);
   }
 }
 
+/** The search's state at a round's candidate kernel (FOLD: after the previous round's bracket step). */
+struct OtRound { live: bool, b: Bracket }
+
+/**
+ * The bracket step folded into round CPAR's candidate kernel (common.wgsl): from block 1 - CPAR, the
+ * bracket, ended once lambda* = 0 or hi - lo is at f32 resolution; `writer` stores it and the next
+ * linear grid. Without FOLD (round 0) the candidates are otInit's. A kernel that reads the end flag
+ * after this dispatch's writer stored it has formed the same `done` itself.
+ */
+fn otRound(writer: bool) -> OtRound {
+  if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return OtRound(false, Bracket(0.0, 0.0, false)); }
+  if (!FOLD) { return OtRound(true, Bracket(0.0, 0.0, false)); }
+  let b = bracketOf(P.otRadius, candBlock(1u - CPAR));
+  let done = b.zero || b.hi - b.lo <= 1.2e-7 * b.hi;
+  if (writer) {
+    storeBracket(b, done);
+    if (!done) {
+      for (var c = 0u; c < P.nCand; c++) { work[candBlock(CPAR) + c] = otLam(OtRound(true, b), c); }
+    }
+  }
+  return OtRound(!done, b);
+}
+
+/** Candidate c of this round: a linear grid inside the bracket (FOLD), else otInit's (block 0). */
+fn otLam(r: OtRound, c: u32) -> f32 {
+  if (FOLD) { return r.b.lo + (r.b.hi - r.b.lo) * f32(c) / f32(P.nCand - 1u); }
+  return work[candBlock(CPAR) + c];
+}
+
 @compute @workgroup_size(WG)
 fn otCand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linearIndex(gid, nwg);
-  if (i >= P.S * P.nCand || atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
+  if (i >= P.S * P.nCand) { return; }
+  let rd = otRound(i == 0u);
+  if (!rd.live) { return; }
   let c = i / P.S;
   let s = i % P.S;
-  let lam = work[P.wCand + c];
+  let lam = otLam(rd, c);
   let d = work[P.wD + s];
   var acc = 0.0;
   if (d > 0.0) {
@@ -100,17 +133,10 @@ fn otCand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   work[P.wScratch + c * P.S + s] = d * acc;
 }
 
+/** The last round's bracket step (CPAR = rounds mod 2, FOLD): SC_LO / SC_HI for the tie pass. One thread. */
 @compute @workgroup_size(1)
 fn otBracket() {
-  if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
-  if (!bracketCrossing(P.otRadius)) { return; }
-  let L = P.nCand;
-  let lo = scal(SC_LO);
-  let hi = scal(SC_HI);
-  for (var c = 0u; c < L; c++) {
-    work[P.wCand + c] = lo + (hi - lo) * f32(c) / f32(L - 1u);
-  }
-  if (hi - lo <= 1.2e-7 * hi) { atomicStore(&ctrl[SEARCH_DONE], 1u); }
+  _ = otRound(true);
 }
 
 @compute @workgroup_size(WG)
@@ -353,12 +379,14 @@ fn lineClosestAtZero(s: u32, amax: f32) -> f32 {
 @compute @workgroup_size(WG)
 fn otCandLine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let s = linearIndex(gid, nwg);
-  if (s >= P.S || atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
+  if (s >= P.S) { return; }
+  let rd = otRound(s == 0u);
+  if (!rd.live) { return; }
   let d = work[P.wD + s];
   var amax = 0.0;
   if (d > 0.0) { amax = rowMaxAdv(s); }
   for (var c = 0u; c < P.nCand; c++) {
-    let lam = work[P.wCand + c];
+    let lam = otLam(rd, c);
     var acc = 0.0;
     if (d > 0.0) {
       if (lam <= 0.0) {

@@ -308,7 +308,7 @@ export class WebGpuSession implements ComputeSession {
     ]);
     const workL = regions([
       ['V', S], ['Q', SN], ['dA', S], ['dB', S], ['d', S], ['dOld', S], ['piOld', SN], ['phi', Math.max(2 * SN, S)],
-      ['stat', 8 * S], ['stCost', S], ['scratch', Math.max(SN, S * N_CAND, m === 'jko-sinkhorn' ? 3 * SN : 0)], ['cand', 2 * N_CAND], ['scal', 64],
+      ['stat', 8 * S], ['stCost', S], ['scratch', Math.max(SN, S * N_CAND, m === 'jko-sinkhorn' ? 3 * SN : 0)], ['cand', 4 * N_CAND], ['scal', 64],
       ['kry', krylovFloats(S)],
     ]);
     const otLike = m === 'ot-trpo' || m === 'wpo-song';
