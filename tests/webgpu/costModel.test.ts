@@ -52,15 +52,16 @@ describe('WebGPU cost model', () => {
     }
   });
 
-  it('the trust regions at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: each search in 2 + 2 x rounds dispatches', async () => {
+  it('the trust regions at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: each search in 1 + 2 x rounds dispatches', async () => {
     const ctx = await gpuContext();
     const evaluation = 2 * (2 + 5 * 4) + 2 + 2;
-    // init, per round (candidates with the previous bracket step folded in, per-candidate sums), the last bracket
-    const search = (rounds: number) => 2 + 2 * rounds;
-    // kl-trpo: the beta search (64 candidates, 5 rounds), then the tilt: 61
+    // per round (candidates: round 0 starts the search, later ones with the previous bracket step folded in;
+    // per-candidate sums), then the last bracket step
+    const search = (rounds: number) => 1 + 2 * rounds;
+    // kl-trpo: the beta search (64 candidates, 5 rounds), then the tilt: 60
     expect(planCost(ctx, { method: 'kl-trpo', S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + search(5) + 1);
     // ot-trpo / wpo-song on the line: the spread of A, the lambda search (32 candidates, 6 rounds), ties,
-    // state costs, t*, the move: 67
+    // state costs, t*, the move: 66
     for (const method of ['ot-trpo', 'wpo-song'] as const) {
       expect(planCost(ctx, { method, S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + 1 + search(6) + 4);
     }

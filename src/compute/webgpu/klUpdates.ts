@@ -23,7 +23,7 @@ export class KlUpdatesPass {
     // klCandRow: one workgroup per state reads its pi and Q rows twice (maximum, tiles) and V twice, the
     // candidates and d once, and writes one value per (candidate, state)
     const L = KL_SEARCH.nCand;
-    recordSearch(r, this.shader, KL_SEARCH, 'klInit', 'klCandRow', 'klBracket', 4 * (4 * S * N + 3 * S + 2 * L * S), 4 * 2 * L, S * WG);
+    recordSearch(r, this.shader, KL_SEARCH, 'klCandRow', 'klBracket', 4 * (4 * S * N + 3 * S + 2 * L * S), S * WG);
     r.items(this.shader.pipeline('klApply'), S, 4 * (5 * S * N + 2 * S));
   }
 }

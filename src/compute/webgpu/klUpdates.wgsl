@@ -1,7 +1,7 @@
 // KL-geometry updates (ALGORITHMS.md §7).
 //  npgUpdate:  pi_new ∝ pi^(1-alpha) (mu exp(Q/tau))^alpha on logits kept on the GPU (one workgroup per s).
 //  KL trust region: pi_new ∝ pi exp(A/beta), A = Q - V, beta with sum_s d(s) KL(pi_new||pi) = delta.
-//    klInit (1 thread) puts nCand candidates on a log grid of beta; klCandRow (one workgroup per s,
+//    round 0 puts nCand candidates on a log grid of beta (klBeta0); klCandRow (one workgroup per s,
 //    lane c per candidate) writes d(s) KL_s(beta_c) (beta <= 0: the greedy-on-support limit -log m); candReduce sums them; the next round's klCandRow (folded,
 //    common.wgsl; klBracket, 1 thread, after the last round) keeps the bracket where the decreasing
 //    f(beta) crosses delta and spreads the next candidates geometrically inside it; after a
@@ -75,30 +75,21 @@ fn klTieTol() -> f32 {
   return 4e-6 * P.vScale;
 }
 
-@compute @workgroup_size(1)
-fn klInit() {
-  atomicStore(&ctrl[SEARCH_DONE], 0u);
-  let L = P.nCand;
-  let b0 = candBlock(0u);
-  // candidate 0 is the greedy limit (beta = 0), then a log grid over [1e-7, 1e3] * vScale
-  work[b0] = 0.0;
-  for (var c = 1u; c < L; c++) {
-    let u = -7.0 + 10.0 * f32(c - 1u) / f32(L - 2u);
-    work[b0 + c] = P.vScale * pow(10.0, u);
-  }
-  setScal(SC_LO, 0.0);
-  setScal(SC_HI, 0.0);
-  setScal(SC_EXTRA, 0.0);
+/** Round 0's candidate c: the greedy limit (beta = 0), then a log grid over [1e-7, 1e3] * vScale. */
+fn klBeta0(c: u32) -> f32 {
+  if (c == 0u) { return 0.0; }
+  let u = -7.0 + 10.0 * f32(c - 1u) / f32(P.nCand - 2u);
+  return P.vScale * pow(10.0, u);
 }
 
 /**
  * Candidate c of round CPAR: with FOLD, inside the previous round's bracket (f(beta_c) is decreasing
  * in c): [0, beta_1] continues on a log grid below beta_1, otherwise a geometric grid from lo to hi;
- * without FOLD, klInit's.
+ * without FOLD, round 0's (klBeta0).
  */
 fn klBeta(b: Bracket, c: u32) -> f32 {
   let L = P.nCand;
-  if (!FOLD) { return work[candBlock(CPAR) + c]; }
+  if (!FOLD) { return klBeta0(c); }
   if (b.lo <= 0.0) { return b.hi * pow(10.0, -12.0 * f32(L - 1u - c) / f32(L - 1u)); }
   return b.lo * pow(b.hi / b.lo, f32(c) / f32(L - 1u));
 }
@@ -109,8 +100,19 @@ fn klBeta(b: Bracket, c: u32) -> f32 {
  * Returns whether this round evaluates (and the bracket in `b`).
  */
 fn klRound(writer: bool, b: ptr<function, Bracket>) -> bool {
+  if (!FOLD) {
+    // round 0 starts the search (whatever the end flag of the last one): its writer re-arms the flag
+    // and stores round 0's candidates (block 0) for round 1
+    if (writer) {
+      atomicStore(&ctrl[SEARCH_DONE], 0u);
+      setScal(SC_LO, 0.0);
+      setScal(SC_HI, 0.0);
+      setScal(SC_EXTRA, 0.0);
+      for (var c = 0u; c < P.nCand; c++) { work[candBlock(0u) + c] = klBeta0(c); }
+    }
+    return true;
+  }
   if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return false; }
-  if (!FOLD) { return true; }
   *b = bracketOf(P.delta, candBlock(1u - CPAR));
   let br = *b;
   let done = br.zero || (br.lo > 0.0 && br.hi / br.lo <= 1.0 + 2e-6);

@@ -205,19 +205,19 @@ export const KL_SEARCH: SearchShape = { nCand: 64, rounds: 5 };
 export const N_CAND_MAX = 64;
 
 /**
- * Record a GPU bracket search: init, then per round the candidates (with the previous round's bracket
- * step folded in, FOLD, and the candidate block chosen by the round's parity, CPAR; common.wgsl) and
- * the per-candidate sums, then one bracket step for the last round: 2 + 2 rounds dispatches. The
- * candidate kernel runs `candItems` invocations (default one per (candidate, state)).
+ * Record a GPU bracket search: per round the candidates (round 0 starts the search: its log grid and
+ * the end flag re-armed; later rounds with the previous round's bracket step folded in, FOLD, the
+ * candidate block chosen by the round's parity, CPAR; common.wgsl) and the per-candidate sums, then
+ * one bracket step for the last round: 1 + 2 rounds dispatches. The candidate kernel runs `candItems`
+ * invocations (default one per (candidate, state)).
  */
-export function recordSearch(r: Recorder, sh: SessionShader, search: SearchShape, init: string, cand: string, bracket: string, candBytes: number, initBytes: number, candItems = r.shape.S * search.nCand): void {
+export function recordSearch(r: Recorder, sh: SessionShader, search: SearchShape, cand: string, bracket: string, candBytes: number, candItems = r.shape.S * search.nCand): void {
   const { nCand, rounds } = search;
   const S = r.shape.S;
-  r.single(sh.pipeline(init), initBytes);
   for (let k = 0; k < rounds; k++) {
     const CPAR = k % 2;
-    // the folded bracket step reads the previous block (2 nCand words) and its writer stores nCand
-    r.items(sh.pipeline(cand, { CPAR, FOLD: k > 0 ? 1 : 0 }), candItems, candBytes + (k > 0 ? 4 * 3 * nCand : 0));
+    // a bracket step (folded) reads the previous block (2 nCand words); the writer stores nCand
+    r.items(sh.pipeline(cand, { CPAR, FOLD: k > 0 ? 1 : 0 }), candItems, candBytes + (k > 0 ? 4 * 3 * nCand : 4 * nCand));
     r.workgroups(sh.pipeline('candReduce', { CPAR }), nCand, 4 * (S * nCand + nCand));
   }
   r.single(sh.pipeline(bracket, { CPAR: rounds % 2, FOLD: 1 }), 4 * 3 * nCand);

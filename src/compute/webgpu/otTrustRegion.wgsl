@@ -46,7 +46,7 @@ const KINK_REL: f32 = 2e-5;
 
 /**
  * The spread max_k Q - min_k Q of each state (one workgroup per state, lanes over its actions), one
- * atomicMax per workgroup into the RATE word (otInit reads and clears it).
+ * atomicMax per workgroup into the RATE word (round 0 of the search reads it, otBracket clears it).
  */
 @compute @workgroup_size(WG)
 fn otSpread(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -64,24 +64,16 @@ fn otSpread(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
   if (lid.x == 0u) { atomicMax(&ctrl[RATE], maxBits(hi - lo)); }
 }
 
-/** lambda_up from the spread of A (otSpread), and the round-0 candidates. One thread. */
-@compute @workgroup_size(1)
-fn otInit() {
-  let spread = bitcast<f32>(atomicLoad(&ctrl[RATE]));
-  atomicStore(&ctrl[RATE], 0u);
-  {
-    atomicStore(&ctrl[SEARCH_DONE], 0u);
-    let up = 2.0 * spread / P.cminPos + 1.0;
-    setScal(SC_UP, up);
-    let L = P.nCand;
-    let b0 = candBlock(0u);
-    work[b0] = 0.0;
-    for (var c = 1u; c < L; c++) {
-      work[b0 + c] = up * pow(10.0, -9.0 * f32(L - 1u - c) / f32(L - 2u));
-    }
-    setScal(SC_LO, 0.0);
-    setScal(SC_HI, up);
-  }
+/** lambda_up = 2 (max A - min A) / (smallest positive cost) + 1, from otSpread's maximum in ctrl[RATE]. */
+fn otUp() -> f32 {
+  return 2.0 * bitcast<f32>(atomicLoad(&ctrl[RATE])) / P.cminPos + 1.0;
+}
+
+/** Round 0's candidate c: lambda = 0, then a log grid over 9 decades up to lambda_up. */
+fn otLam0(up: f32, c: u32) -> f32 {
+  let L = P.nCand;
+  if (c == 0u) { return 0.0; }
+  return up * pow(10.0, -9.0 * f32(L - 1u - c) / f32(L - 2u));
 }
 
 /** The search's state at a round's candidate kernel (FOLD: after the previous round's bracket step). */
@@ -90,12 +82,24 @@ struct OtRound { live: bool, b: Bracket }
 /**
  * The bracket step folded into round CPAR's candidate kernel (common.wgsl): from block 1 - CPAR, the
  * bracket, ended once lambda* = 0 or hi - lo is at f32 resolution; `writer` stores it and the next
- * linear grid. Without FOLD (round 0) the candidates are otInit's. A kernel that reads the end flag
+ * linear grid. Without FOLD (round 0) the candidates are the log grid (otLam0). A kernel that reads the end flag
  * after this dispatch's writer stored it has formed the same `done` itself.
  */
 fn otRound(writer: bool) -> OtRound {
+  if (!FOLD) {
+    // round 0 starts the search (whatever the end flag of the last one): its writer re-arms the flag
+    // and stores the initial bracket [0, lambda_up] and the candidates (block 0) for round 1
+    let up = otUp();
+    if (writer) {
+      atomicStore(&ctrl[SEARCH_DONE], 0u);
+      setScal(SC_UP, up);
+      setScal(SC_LO, 0.0);
+      setScal(SC_HI, up);
+      for (var c = 0u; c < P.nCand; c++) { work[candBlock(0u) + c] = otLam0(up, c); }
+    }
+    return OtRound(true, Bracket(0.0, up, false));
+  }
   if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return OtRound(false, Bracket(0.0, 0.0, false)); }
-  if (!FOLD) { return OtRound(true, Bracket(0.0, 0.0, false)); }
   let b = bracketOf(P.otRadius, candBlock(1u - CPAR));
   let done = b.zero || b.hi - b.lo <= 1.2e-7 * b.hi;
   if (writer) {
@@ -107,10 +111,10 @@ fn otRound(writer: bool) -> OtRound {
   return OtRound(!done, b);
 }
 
-/** Candidate c of this round: a linear grid inside the bracket (FOLD), else otInit's (block 0). */
+/** Candidate c of this round: a linear grid inside the bracket (FOLD), else round 0's log grid (otLam0). */
 fn otLam(r: OtRound, c: u32) -> f32 {
   if (FOLD) { return r.b.lo + (r.b.hi - r.b.lo) * f32(c) / f32(P.nCand - 1u); }
-  return work[candBlock(CPAR) + c];
+  return otLam0(r.b.hi, c);
 }
 
 @compute @workgroup_size(WG)
@@ -137,6 +141,8 @@ fn otCand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
 @compute @workgroup_size(1)
 fn otBracket() {
   _ = otRound(true);
+  // the spread of A is spent (otSpread accumulates the next update's from 0)
+  atomicStore(&ctrl[RATE], 0u);
 }
 
 @compute @workgroup_size(WG)
