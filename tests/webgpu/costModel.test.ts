@@ -31,14 +31,17 @@ describe('WebGPU cost model', () => {
     }, 600_000);
   }
 
-  it('value iteration and the flow at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: 50 and 52 dispatches', async () => {
+  it('value iteration, the flow and Langevin at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: 50 dispatches', async () => {
     const ctx = await gpuContext();
     // the evaluation: 2 solves x (2 set-up + 5 per iteration) + Q + occupancy normalisation; the metric row 2
     const evaluation = 2 * (2 + 5 * 4) + 2 + 2;
     // a sweep: Q from W, then W and the greedy policy from one read of each Q row
     expect(planCost(ctx, { method: 'soft-value-iteration', S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + 2);
-    // the flow (1-D actions, Phi refreshed): Phi, rates, step (dt derived in the step), W2
-    expect(planCost(ctx, { method: 'wasserstein-flow', S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + 4);
+    // the flow (1-D actions, Phi refreshed): rates with the refresh fused, step (dt derived in the step);
+    // the step's W2 is walked by the metric row's kernel
+    expect(planCost(ctx, { method: 'wasserstein-flow', S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + 2);
+    // Langevin (1-D grid, gradient refreshed): the step with the refresh fused, the histogram; W2 as the flow's
+    expect(planCost(ctx, { method: 'langevin', S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + 2);
   });
 
   it('the direct evaluation at S = 60: two dispatches per solve whatever the recorded Krylov count', async () => {
@@ -46,6 +49,21 @@ describe('WebGPU cost model', () => {
     for (const k of [4, 64]) {
       // 2 solves x 2 + Q + occupancy normalisation + 2 metrics + 1 update
       expect(planCost(ctx, { method: 'npg', S: 60, N: 1024 }, { krylovIterations: k }).dispatchesPerIteration).toBe(2 * 2 + 2 + 2 + 1);
+    }
+  });
+
+  it('the trust regions at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: each search in 1 + 2 x rounds dispatches', async () => {
+    const ctx = await gpuContext();
+    const evaluation = 2 * (2 + 5 * 4) + 2 + 2;
+    // per round (candidates: round 0 starts the search, later ones with the previous bracket step folded in;
+    // per-candidate sums), then the last bracket step
+    const search = (rounds: number) => 1 + 2 * rounds;
+    // kl-trpo: the beta search (64 candidates, 5 rounds), then the tilt: 60
+    expect(planCost(ctx, { method: 'kl-trpo', S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + search(5) + 1);
+    // ot-trpo / wpo-song on the line: the spread of A, the lambda search (32 candidates, 6 rounds), ties,
+    // state costs, t*, the move: 66
+    for (const method of ['ot-trpo', 'wpo-song'] as const) {
+      expect(planCost(ctx, { method, S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + 1 + search(6) + 4);
     }
   });
 

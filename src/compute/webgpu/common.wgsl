@@ -178,9 +178,21 @@ fn softGreedyRow(lid: u32, o: u32) -> f32 {
   return m + P.tau * log(z);
 }
 
+// The GPU bracket searches (lambda* of the OT trust region, beta of the KL one) keep two candidate
+// blocks of 2 nCand words (the candidates in increasing order, then a decreasing f at each) at wCand and
+// wCand + 2 nCand. Round k evaluates in block CPAR = k mod 2: its candidate kernel (FOLD, k > 0) first
+// takes the bracket step of round k - 1 from block 1 - CPAR (every invocation forms the same bracket
+// and candidates from it; one writer stores them, SC_LO / SC_HI and the end flag), then candReduce sums
+// f into block CPAR. One final bracket kernel (CPAR = rounds mod 2) closes the last round. So a round
+// is two dispatches, and the dispatch that writes a block never reads it.
+override CPAR: u32 = 0u;
+override FOLD: bool = false;
+
+fn candBlock(b: u32) -> u32 { return P.wCand + 2u * P.nCand * b; }
+
 var<workgroup> candRed: array<f32, WG>;
 
-/** Workgroup c sums work[wScratch + c * S + s] over s into work[wCand + nCand + c]. */
+/** Workgroup c sums work[wScratch + c * S + s] over s into f of block CPAR. */
 @compute @workgroup_size(WG)
 fn candReduce(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
   let c = wid.x;
@@ -192,31 +204,58 @@ fn candReduce(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
     if (lid.x < w) { candRed[lid.x] += candRed[lid.x + w]; }
     workgroupBarrier();
   }
-  if (lid.x == 0u) { work[P.wCand + P.nCand + c] = candRed[0]; }
+  if (lid.x == 0u) { work[candBlock(CPAR) + P.nCand + c] = candRed[0]; }
+}
+
+/** The bracket [lo, hi] where f crosses goal; zero: candidate 0 is 0 and f(0) <= goal (the answer is 0). */
+struct Bracket { lo: f32, hi: f32, zero: bool }
+
+/**
+ * The shared step of the searches on the block at `base`: if candidate 0 is 0 and f(0) <= goal the
+ * bracket is [0, 0] (zero), otherwise the adjacent candidates where f crosses goal.
+ */
+fn bracketOf(goal: f32, base: u32) -> Bracket {
+  let L = P.nCand;
+  if (work[base] == 0.0 && work[base + L] <= goal) { return Bracket(0.0, 0.0, true); }
+  var cs = 0u;
+  for (var c = 0u; c < L; c++) {
+    if (work[base + L + c] > goal) { cs = c; }
+  }
+  cs = min(cs, L - 2u);
+  return Bracket(work[base + cs], work[base + cs + 1u], false);
 }
 
 /**
- * The shared step of the GPU bracket searches (klBracket, otBracket): work[wCand + c] holds the nCand
- * candidates in increasing order and work[wCand + nCand + c] a decreasing f at each (candReduce). If
- * candidate 0 is 0 and f(0) <= goal, the search ends with SC_LO = SC_HI = 0 and this returns false;
- * otherwise SC_LO and SC_HI are set to the adjacent candidates where f crosses goal and this returns
- * true (the caller then lays the next round's candidates inside [SC_LO, SC_HI]).
+ * The writer's side of a folded bracket step: SC_LO / SC_HI, and the end flag when `done`, else the
+ * next candidates (`next`, formed identically by every invocation of the kernel) into block CPAR.
  */
-fn bracketCrossing(goal: f32) -> bool {
-  let L = P.nCand;
-  let first = work[P.wCand] == 0.0;
-  if (first && work[P.wCand + L] <= goal) {
-    setScal(SC_LO, 0.0);
-    setScal(SC_HI, 0.0);
-    atomicStore(&ctrl[SEARCH_DONE], 1u);
-    return false;
+fn storeBracket(b: Bracket, done: bool) {
+  setScal(SC_LO, b.lo);
+  setScal(SC_HI, b.hi);
+  if (done) { atomicStore(&ctrl[SEARCH_DONE], 1u); }
+}
+
+/**
+ * W2^2(piOld(.|s), pi(.|s)) on 1-D positions: the monotone plan over the sorted order (gOrder, positions
+ * at oPos), walked once. Used by the metric row's stateStats (flow and Langevin on a line).
+ */
+fn w2Sorted(s: u32) -> f32 {
+  let o = s * P.N;
+  let n = P.N;
+  var i = 0u;
+  var k = 0u;
+  var ra = work[P.wPiOld + o + graph[P.gOrder]];
+  var rb = pi[o + graph[P.gOrder]];
+  var c = 0.0;
+  loop {
+    if (i >= n || k >= n) { break; }
+    if (ra <= 0.0) { i++; if (i < n) { ra = work[P.wPiOld + o + graph[P.gOrder + i]]; } continue; }
+    if (rb <= 0.0) { k++; if (k < n) { rb = pi[o + graph[P.gOrder + k]]; } continue; }
+    let m = min(ra, rb);
+    let dx = model[P.oPos + graph[P.gOrder + i]] - model[P.oPos + graph[P.gOrder + k]];
+    c += m * dx * dx;
+    ra -= m;
+    rb -= m;
   }
-  var cs = 0u;
-  for (var c = 0u; c < L; c++) {
-    if (work[P.wCand + L + c] > goal) { cs = c; }
-  }
-  cs = min(cs, L - 2u);
-  setScal(SC_LO, work[P.wCand + cs]);
-  setScal(SC_HI, work[P.wCand + cs + 1u]);
-  return true;
+  return c;
 }

@@ -26,17 +26,15 @@ fn weightOf(s: u32) -> f32 {
 
 fn phi(sj: u32) -> f32 { return work[P.wPhi + sj]; }
 
-/** Phi = Q + tau log mu and w(s) = d(s) / (1 - gamma) for the next qEvery steps (the reference's refresh). */
-@compute @workgroup_size(WG)
-fn fpPhi(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let sj = linearIndex(gid, nwg);
-  if (sj >= P.SN) { return; }
-  work[P.wPhi + sj] = work[P.wQ + sj] + P.tau * log(mu(sj % P.N));
-  if (sj % P.N == 0u) {
-    let s = sj / P.N;
-    work[P.wPhi + P.SN + s] = work[P.wD + s] / (1.0 - P.gamma);
-  }
-}
+/** Phi = Q + tau log mu at (s, j) as of now (the reference's refresh, every qEvery steps). */
+fn phiFresh(sj: u32) -> f32 { return work[P.wQ + sj] + P.tau * log(mu(sj % P.N)); }
+
+/**
+ * Exit rates and their maximum. REFRESH: this step re-reads Phi = Q + tau log mu and w(s) = d(s) / (1 - gamma)
+ * (computed in place from Q and d) and keeps them at wPhi for fpStep and the next qEvery - 1 steps (the
+ * refresh pass is fused here: each thread writes its own Phi entry, neighbours are recomputed, not read).
+ */
+override REFRESH: bool = false;
 
 @compute @workgroup_size(WG)
 fn fpRate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -47,11 +45,25 @@ fn fpRate(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(local_invocati
     let i = sj % P.N;
     let o = s * P.N;
     work[P.wPiOld + sj] = pi[sj];
-    let w = weightOf(s) * P.tau;
+    var ws = 0.0;
+    var phiI = 0.0;
+    if (REFRESH) {
+      ws = work[P.wD + s] / (1.0 - P.gamma);
+      phiI = phiFresh(sj);
+      work[P.wPhi + sj] = phiI;
+      if (i == 0u) { work[P.wPhi + P.SN + s] = ws; }
+    } else {
+      ws = weightOf(s);
+      phiI = phi(sj);
+    }
+    if (P.weighting != 1u) { ws = 1.0; }
+    let w = ws * P.tau;
     for (var e = graph[P.gNbr + i]; e < graph[P.gNbr + i + 1u]; e++) {
       let k = graph[P.gNbrEdge + 2u * e];
       let ih2 = bitcast<f32>(graph[P.gNbrEdge + 2u * e + 1u]);
-      rate += w * ih2 * bernoulli((phi(sj) - phi(o + k)) / P.tau);
+      var phiK = 0.0;
+      if (REFRESH) { phiK = phiFresh(o + k); } else { phiK = phi(o + k); }
+      rate += w * ih2 * bernoulli((phiI - phiK) / P.tau);
     }
   }
   // one atomic per workgroup (rates are >= 0: the workgroup's maximum, then the global one; a NaN/Inf
@@ -89,32 +101,4 @@ fn fpStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   }
   pi[sj] = pii + dt * flux;
   if (i == 0u) { work[P.wStCost + s] = 0.0; }
-}
-
-/**
- * The step's exact W2^2 between piOld and pi in 1-D (monotone plan over the sorted positions: order at
- * gOrder, positions at oPos), one thread per state, weighted by the old occupancy in the metrics.
- */
-@compute @workgroup_size(WG)
-fn fpW2(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let s = linearIndex(gid, nwg);
-  if (s >= P.S) { return; }
-  let o = s * P.N;
-  let n = P.N;
-  var i = 0u;
-  var k = 0u;
-  var ra = work[P.wPiOld + o + graph[P.gOrder]];
-  var rb = pi[o + graph[P.gOrder]];
-  var c = 0.0;
-  loop {
-    if (i >= n || k >= n) { break; }
-    if (ra <= 0.0) { i++; if (i < n) { ra = work[P.wPiOld + o + graph[P.gOrder + i]]; } continue; }
-    if (rb <= 0.0) { k++; if (k < n) { rb = pi[o + graph[P.gOrder + k]]; } continue; }
-    let m = min(ra, rb);
-    let dx = model[P.oPos + graph[P.gOrder + i]] - model[P.oPos + graph[P.gOrder + k]];
-    c += m * dx * dx;
-    ra -= m;
-    rb -= m;
-  }
-  work[P.wStCost + s] = c;
 }

@@ -1,6 +1,6 @@
 /** NPG / mirror descent and the exact KL trust-region step (klUpdates.wgsl, ALGORITHMS.md §7). */
 import type { GpuContext } from './context';
-import { N_CAND, recordSearch, SessionShader, WG, type Recorder } from './layout';
+import { KL_SEARCH, recordSearch, SessionShader, WG, type Recorder } from './layout';
 import wgsl from './klUpdates.wgsl?raw';
 
 export class KlUpdatesPass {
@@ -22,7 +22,8 @@ export class KlUpdatesPass {
     const { S, N } = r.shape;
     // klCandRow: one workgroup per state reads its pi and Q rows twice (maximum, tiles) and V twice, the
     // candidates and d once, and writes one value per (candidate, state)
-    recordSearch(r, this.shader, S, 'klInit', 'klCandRow', 'klBracket', 4 * (4 * S * N + 3 * S + 2 * N_CAND * S), 4 * 2 * N_CAND, S * WG);
+    const L = KL_SEARCH.nCand;
+    recordSearch(r, this.shader, KL_SEARCH, 'klCandRow', 'klBracket', 4 * (4 * S * N + 3 * S + 2 * L * S), S * WG);
     r.items(this.shader.pipeline('klApply'), S, 4 * (5 * S * N + 2 * S));
   }
 }

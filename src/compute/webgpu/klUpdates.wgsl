@@ -1,9 +1,10 @@
 // KL-geometry updates (ALGORITHMS.md §7).
 //  npgUpdate:  pi_new ∝ pi^(1-alpha) (mu exp(Q/tau))^alpha on logits kept on the GPU (one workgroup per s).
 //  KL trust region: pi_new ∝ pi exp(A/beta), A = Q - V, beta with sum_s d(s) KL(pi_new||pi) = delta.
-//    klInit (1 thread) puts nCand candidates on a log grid of beta; klCandRow (one workgroup per s,
-//    lane c per candidate) writes d(s) KL_s(beta_c) (beta <= 0: the greedy-on-support limit -log m); candReduce sums them; klBracket (1 thread) keeps the bracket where the
-//    decreasing f(beta) crosses delta and spreads the next candidates geometrically inside it; after a
+//    round 0 puts nCand candidates on a log grid of beta (klBeta0); klCandRow (one workgroup per s,
+//    lane c per candidate) writes d(s) KL_s(beta_c) (beta <= 0: the greedy-on-support limit -log m); candReduce sums them; the next round's klCandRow (folded,
+//    common.wgsl; klBracket, 1 thread, after the last round) keeps the bracket where the decreasing
+//    f(beta) crosses delta and spreads the next candidates geometrically inside it; after a
 //    few rounds klApply (one thread per s) tilts the policy with beta* = sqrt(lo hi). When even the
 //    greedy limit (beta -> 0) keeps f0 <= delta the limit is taken: greedy on the support of pi.
 //  Both copy the old row into piOld first (the metrics' KL and the next step need it).
@@ -74,41 +75,61 @@ fn klTieTol() -> f32 {
   return 4e-6 * P.vScale;
 }
 
-@compute @workgroup_size(1)
-fn klInit() {
-  atomicStore(&ctrl[SEARCH_DONE], 0u);
-  let L = P.nCand;
-  // candidate 0 is the greedy limit (beta = 0), then a log grid over [1e-7, 1e3] * vScale
-  work[P.wCand] = 0.0;
-  for (var c = 1u; c < L; c++) {
-    let u = -7.0 + 10.0 * f32(c - 1u) / f32(L - 2u);
-    work[P.wCand + c] = P.vScale * pow(10.0, u);
-  }
-  setScal(SC_LO, 0.0);
-  setScal(SC_HI, 0.0);
-  setScal(SC_EXTRA, 0.0);
+/** Round 0's candidate c: the greedy limit (beta = 0), then a log grid over [1e-7, 1e3] * vScale. */
+fn klBeta0(c: u32) -> f32 {
+  if (c == 0u) { return 0.0; }
+  let u = -7.0 + 10.0 * f32(c - 1u) / f32(P.nCand - 2u);
+  return P.vScale * pow(10.0, u);
 }
 
+/**
+ * Candidate c of round CPAR: with FOLD, inside the previous round's bracket (f(beta_c) is decreasing
+ * in c): [0, beta_1] continues on a log grid below beta_1, otherwise a geometric grid from lo to hi;
+ * without FOLD, round 0's (klBeta0).
+ */
+fn klBeta(b: Bracket, c: u32) -> f32 {
+  let L = P.nCand;
+  if (!FOLD) { return klBeta0(c); }
+  if (b.lo <= 0.0) { return b.hi * pow(10.0, -12.0 * f32(L - 1u - c) / f32(L - 1u)); }
+  return b.lo * pow(b.hi / b.lo, f32(c) / f32(L - 1u));
+}
+
+/**
+ * The bracket step folded into round CPAR's candidate kernel (common.wgsl): the bracket from block
+ * 1 - CPAR, ended at beta = 0 or once hi / lo <= 1 + 2e-6; `writer` stores it and the next candidates.
+ * Returns whether this round evaluates (and the bracket in `b`).
+ */
+fn klRound(writer: bool, b: ptr<function, Bracket>) -> bool {
+  if (!FOLD) {
+    // round 0 starts the search (whatever the end flag of the last one): its writer re-arms the flag
+    // and stores round 0's candidates (block 0) for round 1
+    if (writer) {
+      atomicStore(&ctrl[SEARCH_DONE], 0u);
+      setScal(SC_LO, 0.0);
+      setScal(SC_HI, 0.0);
+      setScal(SC_EXTRA, 0.0);
+      for (var c = 0u; c < P.nCand; c++) { work[candBlock(0u) + c] = klBeta0(c); }
+    }
+    return true;
+  }
+  if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return false; }
+  *b = bracketOf(P.delta, candBlock(1u - CPAR));
+  let br = *b;
+  let done = br.zero || (br.lo > 0.0 && br.hi / br.lo <= 1.0 + 2e-6);
+  if (writer) {
+    storeBracket(br, done);
+    if (!done) {
+      for (var c = 0u; c < P.nCand; c++) { work[candBlock(CPAR) + c] = klBeta(br, c); }
+    }
+  }
+  return !done;
+}
+
+/** The last round's bracket step (CPAR = rounds mod 2, FOLD): SC_LO / SC_HI for klApply. One thread. */
 @compute @workgroup_size(1)
 fn klBracket() {
-  if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
-  // f(beta_c) is decreasing in c
-  if (!bracketCrossing(P.delta)) { return; }
-  let L = P.nCand;
-  let lo = scal(SC_LO);
-  let hi = scal(SC_HI);
-  if (lo <= 0.0) {
-    // bracket [0, beta_1]: continue on a log grid below beta_1
-    for (var c = 0u; c < L; c++) {
-      work[P.wCand + c] = hi * pow(10.0, -12.0 * f32(L - 1u - c) / f32(L - 1u));
-    }
-    return;
-  }
-  let r = hi / lo;
-  for (var c = 0u; c < L; c++) {
-    work[P.wCand + c] = lo * pow(r, f32(c) / f32(L - 1u));
-  }
-  if (r <= 1.0 + 2e-6) { atomicStore(&ctrl[SEARCH_DONE], 1u); }
+  var b = Bracket(0.0, 0.0, false);
+  _ = klRound(true, &b);
 }
 
 @compute @workgroup_size(WG)
@@ -151,13 +172,21 @@ const KL_TILE: u32 = 256u;
 var<workgroup> klP: array<f32, KL_TILE>;
 var<workgroup> klA: array<f32, KL_TILE>;
 var<workgroup> klFlag: u32;
+var<workgroup> klLo: f32;
+var<workgroup> klHi: f32;
 
 @compute @workgroup_size(WG)
 fn klCandRow(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
   let s = wgIndex(wid, nwg);
   if (s >= P.S) { return; }
-  if (lid == 0u) { klFlag = atomicLoad(&ctrl[SEARCH_DONE]); }
+  // lane 0 takes the folded bracket step (the writer in workgroup 0) and shares it with the lanes
+  if (lid == 0u) {
+    var b = Bracket(0.0, 0.0, false);
+    klFlag = select(1u, 0u, klRound(s == 0u, &b));
+    klLo = b.lo;
+    klHi = b.hi;
+  }
   if (workgroupUniformLoad(&klFlag) != 0u) { return; }
   let o = s * P.N;
   var mx = NEG_BIG;
@@ -167,7 +196,7 @@ fn klCandRow(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_i
   mx = wgMaxF(lid, mx);
   let live = lid < P.nCand;
   var beta = 0.0;
-  if (live) { beta = work[P.wCand + lid]; }
+  if (live) { beta = klBeta(Bracket(klLo, klHi, false), lid); }
   let tol = klTieTol();
   var z = 0.0;
   var num = 0.0;

@@ -21,13 +21,14 @@ export class LangevinPass {
     r.items(this.shader.pipeline('lgHist'), S, 4 * (2 * S * M + S * N));
   }
 
-  /** One step (with a gradient refresh when `refresh`), then the histogram. */
+  /** One step (with the gradient refreshed inside it when `refresh`), then the histogram. */
   recordStep(r: Recorder, refresh: boolean): void {
     const { S, N, M } = r.shape;
-    const p = (e: string) => this.shader.pipeline(e);
-    if (refresh) r.items(p('lgGrad'), S * N, 4 * (4 * S * N + N));
-    // positions read and written, the gradient gathered at 2 neighbouring cells per particle
-    r.items(p('lgStep'), S * M, 4 * (6 * S * M));
+    const p = (e: string, c: Record<string, number> = {}) => this.shader.pipeline(e, c);
+    // positions read and written, the gradient gathered at 2 neighbouring cells per particle; on a refresh
+    // the step recomputes those from Q (4 reads each) and also writes the stored gradient (Q and mu read)
+    const refreshBytes = refresh ? 4 * (4 * S * N + N + 8 * S * M) : 0;
+    r.items(refresh ? p('lgStep', { REFRESH: 1 }) : p('lgStep'), S * M, 4 * (6 * S * M) + refreshBytes);
     // the histogram, and the step counter advanced (TICK: no separate tick dispatch)
     r.items(this.shader.pipeline('lgHist', { TICK: 1 }), S, 4 * (2 * S * M + 2 * S * N));
   }

@@ -35,30 +35,34 @@ fn phiAt(s: u32, lin: u32) -> f32 {
   return work[P.wQ + s * P.N + j] + P.tau * log(mu(j));
 }
 
-/** grad[s][a][lin] by central differences (one-sided in the first and last cell). */
-@compute @workgroup_size(WG)
-fn lgGrad(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
-  let i = linearIndex(gid, nwg);
-  if (i >= P.SN) { return; }
-  let s = i / P.N;
-  let lin = i % P.N;
+/** grad Phi along axis a at cell lin of state s, by central differences (one-sided in the first and last cell). */
+fn gradCell(s: u32, a: u32, lin: u32) -> f32 {
   let n = P.gridN;
-  for (var a = 0u; a < P.gridDim; a++) {
-    let stride = select(n, 1u, a == 0u);
-    let ia = select(lin / n, lin % n, a == 0u);
-    let h = select(P.h1, P.h0, a == 0u);
-    let lo = select(lin, lin - stride, ia > 0u);
-    let hi = select(lin, lin + stride, ia < n - 1u);
-    let den = select(2.0, 1.0, hi == lin || lo == lin) * h;
-    var g = (phiAt(s, hi) - phiAt(s, lo)) / den;
-    if (n == 1u) { g = 0.0; }
-    work[P.wPhi + (s * P.gridDim + a) * P.N + lin] = g;
-  }
+  let stride = select(n, 1u, a == 0u);
+  let ia = select(lin / n, lin % n, a == 0u);
+  let h = select(P.h1, P.h0, a == 0u);
+  let lo = select(lin, lin - stride, ia > 0u);
+  let hi = select(lin, lin + stride, ia < n - 1u);
+  let den = select(2.0, 1.0, hi == lin || lo == lin) * h;
+  var g = (phiAt(s, hi) - phiAt(s, lo)) / den;
+  if (n == 1u) { g = 0.0; }
+  return g;
+}
+
+/**
+ * REFRESH (every qEvery steps): lgStep recomputes the gradient it interpolates from Q (gradCell) instead of
+ * reading it, and particle p of state s stores the cells p, p + M, ... at wPhi for the next qEvery - 1 steps
+ * (the refresh pass fused into the step).
+ */
+override REFRESH: bool = false;
+
+fn gradStored(s: u32, a: u32, lin: u32) -> f32 {
+  if (REFRESH) { return gradCell(s, a, lin); }
+  return work[P.wPhi + (s * P.gridDim + a) * P.N + lin];
 }
 
 fn gradAt(s: u32, a: u32, x0: f32, x1: f32) -> f32 {
   let n = P.gridN;
-  let base = P.wPhi + (s * P.gridDim + a) * P.N;
   var u = (x0 - P.lo0) / P.h0 - 0.5;
   var i = 0u;
   var t = 0.0;
@@ -68,7 +72,7 @@ fn gradAt(s: u32, a: u32, x0: f32, x1: f32) -> f32 {
     t = u - f32(i);
   }
   let i1 = select(0u, i + 1u, n > 1u);
-  if (P.gridDim == 1u) { return (1.0 - t) * work[base + i] + t * work[base + i1]; }
+  if (P.gridDim == 1u) { return (1.0 - t) * gradStored(s, a, i) + t * gradStored(s, a, i1); }
   var v = (x1 - P.lo1) / P.h1 - 0.5;
   var k = 0u;
   var r = 0.0;
@@ -78,10 +82,10 @@ fn gradAt(s: u32, a: u32, x0: f32, x1: f32) -> f32 {
     r = v - f32(k);
   }
   let k1 = select(0u, k + 1u, n > 1u);
-  let g00 = work[base + i + n * k];
-  let g10 = work[base + i1 + n * k];
-  let g01 = work[base + i + n * k1];
-  let g11 = work[base + i1 + n * k1];
+  let g00 = gradStored(s, a, i + n * k);
+  let g10 = gradStored(s, a, i1 + n * k);
+  let g01 = gradStored(s, a, i + n * k1);
+  let g11 = gradStored(s, a, i1 + n * k1);
   return (1.0 - r) * ((1.0 - t) * g00 + t * g10) + r * ((1.0 - t) * g01 + t * g11);
 }
 
@@ -104,6 +108,11 @@ fn lgStep(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   if (i >= P.S * P.M) { return; }
   let s = i / P.M;
   let p = i % P.M;
+  if (REFRESH) {
+    for (var lin = p; lin < P.N; lin += P.M) {
+      for (var a = 0u; a < P.gridDim; a++) { work[P.wPhi + (s * P.gridDim + a) * P.N + lin] = gradCell(s, a, lin); }
+    }
+  }
   let step = atomicLoad(&ctrl[STEP]) + 1u;
   let b = philox4x32_10(vec4<u32>(step, s, p, 0u), vec2<u32>(P.key0, P.key1));
   let z = boxMuller(b.x, b.y);

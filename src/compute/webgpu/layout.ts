@@ -187,20 +187,38 @@ export class Recorder {
   }
 }
 
-/** Candidates evaluated per dispatch by the bracket searches (OT lambda*, KL beta). */
-export const N_CAND = 32;
-/** Bracket-refinement rounds per search (round 0: log grid, then nCand-fold refinements). */
-export const SEARCH_ROUNDS = 6;
+/**
+ * Candidates per round and rounds of a bracket search. OT lambda*: 32 candidates, 6 rounds (a log grid
+ * with ratio 2, then 31-fold linear refinements to hi - lo <= 1.2e-7 hi); each candidate costs a pass
+ * over the row, so more candidates would cost bytes. KL beta: klCandRow evaluates one candidate per
+ * lane from one read of the row, so it takes a full workgroup (64 = WG): a log grid with ratio 1.45
+ * and 63-fold geometric refinements reach hi / lo <= 1 + 2e-6 in 3 more rounds, plus one for a
+ * bracket [0, beta_1]: 5 rounds.
+ */
+export interface SearchShape {
+  nCand: number;
+  rounds: number;
+}
+export const OT_SEARCH: SearchShape = { nCand: 32, rounds: 6 };
+export const KL_SEARCH: SearchShape = { nCand: 64, rounds: 5 };
+/** The most candidates any search uses (the scratch and candidate blocks are sized by it). */
+export const N_CAND_MAX = 64;
 
 /**
- * Record a GPU bracket search: init, then rounds of (candidates, per-candidate sums, bracket). The
- * candidate kernel runs `candItems` invocations (default one per (candidate, state)).
+ * Record a GPU bracket search: per round the candidates (round 0 starts the search: its log grid and
+ * the end flag re-armed; later rounds with the previous round's bracket step folded in, FOLD, the
+ * candidate block chosen by the round's parity, CPAR; common.wgsl) and the per-candidate sums, then
+ * one bracket step for the last round: 1 + 2 rounds dispatches. The candidate kernel runs `candItems`
+ * invocations (default one per (candidate, state)).
  */
-export function recordSearch(r: Recorder, sh: SessionShader, S: number, init: string, cand: string, bracket: string, candBytes: number, initBytes: number, candItems = S * N_CAND): void {
-  r.single(sh.pipeline(init), initBytes);
-  for (let k = 0; k < SEARCH_ROUNDS; k++) {
-    r.items(sh.pipeline(cand), candItems, candBytes);
-    r.workgroups(sh.pipeline('candReduce'), N_CAND, 4 * (S * N_CAND + N_CAND));
-    r.single(sh.pipeline(bracket), 4 * 4 * N_CAND);
+export function recordSearch(r: Recorder, sh: SessionShader, search: SearchShape, cand: string, bracket: string, candBytes: number, candItems = r.shape.S * search.nCand): void {
+  const { nCand, rounds } = search;
+  const S = r.shape.S;
+  for (let k = 0; k < rounds; k++) {
+    const CPAR = k % 2;
+    // a bracket step (folded) reads the previous block (2 nCand words); the writer stores nCand
+    r.items(sh.pipeline(cand, { CPAR, FOLD: k > 0 ? 1 : 0 }), candItems, candBytes + (k > 0 ? 4 * 3 * nCand : 4 * nCand));
+    r.workgroups(sh.pipeline('candReduce', { CPAR }), nCand, 4 * (S * nCand + nCand));
   }
+  r.single(sh.pipeline(bracket, { CPAR: rounds % 2, FOLD: 1 }), 4 * 3 * nCand);
 }

@@ -23,6 +23,9 @@ const ROW_MASS: u32 = 13u;
 const ROW_EXTRA2: u32 = 14u;
 const ROW_EXTRA3: u32 = 15u;
 
+/** The step's transport cost is W2^2 on the line (w2Sorted), not the stored stCost (flow, Langevin). */
+override W2: bool = false;
+
 @compute @workgroup_size(WG)
 fn stateStats(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let s = linearIndex(gid, nwg);
@@ -66,7 +69,9 @@ fn stateStats(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   work[b + 2u] = d * klMu;
   work[b + 3u] = model[P.oDStar + s] * 0.5 * tv;
   work[b + 4u] = select(0.0, dOld * klOld, dOld > 0.0);
-  work[b + 5u] = dOld * work[P.wStCost + s];
+  var stc = work[P.wStCost + s];
+  if (W2) { stc = w2Sorted(s); }
+  work[b + 5u] = dOld * stc;
   work[b + 6u] = select(0.0, 1.0, bad);
   // f32 analogue of the reference's checks: mass below -1e-6 or a row sum off by more than 1e-4
   work[b + 7u] = select(0.0, 1.0, minP < -1e-6 || abs(rowSum - 1.0) > 1e-4);

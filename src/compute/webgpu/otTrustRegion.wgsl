@@ -4,8 +4,9 @@
 //
 // lambda* is found on the GPU without readbacks: clo(lambda) (the average cost of the CLOSEST maximiser,
 // i.e. eps minus G's right derivative) is non-increasing, so nCand values of lambda are evaluated per
-// dispatch (otCand: one thread per (candidate, state)), summed (candReduce) and otBracket keeps the
-// bracket [lo, hi] where clo crosses eps: round 0 tests lambda = 0 and a log grid up to
+// dispatch (otCand: one thread per (candidate, state)), summed (candReduce), and the next round's
+// candidate kernel (or otBracket after the last) keeps the bracket [lo, hi] where clo crosses eps
+// (otRound, folded; common.wgsl): round 0 tests lambda = 0 and a log grid up to
 // lambda_up = 2 (max A - min A) / (smallest positive cost) + 1, later rounds a linear grid inside the
 // bracket, until hi - lo is at f32 resolution. At a kink lambda* the closest maximisers are those at
 // lambda = hi and the farthest those at lambda = lo (the bracket holds the one breakpoint), so
@@ -45,7 +46,7 @@ const KINK_REL: f32 = 2e-5;
 
 /**
  * The spread max_k Q - min_k Q of each state (one workgroup per state, lanes over its actions), one
- * atomicMax per workgroup into the RATE word (otInit reads and clears it).
+ * atomicMax per workgroup into the RATE word (round 0 of the search reads it, otBracket clears it).
  */
 @compute @workgroup_size(WG)
 fn otSpread(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -63,32 +64,68 @@ fn otSpread(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id)
   if (lid.x == 0u) { atomicMax(&ctrl[RATE], maxBits(hi - lo)); }
 }
 
-/** lambda_up from the spread of A (otSpread), and the round-0 candidates. One thread. */
-@compute @workgroup_size(1)
-fn otInit() {
-  let spread = bitcast<f32>(atomicLoad(&ctrl[RATE]));
-  atomicStore(&ctrl[RATE], 0u);
-  {
-    atomicStore(&ctrl[SEARCH_DONE], 0u);
-    let up = 2.0 * spread / P.cminPos + 1.0;
-    setScal(SC_UP, up);
-    let L = P.nCand;
-    work[P.wCand] = 0.0;
-    for (var c = 1u; c < L; c++) {
-      work[P.wCand + c] = up * pow(10.0, -9.0 * f32(L - 1u - c) / f32(L - 2u));
+/** lambda_up = 2 (max A - min A) / (smallest positive cost) + 1, from otSpread's maximum in ctrl[RATE]. */
+fn otUp() -> f32 {
+  return 2.0 * bitcast<f32>(atomicLoad(&ctrl[RATE])) / P.cminPos + 1.0;
+}
+
+/** Round 0's candidate c: lambda = 0, then a log grid over 9 decades up to lambda_up. */
+fn otLam0(up: f32, c: u32) -> f32 {
+  let L = P.nCand;
+  if (c == 0u) { return 0.0; }
+  return up * pow(10.0, -9.0 * f32(L - 1u - c) / f32(L - 2u));
+}
+
+/** The search's state at a round's candidate kernel (FOLD: after the previous round's bracket step). */
+struct OtRound { live: bool, b: Bracket }
+
+/**
+ * The bracket step folded into round CPAR's candidate kernel (common.wgsl): from block 1 - CPAR, the
+ * bracket, ended once lambda* = 0 or hi - lo is at f32 resolution; `writer` stores it and the next
+ * linear grid. Without FOLD (round 0) the candidates are the log grid (otLam0). A kernel that reads the end flag
+ * after this dispatch's writer stored it has formed the same `done` itself.
+ */
+fn otRound(writer: bool) -> OtRound {
+  if (!FOLD) {
+    // round 0 starts the search (whatever the end flag of the last one): its writer re-arms the flag
+    // and stores the initial bracket [0, lambda_up] and the candidates (block 0) for round 1
+    let up = otUp();
+    if (writer) {
+      atomicStore(&ctrl[SEARCH_DONE], 0u);
+      setScal(SC_UP, up);
+      setScal(SC_LO, 0.0);
+      setScal(SC_HI, up);
+      for (var c = 0u; c < P.nCand; c++) { work[candBlock(0u) + c] = otLam0(up, c); }
     }
-    setScal(SC_LO, 0.0);
-    setScal(SC_HI, up);
+    return OtRound(true, Bracket(0.0, up, false));
   }
+  if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return OtRound(false, Bracket(0.0, 0.0, false)); }
+  let b = bracketOf(P.otRadius, candBlock(1u - CPAR));
+  let done = b.zero || b.hi - b.lo <= 1.2e-7 * b.hi;
+  if (writer) {
+    storeBracket(b, done);
+    if (!done) {
+      for (var c = 0u; c < P.nCand; c++) { work[candBlock(CPAR) + c] = otLam(OtRound(true, b), c); }
+    }
+  }
+  return OtRound(!done, b);
+}
+
+/** Candidate c of this round: a linear grid inside the bracket (FOLD), else round 0's log grid (otLam0). */
+fn otLam(r: OtRound, c: u32) -> f32 {
+  if (FOLD) { return r.b.lo + (r.b.hi - r.b.lo) * f32(c) / f32(P.nCand - 1u); }
+  return otLam0(r.b.hi, c);
 }
 
 @compute @workgroup_size(WG)
 fn otCand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let i = linearIndex(gid, nwg);
-  if (i >= P.S * P.nCand || atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
+  if (i >= P.S * P.nCand) { return; }
+  let rd = otRound(i == 0u);
+  if (!rd.live) { return; }
   let c = i / P.S;
   let s = i % P.S;
-  let lam = work[P.wCand + c];
+  let lam = otLam(rd, c);
   let d = work[P.wD + s];
   var acc = 0.0;
   if (d > 0.0) {
@@ -100,17 +137,12 @@ fn otCand(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups
   work[P.wScratch + c * P.S + s] = d * acc;
 }
 
+/** The last round's bracket step (CPAR = rounds mod 2, FOLD): SC_LO / SC_HI for the tie pass. One thread. */
 @compute @workgroup_size(1)
 fn otBracket() {
-  if (atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
-  if (!bracketCrossing(P.otRadius)) { return; }
-  let L = P.nCand;
-  let lo = scal(SC_LO);
-  let hi = scal(SC_HI);
-  for (var c = 0u; c < L; c++) {
-    work[P.wCand + c] = lo + (hi - lo) * f32(c) / f32(L - 1u);
-  }
-  if (hi - lo <= 1.2e-7 * hi) { atomicStore(&ctrl[SEARCH_DONE], 1u); }
+  _ = otRound(true);
+  // the spread of A is spent (otSpread accumulates the next update's from 0)
+  atomicStore(&ctrl[RATE], 0u);
 }
 
 @compute @workgroup_size(WG)
@@ -353,12 +385,14 @@ fn lineClosestAtZero(s: u32, amax: f32) -> f32 {
 @compute @workgroup_size(WG)
 fn otCandLine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let s = linearIndex(gid, nwg);
-  if (s >= P.S || atomicLoad(&ctrl[SEARCH_DONE]) != 0u) { return; }
+  if (s >= P.S) { return; }
+  let rd = otRound(s == 0u);
+  if (!rd.live) { return; }
   let d = work[P.wD + s];
   var amax = 0.0;
   if (d > 0.0) { amax = rowMaxAdv(s); }
   for (var c = 0u; c < P.nCand; c++) {
-    let lam = work[P.wCand + c];
+    let lam = otLam(rd, c);
     var acc = 0.0;
     if (d > 0.0) {
       if (lam <= 0.0) {

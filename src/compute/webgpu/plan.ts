@@ -39,7 +39,7 @@ export function createPasses(ctx: GpuContext, method: MethodId, N: number, opts:
     metrics: new MetricsPass(ctx),
     kl: method === 'npg' || method === 'kl-trpo' ? new KlUpdatesPass(ctx) : undefined,
     ot: otLike ? new OtTrustRegionPass(ctx, opts.lineCost ?? false) : undefined,
-    fp: method === 'wasserstein-flow' || method === 'langevin' ? new FokkerPlanckPass(ctx) : undefined,
+    fp: method === 'wasserstein-flow' ? new FokkerPlanckPass(ctx) : undefined,
     sinkhorn: method === 'jko-sinkhorn' ? new SinkhornJkoPass(ctx, N) : undefined,
     langevin: method === 'langevin' ? new LangevinPass(ctx) : undefined,
     vi: isVi ? new ValueIterationPass(ctx) : undefined,
@@ -67,7 +67,9 @@ export interface IterationSettings {
 export function recordIteration(r: Recorder, ps: GpuPasses, st: IterationSettings, first: boolean, u: number): void {
   recordUpdate(r, ps, st, first, u);
   ps.evaluation.record(r, st.evalIterations, st.occIterations);
-  ps.metrics.record(r);
+  // the flow's and Langevin's step cost on a line: W2^2(piOld, pi) in the metric row's kernel
+  const w2 = !first && ((st.method === 'wasserstein-flow' && st.flow1d) || (st.method === 'langevin' && st.lg1d));
+  ps.metrics.record(r, w2);
 }
 
 /** The part of an iteration before the evaluation: the method's update `u` (or row 0's set-up). */
@@ -93,14 +95,13 @@ export function recordUpdate(r: Recorder, ps: GpuPasses, st: IterationSettings, 
         ps.ot!.record(r);
         break;
       case 'wasserstein-flow':
-        ps.fp!.record(r, u % st.qEvery === 0, st.flow1d);
+        ps.fp!.record(r, u % st.qEvery === 0);
         break;
       case 'jko-sinkhorn':
         ps.sinkhorn!.record(r, st.sinkhornInner);
         break;
       case 'langevin':
         ps.langevin!.recordStep(r, u % st.qEvery === 0);
-        if (st.lg1d) ps.fp!.recordW2(r);
         break;
       case 'soft-value-iteration':
       case 'value-iteration':

@@ -41,7 +41,7 @@ import { seedKey } from '../reference/rng';
 
 import type { GpuContext } from './context';
 import { alignTo } from './context';
-import { N_CAND, PARAMS_BYTES, packParams, Recorder, sessionLayout, type Params, type PlanShape } from './layout';
+import { KL_SEARCH, N_CAND_MAX, OT_SEARCH, PARAMS_BYTES, packParams, Recorder, sessionLayout, type Params, type PlanShape } from './layout';
 import { DIRECT_MAX, KRYLOV_REL, directSolve, krylovFloats } from './policyEvaluation';
 import { sinkhornWorkgroupBytes } from './sinkhorn';
 import { ValueIterationPass } from './valueIteration';
@@ -308,7 +308,7 @@ export class WebGpuSession implements ComputeSession {
     ]);
     const workL = regions([
       ['V', S], ['Q', SN], ['dA', S], ['dB', S], ['d', S], ['dOld', S], ['piOld', SN], ['phi', Math.max(2 * SN, S)],
-      ['stat', 8 * S], ['stCost', S], ['scratch', Math.max(SN, S * N_CAND, m === 'jko-sinkhorn' ? 3 * SN : 0)], ['cand', 2 * N_CAND], ['scal', 64],
+      ['stat', 8 * S], ['stCost', S], ['scratch', Math.max(SN, S * N_CAND_MAX, m === 'jko-sinkhorn' ? 3 * SN : 0)], ['cand', 4 * N_CAND_MAX], ['scal', 64],
       ['kry', krylovFloats(S)],
     ]);
     const otLike = m === 'ot-trpo' || m === 'wpo-song';
@@ -421,7 +421,7 @@ export class WebGpuSession implements ComputeSession {
     // value iteration: the metric row's extra is the sweep change, max-reduced in ctrl[RATE] (metrics.wgsl)
     if (m === 'soft-value-iteration' || m === 'value-iteration') methodCode = 2;
     this.params = {
-      S, N, SN, nCand: N_CAND, gamma, tau: this.tau, krylovRel: KRYLOV_REL, wK: workL.kry, kG: Math.ceil(S / 64),
+      S, N, SN, nCand: m === 'kl-trpo' ? KL_SEARCH.nCand : OT_SEARCH.nCand, gamma, tau: this.tau, krylovRel: KRYLOV_REL, wK: workL.kry, kG: Math.ceil(S / 64),
       oReward: modelL.reward, oMu: modelL.mu, oRho0: modelL.rho0, oCost: modelL.cost, oDStar: modelL.dStar, oPiStar: modelL.piStar,
       gRowPtr: graphL.rowPtr, gNext: graphL.next, gProb: graphL.prob, gTPtr: graphL.tPtr, gTSrc: graphL.tSrc, gTProb: graphL.tProb,
       gNbr: graphL.nbr, gNbrEdge: graphL.nbrEdge,
