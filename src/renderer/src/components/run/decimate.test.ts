@@ -1,6 +1,6 @@
 /** The drawing envelope keeps extremes a stride would skip, and never more than it was asked for. */
-import { describe, expect, it } from 'vitest';
-import { envelope } from './decimate';
+import { describe, expect, it, vi } from 'vitest';
+import { envelope, liveRedraw } from './decimate';
 
 describe('envelope decimation', () => {
   it('keeps every point of a short series and the spike of a long one', () => {
@@ -19,5 +19,33 @@ describe('envelope decimation', () => {
     expect(out[0]).toEqual([0, 0]);
     expect(out[out.length - 1][0]).toBe(n - 1);
     for (let i = 1; i < out.length; i++) expect(out[i][0]).toBeGreaterThan(out[i - 1][0]);
+  });
+});
+
+describe('live redraw limiter', () => {
+  it('draws the first batch at once, then at most once per interval, the last state at its end', () => {
+    vi.useFakeTimers();
+    try {
+      const drawn: number[] = [];
+      let state = 0;
+      const r = liveRedraw(() => drawn.push(state), 500);
+      state = 1;
+      r.push();
+      expect(drawn).toEqual([1]);
+      state = 2;
+      r.push();
+      state = 3;
+      r.push();
+      expect(drawn).toEqual([1]);
+      vi.advanceTimersByTime(500);
+      expect(drawn).toEqual([1, 3]);
+      state = 4;
+      r.push();
+      r.dispose();
+      vi.advanceTimersByTime(1000);
+      expect(drawn).toEqual([1, 3, 4]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });

@@ -49,3 +49,26 @@ export function envelope(xs: ArrayLike<number>, ys: ArrayLike<number | null | un
   out.push([xs[n - 1], value(n - 1)]);
   return out;
 }
+
+/**
+ * A redraw limiter for live charts: `push()` applies the latest state at once when idle, then at most
+ * once per `ms` (the state current at the end of the interval, so the last batch is always drawn);
+ * `dispose()` drops a pending redraw (on unmount).
+ */
+export function liveRedraw(apply: () => void, ms: number): { push(): void; dispose(): void } {
+  let timer: ReturnType<typeof setTimeout> | null = null;
+  return {
+    push() {
+      if (timer) return;
+      apply();
+      timer = setTimeout(() => {
+        timer = null;
+        apply();
+      }, ms);
+    },
+    dispose() {
+      if (timer) clearTimeout(timer);
+      timer = null;
+    },
+  };
+}
