@@ -31,10 +31,11 @@ describe('WebGPU cost model', () => {
     }, 600_000);
   }
 
-  it('value iteration, the flow and Langevin at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: 50 dispatches', async () => {
+  it('value iteration, the flow and Langevin at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: 28 dispatches', async () => {
     const ctx = await gpuContext();
-    // the evaluation: 2 solves x (2 set-up + 5 per iteration) + Q + occupancy normalisation; the metric row 2
-    const evaluation = 2 * (2 + 5 * 4) + 2 + 2;
+    // the evaluation: both solves side by side (2 set-up + 5 per iteration) + Q + occupancy normalisation;
+    // the metric row 2
+    const evaluation = 2 + 5 * 4 + 2 + 2;
     // a sweep: Q from W, then W and the greedy policy from one read of each Q row
     expect(planCost(ctx, { method: 'soft-value-iteration', S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + 2);
     // the flow (1-D actions, Phi refreshed): rates with the refresh fused, step (dt derived in the step);
@@ -54,24 +55,24 @@ describe('WebGPU cost model', () => {
 
   it('the trust regions at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: each search in 1 + 2 x rounds dispatches', async () => {
     const ctx = await gpuContext();
-    const evaluation = 2 * (2 + 5 * 4) + 2 + 2;
+    const evaluation = 2 + 5 * 4 + 2 + 2;
     // per round (candidates: round 0 starts the search, later ones with the previous bracket step folded in;
     // per-candidate sums), then the last bracket step
     const search = (rounds: number) => 1 + 2 * rounds;
-    // kl-trpo: the beta search (64 candidates, 5 rounds), then the tilt: 60
+    // kl-trpo: the beta search (64 candidates, 5 rounds), then the tilt: 38
     expect(planCost(ctx, { method: 'kl-trpo', S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + search(5) + 1);
     // ot-trpo / wpo-song on the line: the spread of A, the lambda search (32 candidates, 6 rounds), ties,
-    // state costs, t*, the move: 66
+    // state costs, t*, the move: 44
     for (const method of ['ot-trpo', 'wpo-song'] as const) {
       expect(planCost(ctx, { method, S: 10_000, N: 1024 }, { krylovIterations: 4 }).dispatchesPerIteration).toBe(evaluation + 1 + search(6) + 4);
     }
   });
 
-  it('npg at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: 49 dispatches, bytes counted per pass', async () => {
+  it('npg at S=10^4, N=1024 with 4 BiCGSTAB iterations per solve: 27 dispatches, bytes counted per pass', async () => {
     const ctx = await gpuContext();
     const plan = planCost(ctx, { method: 'npg', S: 10_000, N: 1024 }, { krylovIterations: 4 });
-    // 2 solves x (2 set-up + 5 per iteration) + Q + occupancy normalisation + 2 metrics + 1 update
-    expect(plan.dispatchesPerIteration).toBe(2 * (2 + 5 * 4) + 2 + 2 + 1);
+    // both solves side by side (2 set-up + 5 per iteration) + Q + occupancy normalisation + 2 metrics + 1 update
+    expect(plan.dispatchesPerIteration).toBe(2 + 5 * 4 + 2 + 2 + 1);
     expect(plan.minimumBytes).toBe(minimumIterationBytes(10_000, 1024, 3 * 10_000 * 1024));
     // every product A y moves at least the transitions once: 2 solves x (1 + 2 x 4) products
     expect(plan.bytesPerIteration).toBeGreaterThan(18 * 4 * 3 * 2 * 10_000 * 1024);

@@ -1,8 +1,9 @@
 /**
  * Policy evaluation and occupancy on the GPU (policyEvaluation.wgsl): V and Q of the current policy
  * and its normalised occupancy d, by warm-started BiCGSTAB on A V = c and A^T d = (1 - gamma) rho0
- * (A = I - gamma P_pi), stopping on the GPU at the f32 residual target (KRYLOV_REL). Each solve is
- * two set-up dispatches and five per recorded iteration; iterations after convergence are no-ops.
+ * (A = I - gamma P_pi), stopping on the GPU at the f32 residual target (KRYLOV_REL, or the f32 floor of
+ * the warm start's max|x| when that is larger). The two solves run side by side in the same kernels: two
+ * set-up dispatches and five per recorded iteration for both; a converged system skips the rest.
  * Up to DIRECT_MAX states a solve is instead dense Gauss-Jordan (two dispatches, no iteration count).
  */
 import type { GpuContext } from './context';
@@ -24,17 +25,33 @@ export const DIRECT_MAX = 60;
 /** True when the evaluation of an S-state MDP is the direct solve. */
 export const directSolve = (S: number): boolean => S <= DIRECT_MAX;
 /**
- * Floats of the Krylov work region: 9 vectors of S plus 8 partial arrays of ceil(S / WG); the dense
- * S x (S + 1) system of the direct solve when that is larger.
+ * Floats of the Krylov work region: per system (values, occupancy) 9 vectors of S plus 10 partial arrays of
+ * ceil(S / WG) (the last one's first word is the solve-finished flag) and the two iteration counters; the dense S x (S + 1) system of the direct solve when that is larger.
  */
-export const krylovFloats = (S: number): number => Math.max(9 * S + 8 * Math.ceil(S / WG), directSolve(S) ? S * (S + 1) : 0);
+export const krylovFloats = (S: number): number => Math.max(2 * (9 * S + 10 * Math.ceil(S / WG) + 2), directSolve(S) ? S * (S + 1) : 0);
 
 const F = 4;
 
-/** Lanes per state in the product kernels: the action count rounded up to a power of two, at most WG. */
+/**
+ * Width of the tree that re-reduces the ceil(S / WG) per-workgroup partials: that count rounded up to a
+ * power of two, at most WG (the lanes beyond it hold zeros, so the bits are those of the full tree).
+ */
+export function krylovTree(S: number): number {
+  const g = Math.ceil(S / WG);
+  let w = 1;
+  while (w < g && w < WG) w *= 2;
+  return w;
+}
+
+/**
+ * Lanes per state in the product kernels: a quarter of the action count rounded up to a power of two, at
+ * most WG, so each lane walks up to four action rows (or about as many incoming entries): short rows do
+ * not leave most lanes idle, and the invocations of a small problem stay few (an emulated adapter runs a
+ * kernel with barriers per invocation: Taxi, N = 6, takes 2 lanes per state instead of 8).
+ */
 export function productLanes(N: number): number {
   let l = 1;
-  while (l < N && l < WG) l *= 2;
+  while (l * 4 < N && l < WG) l *= 2;
   return l;
 }
 
@@ -51,27 +68,34 @@ export class PolicyEvaluationPass {
     this.shader = new SessionShader(ctx, 'policyEvaluation', wgsl);
   }
 
-  /** One BiCGSTAB solve with `iterations` recorded iterations (values, or the occupancy when `transpose`). */
-  recordSolve(r: Recorder, transpose: boolean, iterations: number): void {
+  /**
+   * The two BiCGSTAB solves side by side (values and occupancy; every kernel does its step of both) with
+   * `iterations` recorded iterations: two set-up dispatches and five per iteration. A system that has
+   * converged skips its part of the remaining kernels.
+   */
+  recordSolves(r: Recorder, iterations: number): void {
     const z = r.shape;
     const { S, N } = z;
     const G = Math.ceil(S / WG);
-    const T = transpose ? 1 : 0;
     const lanes = productLanes(N);
     // the product kernels: WG / lanes states per workgroup
     const W = Math.ceil(S / (WG / lanes));
-    const p = (e: string, k = 0) => this.shader.pipeline(e, { TRANSPOSE: T, PARITY: k % 2, FIRST: k === 0 ? 1 : 0, LANES: lanes });
-    // every workgroup of a kernel re-reduces the partial arrays it needs (kG floats each)
-    const partials = (arrays: number, workgroups: number) => F * G * arrays * workgroups;
-    const initB = transpose ? F * S : F * (2 * S * N + N);
-    r.workgroups(p('kInit'), W, initB + productBytes(z, transpose, 1) + F * 4 * S);
-    r.workgroups(p('kInitDots'), G, F * (2 * S + 3 * G));
+    // one pipeline per kernel: the iteration's parity is counted on the GPU (policyEvaluation.wgsl)
+    const p = (e: string) => this.shader.pipeline(e, { LANES: lanes });
+    // every workgroup of a kernel re-reduces the partial arrays it needs (kG floats each), per system
+    const partials = (arrays: number, workgroups: number) => 2 * F * G * arrays * workgroups;
+    const both = (ys: number) => productBytes(z, false, ys) + productBytes(z, true, ys);
+    // kInit: pi, rewards and mu for the values' right-hand side, rho0 for the occupancy's, the products,
+    // x read and b, r, rh written per system
+    r.workgroups(p('kInit'), W, F * (2 * S * N + N) + F * S + both(1) + 2 * F * 4 * S);
+    r.workgroups(p('kInitDots'), G, 2 * F * (3 * S + 4 * G));
     for (let k = 0; k < iterations; k++) {
-      r.workgroups(p('kMatP', k), W, partials(k === 0 ? 2 : 6, W) + productBytes(z, transpose, k === 0 ? 1 : 3) + F * 2 * S);
-      r.workgroups(p('kDotV', k), G, partials(2, G) + F * (2 * S + G));
-      r.workgroups(p('kMatS', k), W, partials(4, W) + productBytes(z, transpose, 2) + F * 2 * S);
-      r.workgroups(p('kDotT', k), G, partials(2, G) + F * (2 * S + 2 * G));
-      r.workgroups(p('kUpdate', k), G, partials(6, G) + F * (7 * S + 2 * G));
+      // the residual, max|b| and max|x| partials always; rho, rh.v, t.s and t.t after the first iteration
+      r.workgroups(p('kMatP'), W, partials(k === 0 ? 3 : 7, W) + both(k === 0 ? 1 : 3) + 2 * F * 2 * S);
+      r.workgroups(p('kDotV'), G, 2 * F * (2 * S + G));
+      r.workgroups(p('kMatS'), W, partials(5, W) + both(2) + 2 * F * 2 * S);
+      r.workgroups(p('kDotT'), G, 2 * F * (2 * S + 2 * G));
+      r.workgroups(p('kUpdate'), G, partials(7, G) + 2 * F * (7 * S + 2 * G));
     }
   }
 
@@ -95,12 +119,11 @@ export class PolicyEvaluationPass {
   record(r: Recorder, iterations: number, occIterations: number): void {
     const z = r.shape;
     const SN = z.S * z.N;
-    const direct = directSolve(z.S);
-    if (direct) this.recordDirect(r, false);
-    else this.recordSolve(r, false, iterations);
+    if (directSolve(z.S)) {
+      this.recordDirect(r, false);
+      this.recordDirect(r, true);
+    } else this.recordSolves(r, Math.max(iterations, occIterations));
     r.items(this.shader.pipeline('qFromVFinal'), SN, F * (3 * SN + 1 + 3 * z.nnz));
-    if (direct) this.recordDirect(r, true);
-    else this.recordSolve(r, true, occIterations);
     r.single(this.shader.pipeline('occFinish'), F * 4 * z.S);
   }
 

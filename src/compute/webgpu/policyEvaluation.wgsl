@@ -1,13 +1,16 @@
 // Policy evaluation and occupancy (ALGORITHMS.md §1) by BiCGSTAB on the GPU, warm-started, with every
 // scalar of the method kept on the GPU (nothing is read back inside an iteration):
 //   values:    A V = c,     A = I - gamma P_pi,   c(s) = sum_j pi(j|s) [r(s,j) - tau log(pi(j|s)/mu(j))]
-//   occupancy: A^T d = (1 - gamma) rho0           (the transposed CSR; TRANSPOSE = true)
+//   occupancy: A^T d = (1 - gamma) rho0           (the transposed CSR)
+// The two systems are independent, so they are solved side by side: every kernel below does its step of
+// both (system t = 0 the values, t = 1 the occupancy), which halves the dispatches of an evaluation.
 // A x is never formed: the product gathers through the CSR of P weighted by pi. Kernels:
-//   kInit      (one workgroup per state, lanes over its actions / incoming entries): c once per
+//   kInit      (WG / LANES states per workgroup, lanes over its actions / incoming entries): c once per
 //              evaluation (the entropy term of the fixed policy is not recomputed per iteration),
 //              r = b - A x, rh = p = r;
-//   kInitDots  (one thread per state): per-workgroup partials of rho = rh.r, max|r|, max|b|;
-//   then per BiCGSTAB iteration k (PARITY = k mod 2 picks the ping-pong copies of p and v):
+//   kInitDots  (one thread per state): per-workgroup partials of rho = rh.r, max|r|, max|b|, max|x|;
+//   then per BiCGSTAB iteration k (PARITY = k mod 2 picks the ping-pong copies of p and v; k is counted
+//   on the GPU, see iterA/iterB, so one pipeline per kernel serves every iteration):
 //   kMatP      p_k = r + beta (p_{k-1} - omega v_{k-1}) formed on the fly, v_k = A p_k;
 //   kDotV      partials of rh.v_k;
 //   kMatS      s = r - alpha v_k formed on the fly, t = A s;
@@ -15,24 +18,35 @@
 //   kUpdate    x += alpha p_k + omega s, r = s - omega t, partials of rho_{k+1} and max|r|.
 // alpha, beta, omega and the residual are re-reduced from the previous kernels' per-workgroup partials
 // by every workgroup that needs them (the same order everywhere, so every workgroup gets the same
-// bits): five dispatches per iteration, two of them matrix products.
-// Stop rule (f32): max_s |r(s)| <= krylovRel max_s |b(s)|, krylovRel = 2^-22 (a few units of f32 rounding
-// of b). The error of x is then at most that over (1 - gamma). An earlier bound divided the target by
-// (1 - gamma) as well (f32 rounding of the largest possible |x|), which left V wrong by up to
-// 2^-22 max|b| / (1 - gamma)^2: on FrozenLake 4x4 (gamma 0.95, V about 0.02) NPG then stopped at a relative
-// gap of 1e-3. Where this target is below what f32 can reach, a solve uses all its recorded iterations and
-// the session counts it (evalSolvesAtRecordedCap). A finished solve turns the remaining recorded iterations into no-ops (every kernel tests
-// the residual first; kUpdate then writes a zero residual so the test stays true).
+// bits): five dispatches per iteration for both systems, two of them matrix products.
+// Stop rule (f32): max_s |r(s)| <= krylovRel max(max_s |b(s)|, max_s |x0(s)|), krylovRel = 2^-22, x0 the warm
+// start. The first term is a few units of f32 rounding of b; the error of x is then at most that over
+// (1 - gamma). An earlier bound divided the target by (1 - gamma) as well (f32 rounding of the largest
+// possible |x|), which left V wrong by up to 2^-22 max|b| / (1 - gamma)^2: on FrozenLake 4x4 (gamma 0.95,
+// V about 0.02) NPG then stopped at a relative gap of 1e-3. The second term is the f32 floor of the true
+// residual (b - A x rounds to about 2 u max|x|, u = 2^-24): when x is much larger than b (an occupancy
+// from a concentrated start, values with gamma near 1) the first term alone is met only by the recursive
+// residual drifting below the true one, iterations that leave x no more accurate, and a warm start whose
+// policy did not change would re-run them every update (Taxi's occupancy: 10 of them per update, measured before this rule).
+// Where the target is still below what f32 can reach, a solve uses all its recorded iterations and the
+// session counts it (evalSolvesAtRecordedCap). The first kMatP that finds the residual at the target
+// raises the solve's flag (KP_DONE, cleared by kInitDots): every later kernel of the solve then returns
+// after one barrier, before any reduction, so the recorded iterations after convergence cost little.
 // qFromVFinal forms Q = r + gamma P V; occFinish normalises d (its mass goes to SC_MASS).
 
+// the direct solve's kernels (kDenseRow, kDenseSolve): the occupancy's transposed system
 override TRANSPOSE: bool = false;
-override PARITY: u32 = 0u;
-override FIRST: bool = false;
+// this iteration's k mod 2 and k == 0 for the system at hand, read from the GPU's iteration counters
+var<private> PARITY: u32 = 0u;
+var<private> FIRST: bool = false;
 // lanes per state in the products (a power of two <= WG): WG / LANES states per workgroup, so short
 // action rows do not leave most of a 64-lane workgroup idle
 override LANES: u32 = 64u;
 
-// vectors of the Krylov region (S floats each) and per-workgroup partial arrays (kG floats each)
+// The two systems are solved side by side, each kernel doing its step of both: t = 0 the values
+// (A V = c), t = 1 the occupancy (A^T d = (1 - gamma) rho0). Each has its own block of the Krylov region
+// (sysFloats floats; policyEvaluation.ts krylovFloats): vectors of S floats and per-workgroup partial
+// arrays of kG floats.
 const KV_R: u32 = 0u;
 const KV_RH: u32 = 1u;
 const KV_P: u32 = 2u;
@@ -47,10 +61,28 @@ const KP_TT: u32 = 2u;
 const KP_RHO: u32 = 3u;
 const KP_RES: u32 = 5u;
 const KP_B: u32 = 7u;
+// max|x| of the warm start (kInitDots), and one word: the solve-finished flag (0 from kInitDots on; set by
+// the first kMatP that finds the residual at the target; every later kernel of the solve returns at once)
+const KP_X: u32 = 8u;
+const KP_DONE: u32 = 9u;
+const KP_COUNT: u32 = 10u;
 
-fn kv(i: u32) -> u32 { return P.wK + i * P.S; }
-fn kp(i: u32) -> u32 { return P.wK + KV_COUNT * P.S + i * P.kG; }
-fn xOff() -> u32 { return select(P.wV, P.wDA, TRANSPOSE); }
+fn sysFloats() -> u32 { return KV_COUNT * P.S + KP_COUNT * P.kG + 2u; }
+fn kv(t: u32, i: u32) -> u32 { return P.wK + t * sysFloats() + i * P.S; }
+fn kp(t: u32, i: u32) -> u32 { return P.wK + t * sysFloats() + KV_COUNT * P.S + i * P.kG; }
+fn xOff(t: u32) -> u32 { return select(P.wV, P.wDA, t == 1u); }
+fn sweepsWord(t: u32) -> u32 { return select(EV_SWEEPS, OC_SWEEPS, t == 1u); }
+
+// The iteration counters after the flag (words kp(t, KP_DONE) + 1 and + 2), zeroed by kInitDots. Each is
+// written only by a kernel that does not read it, by one lane of workgroup 0: iterA = k, read by kMatP,
+// kDotV and kMatS, set to iterB + 1 by kDotT; iterB = k, set by kMatS, read by kUpdate. So one pipeline
+// per kernel serves every iteration (no pipeline per parity).
+fn iterA(t: u32) -> u32 { return bitcast<u32>(work[kp(t, KP_DONE) + 1u]); }
+fn iterB(t: u32) -> u32 { return bitcast<u32>(work[kp(t, KP_DONE) + 2u]); }
+fn setIteration(k: u32) {
+  PARITY = k % 2u;
+  FIRST = k == 0u;
+}
 
 /** Sum over the LANES lanes of lid's state (segmented tree reduction); the same value in each of them. */
 fn segSum(lid: u32, v: f32) -> f32 {
@@ -78,27 +110,29 @@ struct KScalars {
   tt: f32,
   res: f32,
   bmax: f32,
+  xmax: f32,
 };
 
 var<workgroup> ksum: array<vec4<f32>, WG>;
-var<workgroup> kmax: array<vec2<f32>, WG>;
+var<workgroup> kmax: array<vec4<f32>, WG>;
+var<workgroup> kdone: u32;
 
 /**
- * The scalars a kernel needs in ONE tree pass (sums and maxima side by side): the residual max|r| and
- * max|b| always, rho_k and rh.v_k when `dots`, t.s and t.t when `tdots` (the others stay 0 and their
- * partials are not read). Each component is summed in the same order as a separate tree would, so the
- * bits are those of separate reductions, at the barriers of one.
+ * True once system t's solve has finished (its flag word, uniform in the workgroup; one barrier): a
+ * finished solve's remaining recorded steps are skipped here, before any reduction.
  */
-fn kScalars(lid: u32, dots: bool, tdots: bool) -> KScalars {
-  var a = vec4<f32>(0.0);
-  var m = vec2<f32>(0.0);
-  for (var i = lid; i < P.kG; i += WG) {
-    if (dots) { a += vec4<f32>(work[kp(KP_RHO + PARITY) + i], work[kp(KP_RHV) + i], 0.0, 0.0); }
-    if (tdots) { a += vec4<f32>(0.0, 0.0, work[kp(KP_TS) + i], work[kp(KP_TT) + i]); }
-    m = max(m, vec2<f32>(work[kp(KP_RES + PARITY) + i], work[kp(KP_B) + i]));
-  }
-  ksum[lid] = a;
-  kmax[lid] = m;
+fn solveDone(t: u32, lid: u32) -> bool {
+  if (lid == 0u) { kdone = bitcast<u32>(work[kp(t, KP_DONE)]); }
+  return workgroupUniformLoad(&kdone) != 0u;
+}
+
+/**
+ * Sums in .x and three maxima in .yzw of one tree over the workgroup's lanes (one pass, the bits of
+ * separate trees); uniform results.
+ */
+fn wgSumMax3(lid: u32, a: f32, m: vec3<f32>) -> vec4<f32> {
+  ksum[lid] = vec4<f32>(a, 0.0, 0.0, 0.0);
+  kmax[lid] = vec4<f32>(m, 0.0);
   workgroupBarrier();
   for (var w = WG / 2u; w > 0u; w = w / 2u) {
     if (lid < w) {
@@ -109,12 +143,49 @@ fn kScalars(lid: u32, dots: bool, tdots: bool) -> KScalars {
   }
   let sv = workgroupUniformLoad(&ksum[0]);
   let mv = workgroupUniformLoad(&kmax[0]);
-  return KScalars(sv.x, sv.y, sv.z, sv.w, mv.x, mv.y);
+  return vec4<f32>(sv.x, mv.xyz);
 }
 
-/** True when the residual of this iteration's start is at the f32 target (same value in every lane). */
+/**
+ * The scalars a kernel needs in ONE tree pass (sums and maxima side by side): the residual max|r|, max|b|
+ * and max|x0| always, rho_k and rh.v_k when `dots`, t.s and t.t when `tdots` (the others stay 0 and their
+ * partials are not read). Each component is summed in the same order as a separate tree would, so the
+ * bits are those of separate reductions, at the barriers of one.
+ */
+fn kScalars(t: u32, lid: u32, dots: bool, tdots: bool) -> KScalars {
+  var a = vec4<f32>(0.0);
+  var m = vec4<f32>(0.0);
+  for (var i = lid; i < P.kG; i += WG) {
+    if (dots) { a += vec4<f32>(work[kp(t, KP_RHO + PARITY) + i], work[kp(t, KP_RHV) + i], 0.0, 0.0); }
+    if (tdots) { a += vec4<f32>(0.0, 0.0, work[kp(t, KP_TS) + i], work[kp(t, KP_TT) + i]); }
+    m = max(m, vec4<f32>(work[kp(t, KP_RES + PARITY) + i], work[kp(t, KP_B) + i], work[kp(t, KP_X) + i], 0.0));
+  }
+  ksum[lid] = a;
+  kmax[lid] = m;
+  workgroupBarrier();
+  // kTree = the partial count rounded up to a power of two (at most WG): lanes beyond it hold zeros,
+  // so the shorter tree gives the bits of the full one with fewer barriers
+  for (var w = P.kTree / 2u; w > 0u; w = w / 2u) {
+    if (lid < w) {
+      ksum[lid] += ksum[lid + w];
+      kmax[lid] = max(kmax[lid], kmax[lid + w]);
+    }
+    workgroupBarrier();
+  }
+  let sv = workgroupUniformLoad(&ksum[0]);
+  let mv = workgroupUniformLoad(&kmax[0]);
+  return KScalars(sv.x, sv.y, sv.z, sv.w, mv.x, mv.y, mv.z);
+}
+
+/**
+ * True when the residual of this iteration's start is at the f32 target (same value in every lane):
+ * krylovRel (2^-22) times the larger of max|b| and max|x| of the warm start. The second term is the f32
+ * floor: r = b - A x computed in f32 is off by about 2 u max|x| (u = 2^-24), so a smaller target is met
+ * only by BiCGSTAB's recursively updated residual drifting away from the true one, iterations that do not
+ * make x more accurate (the error stays near u cond(A) max|x|, the most f32 gives).
+ */
 fn solvedBy(k: KScalars) -> bool {
-  return k.res <= P.krylovRel * k.bmax;
+  return k.res <= P.krylovRel * max(k.bmax, k.xmax);
 }
 
 /** Two sums of one tree pass (uniform). */
@@ -128,30 +199,30 @@ fn wgSum2(lid: u32, a: f32, b: f32) -> vec2<f32> {
   return workgroupUniformLoad(&ksum[0]).xy;
 }
 
-// which vector y the product A y reads at a neighbour: 0 = x, 1 = p_k on the fly, 2 = s on the fly
-fn yAt(mode: u32, i: u32, beta: f32, omega: f32, alpha: f32) -> f32 {
-  if (mode == 0u) { return work[xOff() + i]; }
+// which vector y the product A y of system t reads at a neighbour: 0 = x, 1 = p_k on the fly, 2 = s on the fly
+fn yAt(t: u32, mode: u32, i: u32, beta: f32, omega: f32, alpha: f32) -> f32 {
+  if (mode == 0u) { return work[xOff(t) + i]; }
   if (mode == 1u) {
-    if (FIRST) { return work[kv(KV_R) + i]; }
+    if (FIRST) { return work[kv(t, KV_R) + i]; }
     let q = 1u - PARITY;
-    return work[kv(KV_R) + i] + beta * (work[kv(KV_P + q) + i] - omega * work[kv(KV_V + q) + i]);
+    return work[kv(t, KV_R) + i] + beta * (work[kv(t, KV_P + q) + i] - omega * work[kv(t, KV_V + q) + i]);
   }
-  return work[kv(KV_R) + i] - alpha * work[kv(KV_V + PARITY) + i];
+  return work[kv(t, KV_R) + i] - alpha * work[kv(t, KV_V + PARITY) + i];
 }
 
 /**
- * Lane `lane`'s share of (P_pi y)(s) (or (P_pi^T y)(s) when TRANSPOSE): the LANES lanes of s stride over
- * its actions (their CSR rows) or over the entries into s.
+ * Lane `lane`'s share of (P_pi y)(s) (t = 0) or (P_pi^T y)(s) (t = 1): the LANES lanes of s stride over
+ * its actions (their CSR rows) or over the entries into s (the transposed CSR).
  */
-fn gatherPart(s: u32, lane: u32, mode: u32, beta: f32, omega: f32, alpha: f32) -> f32 {
+fn gatherPart(t: u32, s: u32, lane: u32, mode: u32, beta: f32, omega: f32, alpha: f32) -> f32 {
   var acc = 0.0;
   if (s >= P.S) { return 0.0; }
-  if (TRANSPOSE) {
+  if (t == 1u) {
     let e0 = graph[P.gTPtr + s];
     let e1 = graph[P.gTPtr + s + 1u];
     for (var e = e0 + lane; e < e1; e += LANES) {
       let sj = graph[P.gTSrc + e];
-      acc += pi[sj] * bitcast<f32>(graph[P.gTProb + e]) * yAt(mode, sj / P.N, beta, omega, alpha);
+      acc += pi[sj] * bitcast<f32>(graph[P.gTProb + e]) * yAt(t, mode, sj / P.N, beta, omega, alpha);
     }
   } else {
     let o = s * P.N;
@@ -160,7 +231,7 @@ fn gatherPart(s: u32, lane: u32, mode: u32, beta: f32, omega: f32, alpha: f32) -
       if (p > 0.0) {
         var a = 0.0;
         for (var e = graph[P.gRowPtr + o + j]; e < graph[P.gRowPtr + o + j + 1u]; e++) {
-          a += probAt(e) * yAt(mode, graph[P.gNext + e], beta, omega, alpha);
+          a += probAt(e) * yAt(t, mode, graph[P.gNext + e], beta, omega, alpha);
         }
         acc += p * a;
       }
@@ -174,8 +245,9 @@ fn kInit(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
   let lid = lidv.x;
   let s = productState(lid, wid, nwg);
   let lane = lid % LANES;
+  // the values' right-hand side c(s) (the entropy term of the fixed policy, once per evaluation)
   var bPart = 0.0;
-  if (!TRANSPOSE && s < P.S) {
+  if (s < P.S) {
     let o = s * P.N;
     for (var j = lane; j < P.N; j += LANES) {
       let p = pi[o + j];
@@ -183,13 +255,15 @@ fn kInit(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
     }
   }
   let bsum = segSum(lid, bPart);
-  let g = segSum(lid, gatherPart(s, lane, 0u, 0.0, 0.0, 0.0));
-  if (lane == 0u && s < P.S) {
-    let bs = select(bsum, (1.0 - P.gamma) * model[P.oRho0 + s], TRANSPOSE);
-    let r = bs - (work[xOff() + s] - P.gamma * g);
-    work[kv(KV_B) + s] = bs;
-    work[kv(KV_R) + s] = r;
-    work[kv(KV_RH) + s] = r;
+  for (var t = 0u; t < 2u; t++) {
+    let g = segSum(lid, gatherPart(t, s, lane, 0u, 0.0, 0.0, 0.0));
+    if (lane == 0u && s < P.S) {
+      let bs = select(bsum, (1.0 - P.gamma) * model[P.oRho0 + s], t == 1u);
+      let r = bs - (work[xOff(t) + s] - P.gamma * g);
+      work[kv(t, KV_B) + s] = bs;
+      work[kv(t, KV_R) + s] = r;
+      work[kv(t, KV_RH) + s] = r;
+    }
   }
 }
 
@@ -198,24 +272,31 @@ fn kInitDots(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_i
   let lid = lidv.x;
   let g = wgIndex(wid, nwg);
   let s = g * WG + lid;
-  var rr = 0.0;
-  var rm = 0.0;
-  var bm = 0.0;
-  if (s < P.S) {
-    let r = work[kv(KV_R) + s];
-    rr = r * r;
-    rm = select(abs(r), 3.0e38, nonFinite(r));
-    bm = abs(work[kv(KV_B) + s]);
-  }
-  let a = wgSum(lid, rr);
-  let b = wgMaxF(lid, rm);
-  let c = wgMaxF(lid, bm);
-  if (lid == 0u) {
-    work[kp(KP_RHO) + g] = a;
-    work[kp(KP_RES) + g] = b;
-    work[kp(KP_B) + g] = c;
-    if (g == 0u) {
-      atomicStore(&ctrl[select(EV_SWEEPS, OC_SWEEPS, TRANSPOSE)], 0u);
+  for (var t = 0u; t < 2u; t++) {
+    var rr = 0.0;
+    var rm = 0.0;
+    var bm = 0.0;
+    var xm = 0.0;
+    if (s < P.S) {
+      let r = work[kv(t, KV_R) + s];
+      rr = r * r;
+      rm = select(abs(r), 3.0e38, nonFinite(r));
+      bm = abs(work[kv(t, KV_B) + s]);
+      let x = work[xOff(t) + s];
+      xm = select(abs(x), 0.0, nonFinite(x));
+    }
+    let a = wgSumMax3(lid, rr, vec3<f32>(rm, bm, xm));
+    if (lid == 0u) {
+      work[kp(t, KP_RHO) + g] = a.x;
+      work[kp(t, KP_RES) + g] = a.y;
+      work[kp(t, KP_B) + g] = a.z;
+      work[kp(t, KP_X) + g] = a.w;
+      if (g == 0u) {
+        atomicStore(&ctrl[sweepsWord(t)], 0u);
+        work[kp(t, KP_DONE)] = 0.0;
+        work[kp(t, KP_DONE) + 1u] = bitcast<f32>(0u);
+        work[kp(t, KP_DONE) + 2u] = bitcast<f32>(0u);
+      }
     }
   }
 }
@@ -233,24 +314,30 @@ fn omegaOf(k: KScalars) -> f32 {
 fn kMatP(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
   let s = productState(lid, wid, nwg);
-  let k = kScalars(lid, !FIRST, !FIRST);
-  if (solvedBy(k)) { return; }
-  var beta = 0.0;
-  var omega = 0.0;
-  if (!FIRST) {
-    // beta = (rho_k / rho_{k-1}) (alpha_{k-1} / omega_{k-1}); alpha_{k-1} = rho_{k-1} / rh.v_{k-1}
-    let rho = k.rho;
-    let rhv = k.rhv;
-    omega = omegaOf(k);
-    // restart along r (beta = 0) at a breakdown
-    beta = select(0.0, rho / rhv / omega, rhv != 0.0 && omega != 0.0);
-    if (nonFinite(beta)) { beta = 0.0; }
-  }
-  let g = segSum(lid, gatherPart(s, lid % LANES, 1u, beta, omega, 0.0));
-  if (lid % LANES == 0u && s < P.S) {
-    let p = yAt(1u, s, beta, omega, 0.0);
-    work[kv(KV_P + PARITY) + s] = p;
-    work[kv(KV_V + PARITY) + s] = p - P.gamma * g;
+  for (var t = 0u; t < 2u; t++) {
+    if (solveDone(t, lid)) { continue; }
+    setIteration(iterA(t));
+    let k = kScalars(t, lid, !FIRST, !FIRST);
+    if (solvedBy(k)) {
+      // every workgroup found the same bits; the first one raises the flag for the kernels after it
+      if (lid == 0u && wgIndex(wid, nwg) == 0u) { work[kp(t, KP_DONE)] = 1.0; }
+      continue;
+    }
+    var beta = 0.0;
+    var omega = 0.0;
+    if (!FIRST) {
+      // beta = (rho_k / rho_{k-1}) (alpha_{k-1} / omega_{k-1}); alpha_{k-1} = rho_{k-1} / rh.v_{k-1}
+      omega = omegaOf(k);
+      // restart along r (beta = 0) at a breakdown
+      beta = select(0.0, k.rho / k.rhv / omega, k.rhv != 0.0 && omega != 0.0);
+      if (nonFinite(beta)) { beta = 0.0; }
+    }
+    let g = segSum(lid, gatherPart(t, s, lid % LANES, 1u, beta, omega, 0.0));
+    if (lid % LANES == 0u && s < P.S) {
+      let p = yAt(t, 1u, s, beta, omega, 0.0);
+      work[kv(t, KV_P + PARITY) + s] = p;
+      work[kv(t, KV_V + PARITY) + s] = p - P.gamma * g;
+    }
   }
 }
 
@@ -258,26 +345,34 @@ fn kMatP(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
 fn kDotV(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
   let g = wgIndex(wid, nwg);
-  if (solvedBy(kScalars(lid, false, false))) { return; }
   let s = g * WG + lid;
-  var a = 0.0;
-  if (s < P.S) { a = work[kv(KV_RH) + s] * work[kv(KV_V + PARITY) + s]; }
-  let t = wgSum(lid, a);
-  if (lid == 0u) { work[kp(KP_RHV) + g] = t; }
+  for (var t = 0u; t < 2u; t++) {
+    if (solveDone(t, lid)) { continue; }
+    setIteration(iterA(t));
+    var a = 0.0;
+    if (s < P.S) { a = work[kv(t, KV_RH) + s] * work[kv(t, KV_V + PARITY) + s]; }
+    let d = wgSum(lid, a);
+    if (lid == 0u) { work[kp(t, KP_RHV) + g] = d; }
+  }
 }
 
 @compute @workgroup_size(WG)
 fn kMatS(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
   let s = productState(lid, wid, nwg);
-  let k = kScalars(lid, true, false);
-  if (solvedBy(k)) { return; }
-  let alpha = alphaOf(k);
-  let g = segSum(lid, gatherPart(s, lid % LANES, 2u, 0.0, 0.0, alpha));
-  if (lid % LANES == 0u && s < P.S) {
-    let sv = yAt(2u, s, 0.0, 0.0, alpha);
-    work[kv(KV_S) + s] = sv;
-    work[kv(KV_T) + s] = sv - P.gamma * g;
+  for (var t = 0u; t < 2u; t++) {
+    if (solveDone(t, lid)) { continue; }
+    let it = iterA(t);
+    setIteration(it);
+    if (lid == 0u && wgIndex(wid, nwg) == 0u) { work[kp(t, KP_DONE) + 2u] = bitcast<f32>(it); }
+    let k = kScalars(t, lid, true, false);
+    let alpha = alphaOf(k);
+    let g = segSum(lid, gatherPart(t, s, lid % LANES, 2u, 0.0, 0.0, alpha));
+    if (lid % LANES == 0u && s < P.S) {
+      let sv = yAt(t, 2u, s, 0.0, 0.0, alpha);
+      work[kv(t, KV_S) + s] = sv;
+      work[kv(t, KV_T) + s] = sv - P.gamma * g;
+    }
   }
 }
 
@@ -285,19 +380,22 @@ fn kMatS(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
 fn kDotT(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
   let g = wgIndex(wid, nwg);
-  if (solvedBy(kScalars(lid, false, false))) { return; }
   let s = g * WG + lid;
-  var ts = 0.0;
-  var tt = 0.0;
-  if (s < P.S) {
-    let t = work[kv(KV_T) + s];
-    ts = t * work[kv(KV_S) + s];
-    tt = t * t;
-  }
-  let ab = wgSum2(lid, ts, tt);
-  if (lid == 0u) {
-    work[kp(KP_TS) + g] = ab.x;
-    work[kp(KP_TT) + g] = ab.y;
+  for (var t = 0u; t < 2u; t++) {
+    if (solveDone(t, lid)) { continue; }
+    if (lid == 0u && g == 0u) { work[kp(t, KP_DONE) + 1u] = bitcast<f32>(iterB(t) + 1u); }
+    var ts = 0.0;
+    var tt = 0.0;
+    if (s < P.S) {
+      let tv = work[kv(t, KV_T) + s];
+      ts = tv * work[kv(t, KV_S) + s];
+      tt = tv * tv;
+    }
+    let ab = wgSum2(lid, ts, tt);
+    if (lid == 0u) {
+      work[kp(t, KP_TS) + g] = ab.x;
+      work[kp(t, KP_TT) + g] = ab.y;
+    }
   }
 }
 
@@ -305,33 +403,31 @@ fn kDotT(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
 fn kUpdate(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
   let g = wgIndex(wid, nwg);
-  let next = 1u - PARITY;
-  let k = kScalars(lid, true, true);
-  if (solvedBy(k)) {
-    // keep the next iteration's test true
-    if (lid == 0u) { work[kp(KP_RES + next) + g] = 0.0; }
-    return;
-  }
-  let alpha = alphaOf(k);
-  let omega = omegaOf(k);
   let s = g * WG + lid;
-  var rho = 0.0;
-  var rm = 0.0;
-  if (s < P.S) {
-    let sv = work[kv(KV_S) + s];
-    let x = work[xOff() + s] + alpha * work[kv(KV_P + PARITY) + s] + omega * sv;
-    work[xOff() + s] = x;
-    let r = sv - omega * work[kv(KV_T) + s];
-    work[kv(KV_R) + s] = r;
-    rho = work[kv(KV_RH) + s] * r;
-    rm = select(abs(r), 3.0e38, nonFinite(r));
-  }
-  let a = wgSum(lid, rho);
-  let b = wgMaxF(lid, rm);
-  if (lid == 0u) {
-    work[kp(KP_RHO + next) + g] = a;
-    work[kp(KP_RES + next) + g] = b;
-    if (g == 0u) { atomicAdd(&ctrl[select(EV_SWEEPS, OC_SWEEPS, TRANSPOSE)], 1u); }
+  for (var t = 0u; t < 2u; t++) {
+    if (solveDone(t, lid)) { continue; }
+    setIteration(iterB(t));
+    let next = 1u - PARITY;
+    let k = kScalars(t, lid, true, true);
+    let alpha = alphaOf(k);
+    let omega = omegaOf(k);
+    var rho = 0.0;
+    var rm = 0.0;
+    if (s < P.S) {
+      let sv = work[kv(t, KV_S) + s];
+      let x = work[xOff(t) + s] + alpha * work[kv(t, KV_P + PARITY) + s] + omega * sv;
+      work[xOff(t) + s] = x;
+      let r = sv - omega * work[kv(t, KV_T) + s];
+      work[kv(t, KV_R) + s] = r;
+      rho = work[kv(t, KV_RH) + s] * r;
+      rm = select(abs(r), 3.0e38, nonFinite(r));
+    }
+    let a = wgSumMax3(lid, rho, vec3<f32>(rm, 0.0, 0.0));
+    if (lid == 0u) {
+      work[kp(t, KP_RHO + next) + g] = a.x;
+      work[kp(t, KP_RES + next) + g] = a.y;
+      if (g == 0u) { atomicAdd(&ctrl[sweepsWord(t)], 1u); }
+    }
   }
 }
 
@@ -445,7 +541,7 @@ fn kDenseSolve(@builtin(local_invocation_id) lidv: vec3<u32>) {
   }
   if (i < S) {
     let x = dm[i * DM + S] / dm[i * DM + i];
-    work[xOff() + i] = x;
+    work[xOff(select(0u, 1u, TRANSPOSE)) + i] = x;
   }
   if (i == 0u) { atomicStore(&ctrl[select(EV_SWEEPS, OC_SWEEPS, TRANSPOSE)], 0u); }
 }

@@ -42,7 +42,7 @@ import { seedKey } from '../reference/rng';
 import type { GpuContext } from './context';
 import { alignTo } from './context';
 import { KL_SEARCH, N_CAND_MAX, OT_SEARCH, PARAMS_BYTES, packParams, Recorder, sessionLayout, type Params, type PlanShape } from './layout';
-import { DIRECT_MAX, KRYLOV_REL, directSolve, krylovFloats } from './policyEvaluation';
+import { DIRECT_MAX, KRYLOV_REL, directSolve, krylovFloats, krylovTree } from './policyEvaluation';
 import { sinkhornWorkgroupBytes } from './sinkhorn';
 import { ValueIterationPass } from './valueIteration';
 import { createPasses, recordIteration, recordUpdate, type GpuPasses, type IterationSettings } from './plan';
@@ -421,7 +421,7 @@ export class WebGpuSession implements ComputeSession {
     // value iteration: the metric row's extra is the sweep change, max-reduced in ctrl[RATE] (metrics.wgsl)
     if (m === 'soft-value-iteration' || m === 'value-iteration') methodCode = 2;
     this.params = {
-      S, N, SN, nCand: m === 'kl-trpo' ? KL_SEARCH.nCand : OT_SEARCH.nCand, gamma, tau: this.tau, krylovRel: KRYLOV_REL, wK: workL.kry, kG: Math.ceil(S / 64),
+      S, N, SN, nCand: m === 'kl-trpo' ? KL_SEARCH.nCand : OT_SEARCH.nCand, gamma, tau: this.tau, krylovRel: KRYLOV_REL, wK: workL.kry, kG: Math.ceil(S / 64), kTree: krylovTree(S),
       oReward: modelL.reward, oMu: modelL.mu, oRho0: modelL.rho0, oCost: modelL.cost, oDStar: modelL.dStar, oPiStar: modelL.piStar,
       gRowPtr: graphL.rowPtr, gNext: graphL.next, gProb: graphL.prob, gTPtr: graphL.tPtr, gTSrc: graphL.tSrc, gTProb: graphL.tProb,
       gNbr: graphL.nbr, gNbrEdge: graphL.nbrEdge,
@@ -559,6 +559,10 @@ export class WebGpuSession implements ComputeSession {
     const out: IterationMetrics[] = [];
     let maxEval = 0;
     let maxOcc = 0;
+    // the recorded counts follow the batch's last rows (a run that has settled needs fewer iterations
+    // than its first updates did); a solve at its recorded cap anywhere in the batch is counted below
+    let lastEval = 0;
+    let lastOcc = 0;
     for (let i = 0; i < k; i++) {
       const row = data.subarray(i * ROW_STRIDE, (i + 1) * ROW_STRIDE);
       const it = iters[i];
@@ -567,6 +571,10 @@ export class WebGpuSession implements ComputeSession {
       if (it > 0) {
         maxEval = Math.max(maxEval, row[ROW.evalSweeps]);
         maxOcc = Math.max(maxOcc, row[ROW.occSweeps]);
+        if (i >= k - 4) {
+          lastEval = Math.max(lastEval, row[ROW.evalSweeps]);
+          lastOcc = Math.max(lastOcc, row[ROW.occSweeps]);
+        }
       } else {
         this.diag.coldEvalIterations = row[ROW.evalSweeps];
         this.diag.coldOccIterations = row[ROW.occSweeps];
@@ -589,8 +597,8 @@ export class WebGpuSession implements ComputeSession {
       this.occIterationsUsedLastBatch = maxOcc;
       this.diag.evalIterationsUsed = maxEval;
       this.diag.occIterationsUsed = maxOcc;
-      this.evalIters = adapt(maxEval, this.evalIters);
-      this.occIters = adapt(maxOcc, this.occIters);
+      this.evalIters = maxEval >= this.evalIters ? adapt(maxEval, this.evalIters) : adapt(lastEval, this.evalIters);
+      this.occIters = maxOcc >= this.occIters ? adapt(maxOcc, this.occIters) : adapt(lastOcc, this.occIters);
     }
     this.diag.evalIterationsRecorded = this.evalIters;
     this.diag.occIterationsRecorded = this.occIters;
