@@ -151,6 +151,8 @@ export class WebGpuSession implements ComputeSession {
   private readonly shape: PlanShape;
   private readonly params: Partial<Params>;
   private readonly batch: number;
+  /** the next batch's most iterations (nextBatch) */
+  private ramp = 4;
   private readonly now: () => number;
   private readonly t0: number;
   private evalIters = KRYLOV_WARM_START;
@@ -491,7 +493,10 @@ export class WebGpuSession implements ComputeSession {
     const out: IterationMetrics[] = [];
     let left = Math.max(0, Math.floor(maxIterations));
     while (left > 0 && !this.finished) {
-      const k = Math.min(left, this.batch, MAX_ROWS);
+      // batches grow 4, 8, 16, ... up to `batch`: the recorded Krylov counts adapt after every batch, so a
+      // run's first updates (when the policy moves most) are not recorded with counts guessed before them
+      const k = Math.min(left, this.batch, MAX_ROWS, this.ramp);
+      this.ramp *= 2;
       const rows = await this.runBatch(k);
       out.push(...rows);
       left -= rows.length;
