@@ -77,6 +77,8 @@ const CASES: Case[] = [
   { name: 'value-iteration random 6x4', method: 'value-iteration', ref: valueIterationMethod, mdp: () => randomMdp(6, 4, 43), options: {}, iterations: 300, finalOnly: true },
   { name: 'ot-trpo, explicit cost matrix', method: 'ot-trpo', ref: otTrpoMethod, mdp: costMatrixMdp, options: { eps: 0.1 }, iterations: 6 },
   { name: 'wpo-song, explicit cost matrix', method: 'wpo-song', ref: wpoSongMethod, mdp: costMatrixMdp, options: { eps: 0.1 }, iterations: 6 },
+  // the precomputed G^T path (the line cases below form the cost from the positions)
+  { name: 'jko-sinkhorn, explicit cost matrix', method: 'jko-sinkhorn', ref: jkoSinkhorn, mdp: costMatrixMdp, options: { tau: 0.2, eta: 0.2, eps: 0.05, tol: 1e-9 }, iterations: 6 },
   { name: 'ot-trpo, 2-D lattice of actions', method: 'ot-trpo', ref: otTrpoMethod, mdp: lattice2dMdp, options: { eps: 0.3 }, iterations: 6 },
   { name: 'wasserstein-flow, 2-D lattice of actions', method: 'wasserstein-flow', ref: wassersteinFlow, mdp: lattice2dMdp, options: { tau: 0.3 }, iterations: 10 },
   { name: 'npg random 6x4', method: 'npg', ref: npgMethod, mdp: () => randomMdp(6, 4, 3), options: { tau: 0.1, eta: 0.5 }, iterations: 12 },
@@ -223,6 +225,21 @@ describe('methods on WebGPU vs the f64 reference', () => {
       }
     });
   }
+
+  it('jko-sinkhorn forms a line cost from the positions and reads an explicit cost matrix otherwise', async () => {
+    const ctx = await gpuContext();
+    for (const [mdp, want] of [
+      [randomMdp(4, 6, 13), /computed from the 1-D positions/],
+      [costMatrixMdp(), /matrix G\^T/],
+    ] as const) {
+      const session = await createWebGpuSession(ctx, mdp, specFor('jko-sinkhorn', { tau: 0.2, eta: 0.2, eps: 0.05 }));
+      try {
+        expect(String(session.diagnostics().sinkhornCost)).toMatch(want);
+      } finally {
+        session.dispose();
+      }
+    }
+  });
 
   it('methods not ported throw a MethodInputError', async () => {
     const ctx = await gpuContext();

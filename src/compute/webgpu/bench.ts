@@ -322,8 +322,9 @@ export function planCost(
   const nnz = opts.nnz ?? 3 * c.S * c.N;
   const shape: PlanShape = { S: c.S, N: c.N, nnz, E: Math.max(0, c.N - 1), M: c.method === 'langevin' ? (opts.particles ?? 2048) : 0 };
   const r = new Recorder(null, ctx.limits.maxComputeWorkgroupsPerDimension, shape);
-  // randomMdp's actions lie on a line with cost |x_j - x_k|^2: the OT methods take the max-plus path
-  const passes = createPasses(ctx, c.method, c.N, { lineCost: opts.lineCost ?? true });
+  // randomMdp's actions lie on a line with cost |x_j - x_k|^2: the OT methods take the max-plus path, JKO's
+  // Sinkhorn forms the cost from the positions
+  const passes = createPasses(ctx, c.method, c.N, { lineCost: opts.lineCost ?? true, sinkhornLinePow: (opts.lineCost ?? true) ? 2 : 0 });
   const settings: IterationSettings = {
     method: c.method,
     qEvery: 1,

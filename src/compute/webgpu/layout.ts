@@ -27,7 +27,7 @@ export const PARAM_FIELDS = [
   ['lo0', 'f'], ['lo1', 'f'], ['hi0', 'f'], ['hi1', 'f'],
   ['h0', 'f'], ['h1', 'f'], ['wK', 'u'], ['kG', 'u'],
   ['sinkhornBlur', 'f'], ['aG', 'u'], ['negInvBlur', 'f'], ['linePow', 'u'],
-  ['aEnv', 'u'], ['kTree', 'u'], ['pad5', 'u'], ['pad6', 'u'],
+  ['aEnv', 'u'], ['kTree', 'u'], ['oLinePos', 'u'], ['pad6', 'u'],
 ] as const;
 
 /** Bytes of the packed Params uniform. */

@@ -29,9 +29,10 @@ export interface GpuPasses {
 
 /**
  * The passes `method` records (pipelines come from the context's cache). `lineCost`: the actions lie on a
- * sorted line with cost |x_j - x_k|^p, p = 1 or 2 (the OT dual's O(N) max-plus path).
+ * sorted line with cost |x_j - x_k|^p, p = 1 or 2 (the OT dual's O(N) max-plus path); `sinkhornLinePow`:
+ * that p for JKO, whose Sinkhorn then computes the cost from the positions (0: the cost matrix).
  */
-export function createPasses(ctx: GpuContext, method: MethodId, N: number, opts: { lineCost?: boolean } = {}): GpuPasses {
+export function createPasses(ctx: GpuContext, method: MethodId, N: number, opts: { lineCost?: boolean; sinkhornLinePow?: number } = {}): GpuPasses {
   const otLike = method === 'ot-trpo' || method === 'wpo-song';
   const isVi = method === 'soft-value-iteration' || method === 'value-iteration';
   return {
@@ -40,7 +41,7 @@ export function createPasses(ctx: GpuContext, method: MethodId, N: number, opts:
     kl: method === 'npg' || method === 'kl-trpo' ? new KlUpdatesPass(ctx) : undefined,
     ot: otLike ? new OtTrustRegionPass(ctx, opts.lineCost ?? false) : undefined,
     fp: method === 'wasserstein-flow' ? new FokkerPlanckPass(ctx) : undefined,
-    sinkhorn: method === 'jko-sinkhorn' ? new SinkhornJkoPass(ctx, N) : undefined,
+    sinkhorn: method === 'jko-sinkhorn' ? new SinkhornJkoPass(ctx, N, opts.sinkhornLinePow ?? 0) : undefined,
     langevin: method === 'langevin' ? new LangevinPass(ctx) : undefined,
     vi: isVi ? new ValueIterationPass(ctx) : undefined,
   };

@@ -301,8 +301,12 @@ export class WebGpuSession implements ComputeSession {
     const nnz = mdp.rowPtr[SN];
     const E = graph ? graph.from.length : 0;
 
+    // JKO with a cost |x_j - x_k|^p on sorted 1-D positions: Sinkhorn computes the cost from the positions
+    // (no N x N kernel matrix read per state and inner iteration, none stored)
+    const jkoLine = m === 'jko-sinkhorn' ? detectLineCost(mdp) : null;
     const modelL = regions([
       ['reward', SN], ['mu', N], ['rho0', S], ['cost', N * N], ['dStar', S], ['piStar', SN], ['pos', positions ? positions.length : 1],
+      ['linePos', jkoLine ? N : 1],
     ]);
     const graphL = regions([
       ['rowPtr', SN + 1], ['next', nnz], ['prob', nnz], ['tPtr', S + 1], ['tSrc', nnz], ['tProb', nnz],
@@ -318,7 +322,7 @@ export class WebGpuSession implements ComputeSession {
     const line = otLike ? detectLineCost(mdp) : null;
     if (otLike) this.diag.otDual = line ? `max-plus on the line, O(N) per state and lambda (p = ${line.p})` : 'dense, O(N^2) per state and lambda';
     const auxL = regions([
-      ['tlo', otLike ? SN : 1], ['thi', otLike ? SN : 1], ['first', otLike ? SN : 1], ['X', S * M * dim], ['G', m === 'jko-sinkhorn' ? N * N : 1],
+      ['tlo', otLike ? SN : 1], ['thi', otLike ? SN : 1], ['first', otLike ? SN : 1], ['X', S * M * dim], ['G', m === 'jko-sinkhorn' && !jkoLine ? N * N : 1],
       ['env', line ? S * (2 * N + 2) : 1],
     ]);
     this.layout = { model: modelL, graph: graphL, work: workL, aux: auxL };
@@ -328,6 +332,7 @@ export class WebGpuSession implements ComputeSession {
     model.set(mdp.mu, modelL.mu);
     model.set(mdp.rho0, modelL.rho0);
     model.set(mdp.cost, modelL.cost);
+    if (jkoLine) model.set(jkoLine.x, modelL.linePos);
     model.set(dStar, modelL.dStar);
     model.set(piStar, modelL.piStar);
     if (positions) model.set(positions, modelL.pos);
@@ -403,7 +408,10 @@ export class WebGpuSession implements ComputeSession {
     q.writeBuffer(this.bufModel, 0, model);
     q.writeBuffer(this.bufGraph, 0, g);
     q.writeBuffer(this.bufPi, 0, new Float32Array(pi0));
-    if (m === 'jko-sinkhorn') {
+    if (jkoLine) {
+      this.diag.sinkhornCost = `|x_j - x_k|^${jkoLine.p} computed from the 1-D positions (no N x N matrix read per inner iteration)`;
+    } else if (m === 'jko-sinkhorn') {
+      this.diag.sinkhornCost = 'the N x N matrix G^T = -C^T / blur, precomputed';
       // G^T = -C^T / blur once per session (row k)
       const blur = jkoBlur;
       const G = new Float32Array(N * N);
@@ -441,7 +449,7 @@ export class WebGpuSession implements ComputeSession {
       // f32: the marginal error cannot go far below N ulps
       sinkTol: m === 'jko-sinkhorn' ? Math.max(optionsOf(spec, 'jko-sinkhorn').tol, 2e-6) : 0,
       maxInner: m === 'jko-sinkhorn' ? optionsOf(spec, 'jko-sinkhorn').maxInner : 0,
-      gOrder: graphL.order, oPos: modelL.pos, cminPos, cmax,
+      gOrder: graphL.order, oPos: modelL.pos, oLinePos: modelL.linePos, cminPos, cmax,
       delta: m === 'kl-trpo' ? optionsOf(spec, 'kl-trpo').delta : 0,
       vScale, metricRow: 0, rowStride: ROW_STRIDE,
       M, key0: lgKey[0], key1: lgKey[1], gridN: mdp.grid ? mdp.grid.n : 0, gridDim: dim, aX: auxL.X,
@@ -462,7 +470,7 @@ export class WebGpuSession implements ComputeSession {
         entry(4, this.bufWork), entry(5, this.bufCtrl), entry(6, this.bufRows), entry(7, this.bufAux),
       ],
     });
-    this.passes = createPasses(ctx, m, N, { lineCost: line !== null });
+    this.passes = createPasses(ctx, m, N, { lineCost: line !== null, sinkhornLinePow: jkoLine ? jkoLine.p : 0 });
     this.shape = { S, N, nnz, E, M };
     this.maxDim = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity);
     const direct = directSolve(S);
@@ -590,9 +598,10 @@ export class WebGpuSession implements ComputeSession {
       }
     }
     // adapt the recorded Krylov iterations: double when a solve used all of them, else 1.5x what was used
-    // (a solve that used every recorded iteration may be unconverged: counted in the diagnostics)
+    // plus 2, at least 4 (2 once the warm starts needed none: a settled run, whose recorded iterations are
+    // all skipped); a solve that used every recorded iteration may be unconverged: counted in the diagnostics
     const adapt = (used: number, recorded: number): number =>
-      used >= recorded ? Math.min(KRYLOV_CAP, recorded * 2) : Math.min(KRYLOV_CAP, Math.max(4, Math.ceil(used * 1.5) + 2));
+      used >= recorded ? Math.min(KRYLOV_CAP, recorded * 2) : Math.min(KRYLOV_CAP, Math.max(used === 0 ? 2 : 4, Math.ceil(used * 1.5) + 2));
     if (maxEval >= this.evalIters || maxOcc >= this.occIters) {
       this.evalCapHits++;
       this.diag.evalSolvesAtRecordedCap = this.evalCapHits;

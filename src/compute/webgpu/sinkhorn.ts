@@ -30,17 +30,28 @@ export class SinkhornJkoPass {
   /** lanes per workgroup (sinkhornLanes) */
   readonly lanes: number;
 
-  constructor(ctx: GpuContext, N: number) {
+  /** `linePow`: p of a cost |x_j - x_k|^p on 1-D positions, computed in the kernel (0: the cost matrix) */
+  constructor(
+    ctx: GpuContext,
+    N: number,
+    readonly linePow = 0,
+  ) {
     this.globalRows = sinkhornWorkgroupBytes(N) > ctx.limits.maxComputeWorkgroupStorageSize;
     this.lanes = sinkhornLanes(N);
-    this.shader = new SessionShader(ctx, 'sinkhorn', wgsl, { MAXN: this.globalRows ? 1 : Math.max(N, 1), GLOBAL_ROWS: this.globalRows ? 1 : 0, WG: this.lanes });
+    this.shader = new SessionShader(ctx, 'sinkhorn', wgsl, { MAXN: this.globalRows ? 1 : Math.max(N, 1), GLOBAL_ROWS: this.globalRows ? 1 : 0, WG: this.lanes, LINEP: linePow });
   }
 
-  /** `inner`: the inner iterations expected per step (bytes: the cost matrix is read twice per inner iteration). */
+  /**
+   * `inner`: the inner iterations expected per step (bytes: the cost matrix is read twice per inner
+   * iteration; on a line, the positions instead: every lane of a workgroup reads the same x_j at the same
+   * step, one load per j and loop).
+   */
   record(r: Recorder, inner: number): void {
     const { S, N } = r.shape;
-    // per inner iteration: G^T and G (N^2 each), pi_k, Q (and the three rows when global)
+    // per inner iteration: G^T and G (N^2 each) or the positions twice, pi_k, Q (and the three rows when
+    // global); after the loop the transport cost walks C (or the positions) once
+    const costs = this.linePow ? 2 * N : 2 * N * N;
     const rows = this.globalRows ? 2 * N * N + 6 * N : 0;
-    r.workgroups(this.shader.pipeline('jkoStep'), S, 4 * S * (inner * (2 * N * N + 3 * N + rows) + N * N + 5 * N));
+    r.workgroups(this.shader.pipeline('jkoStep'), S, 4 * S * (inner * (costs + 3 * N + rows) + (this.linePow ? N : N * N) + 5 * N));
   }
 }

@@ -8,7 +8,9 @@
 //   lb_k  = lp_k - lk_k                                  b <- prox(K^T a) / (K^T a)
 // and pi_{k+1} = exp(lp). G^T = -C^T / blur is precomputed once per session (aux at aG, row k = G_{., k},
 // read by the lanes j of L at consecutive addresses); the lanes k of lk read row j of C (consecutive) times
-// the precomputed -1/blur. Nothing is divided per inner iteration.
+// the precomputed -1/blur. On a line (LINEP = p: C = |x_j - x_k|^p on sorted 1-D positions) neither is
+// read: the cost is formed from the positions where it is used, all lanes reading the same x_j at a step.
+// Nothing is divided per inner iteration.
 // Stop rule (f32): err <= max(tol, floor), floor = 8 u sum_j pi_k(j) (1 + |la_j| + |L_j|) with
 // u = 2^-24: la_j + L_j = log pi_k(j) is formed from two terms each rounded to u |.|, so exp of it
 // carries that relative error, and no iteration can push the computed err below it; an error that falls
@@ -21,6 +23,10 @@
 
 override MAXN: u32 = 64u;
 override GLOBAL_ROWS: bool = false;
+// 1 or 2: the cost is |x_j - x_k|^LINEP on the sorted positions at oLinePos, computed where it is used (no
+// cost matrix is read: at N = 1024 the matrix read per state and inner iteration is 2 N^2 floats, the
+// positions N); 0: the precomputed G^T and the cost matrix
+override LINEP: u32 = 0u;
 
 var<workgroup> la: array<f32, MAXN>;
 var<workgroup> lb: array<f32, MAXN>;
@@ -36,8 +42,19 @@ fn setLb(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + P.N + j]
 fn setLk(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + 2u * P.N + j] = v; } else { lk[j] = v; } }
 
 /** G^T row k (the lanes j of L read consecutive words) and G row j (the lanes k of lk). */
-fn gT(j: u32, k: u32) -> f32 { return bitcast<f32>(aux[P.aG + k * P.N + j]); }
-fn g(j: u32, k: u32) -> f32 { return cost(j, k) * P.negInvBlur; }
+fn lineCostAt(j: u32, k: u32) -> f32 {
+  let d = abs(model[P.oLinePos + j] - model[P.oLinePos + k]);
+  return select(d, d * d, LINEP == 2u);
+}
+fn costAt(j: u32, k: u32) -> f32 {
+  if (LINEP != 0u) { return lineCostAt(j, k); }
+  return cost(j, k);
+}
+fn gT(j: u32, k: u32) -> f32 {
+  if (LINEP != 0u) { return lineCostAt(k, j) * P.negInvBlur; }
+  return bitcast<f32>(aux[P.aG + k * P.N + j]);
+}
+fn g(j: u32, k: u32) -> f32 { return costAt(j, k) * P.negInvBlur; }
 
 /** Make the row writes of the other lanes visible (workgroup or storage memory). */
 fn rowBarrier() {
