@@ -6,7 +6,7 @@
  */
 import { createNodeGpu } from '../src/cli/nodeGpu';
 import { GpuContext } from '../src/compute/webgpu/context';
-import { DEFAULT_BENCH_SIZES, formatCostModel, runWebGpuBenchmarks, webGpuCostModel, type BenchRecord, type CostRecord } from '../src/compute/webgpu/bench';
+import { COST_METHODS, DEFAULT_BENCH_SIZES, formatCostModel, formatKernelTimes, kernelTimes, runWebGpuBenchmarks, webGpuCostModel, type BenchRecord, type CostRecord, type KernelTime } from '../src/compute/webgpu/bench';
 
 export interface WebGpuBenchReport {
   adapter: string;
@@ -14,6 +14,8 @@ export interface WebGpuBenchReport {
   emulation: boolean;
   records: BenchRecord[];
   cost: CostRecord[];
+  /** per-kernel GPU times of one iteration (timestamp queries), when the device has them */
+  kernels: KernelTime[];
 }
 
 /**
@@ -30,7 +32,7 @@ export async function webgpuBenchmarks(quick: boolean): Promise<WebGpuBenchRepor
     console.log(`\n## WebGPU: no adapter (${error instanceof Error ? error.message : String(error)}); skipped`);
     return null;
   }
-  const ctx = await GpuContext.create(node.gpu);
+  const ctx = await GpuContext.create(node.gpu, { optionalFeatures: ['timestamp-query'] });
   const emulation = node.source !== 'driver';
   console.log(`\n## WebGPU backend — adapter: ${node.description} (${node.source})${emulation ? ' — EMULATION' : ''}`);
   if (emulation) console.log('   (a CPU emulation of a GPU, limited to small sizes: these figures say nothing about real-GPU speed)');
@@ -54,9 +56,23 @@ export async function webgpuBenchmarks(quick: boolean): Promise<WebGpuBenchRepor
     quick ? { planOnly: true, krylovIterations: assumed } : emulation ? { small: { S: 16, N: 8 }, batch: 2, warm: 1, krylovIterations: krylov } : { krylovIterations: krylov },
   );
   console.log(formatCostModel(cost));
+  // per-kernel GPU times by timestamp queries: measured GB/s per entry point against the device's peak.
+  // Emulated: two methods at S=64, N=16 (the figures only show the table works); a real GPU: every method
+  // at S=2048, N=256 (--quick) or S=10^4, N=1024.
+  const kernels: KernelTime[] = [];
+  if (ctx.device.features.has('timestamp-query')) {
+    const size = emulation ? { S: 64, N: 16 } : quick ? { S: 2048, N: 256 } : { S: 10000, N: 1024 };
+    const methods = emulation ? (['npg', 'ot-trpo'] as const) : COST_METHODS;
+    console.log(`\n## WebGPU per-kernel times, one iteration (timestamp queries${emulation ? '; EMULATION: says nothing about a GPU' : ''})`);
+    for (const method of methods) {
+      const rows = await kernelTimes(ctx, { method, ...size });
+      if (rows) kernels.push(...rows);
+    }
+    console.log(formatKernelTimes(kernels, node.description));
+  } else console.log('\n## WebGPU per-kernel times: this device has no timestamp-query feature; skipped');
   console.log(`\nbuffer pool after the run: ${ctx.pool.bytesInUse} bytes in use, ${ctx.pool.bytesPooled} pooled`);
   ctx.destroy();
-  return { adapter: node.description, source: node.source, emulation, records, cost };
+  return { adapter: node.description, source: node.source, emulation, records, cost, kernels };
 }
 
 /** `--krylov=K`: BiCGSTAB iterations per solve the cost model's plans assume (a positive integer). */

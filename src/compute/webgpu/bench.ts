@@ -421,7 +421,7 @@ export async function webGpuCostModel(
   return out;
 }
 
-const COST_METHODS: MethodId[] = ['soft-value-iteration', 'value-iteration', 'wasserstein-flow', 'jko-sinkhorn', 'ot-trpo', 'wpo-song', 'npg', 'kl-trpo'];
+export const COST_METHODS: MethodId[] = ['soft-value-iteration', 'value-iteration', 'wasserstein-flow', 'jko-sinkhorn', 'ot-trpo', 'wpo-song', 'npg', 'kl-trpo'];
 
 const REFERENCE_OF: Partial<Record<MethodId, ReferenceMethod>> = {
   'wasserstein-flow': wassersteinFlow,
@@ -444,3 +444,70 @@ export function formatCostModel(records: CostRecord[]): string {
   if (records.length) lines.push(`(estimated on ${records[0].gpu}; min = transitions and rewards read once, policy read and written once)`);
   return lines.join('\n');
 }
+
+// ---- per-kernel times (timestamp queries) ----------------------------------------------------------
+
+/** Memory bandwidth of GPUs the per-kernel table compares with, matched on the adapter's description. */
+export const KNOWN_PEAKS: { match: RegExp; name: string; bandwidth: number }[] = [
+  { match: /H200/i, name: 'H200', bandwidth: 4.8e12 },
+  { match: /H100/i, name: 'H100 SXM', bandwidth: 3.35e12 },
+  { match: /A100/i, name: 'A100 80GB', bandwidth: 2.0e12 },
+  { match: /RTX 4090/i, name: 'RTX 4090', bandwidth: 1.008e12 },
+];
+
+export interface KernelTime {
+  method: MethodId;
+  size: string;
+  /** entry point with its pipeline constants */
+  entry: string;
+  dispatches: number;
+  /** counted bytes read and written (the plan's count for this entry point) */
+  bytes: number;
+  /** GPU time of the entry point's dispatches in one iteration (timestamp queries) */
+  seconds: number;
+  gbps: number;
+}
+
+/**
+ * Per-kernel GPU times of one steady iteration of `c.method` on randomMdp(S, N): `warm` batches first,
+ * then one iteration with every dispatch timed by timestamp queries (null when the device lacks
+ * 'timestamp-query'). Sorted by time, largest first.
+ */
+export async function kernelTimes(ctx: GpuContext, c: CostCase, opts: { warm?: number; batch?: number } = {}): Promise<KernelTime[] | null> {
+  if (!ctx.device.features.has('timestamp-query')) return null;
+  const mdp = randomMdp(c.S, c.N, 3);
+  const spec = specFor(c.method, COST_OPTIONS[c.method] ?? {});
+  const opt = { V: new Float64Array(c.S), policy: new Float64Array(c.S * c.N).fill(1 / c.N), J: 0 };
+  const s = (await createWebGpuSession(ctx, mdp, spec, { optimum: opt, batch: opts.batch ?? 8 })) as WebGpuSession;
+  try {
+    await s.nextBatch(1);
+    for (let i = 0; i < (opts.warm ?? 2) && !s.done; i++) await s.nextBatch(opts.batch ?? 8);
+    const per = await s.timeIterationKernels();
+    if (!per) return null;
+    return [...per.entries()]
+      .map(([entry, e]) => ({ method: c.method, size: sizeName(c), entry, dispatches: e.dispatches, bytes: e.bytes, seconds: e.seconds, gbps: e.seconds > 0 ? e.bytes / e.seconds / 1e9 : 0 }))
+      .sort((a, b) => b.seconds - a.seconds);
+  } finally {
+    s.dispose();
+  }
+}
+
+/** The per-kernel table: time, counted bytes, GB/s and, on a known GPU, the share of its peak bandwidth. */
+export function formatKernelTimes(rows: KernelTime[], adapter: string): string {
+  const peak = KNOWN_PEAKS.find((p) => p.match.test(adapter));
+  const lines = [
+    `${'method'.padEnd(22)} ${'size'.padEnd(14)} ${'entry point'.padEnd(58)} ${'disp'.padStart(5)} ${'MB'.padStart(10)} ${'us'.padStart(10)} ${'GB/s'.padStart(9)}${peak ? ` ${`% ${peak.name}`.padStart(10)}` : ''}`,
+  ];
+  for (const r of rows) {
+    lines.push(
+      `${r.method.padEnd(22)} ${r.size.padEnd(14)} ${r.entry.slice(0, 58).padEnd(58)} ${String(r.dispatches).padStart(5)} ${(r.bytes / 1e6).toPrecision(3).padStart(10)} ${(r.seconds * 1e6).toPrecision(3).padStart(10)} ${r.gbps.toPrecision(3).padStart(9)}${peak ? ` ${((r.gbps * 1e9 * 100) / peak.bandwidth).toPrecision(3).padStart(10)}` : ''}`,
+    );
+  }
+  lines.push(
+    peak
+      ? `(GB/s = counted bytes / GPU time; peak ${peak.bandwidth / 1e12} TB/s for ${peak.name})`
+      : '(GB/s = counted bytes / GPU time; no peak bandwidth known for this adapter)',
+  );
+  return lines.join('\n');
+}
+

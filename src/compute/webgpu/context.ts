@@ -21,6 +21,8 @@ const WANTED_LIMITS = [
 export interface GpuContextOptions {
   label?: string;
   powerPreference?: GPUPowerPreference;
+  /** optional features requested when the adapter has them (the benchmark asks for 'timestamp-query') */
+  optionalFeatures?: GPUFeatureName[];
 }
 
 /** The device and its shared caches. `destroy()` trims the pool and destroys the device (if owned). */
@@ -60,7 +62,8 @@ export class GpuContext {
       const v = (adapter.limits as unknown as Record<string, number>)[k];
       if (typeof v === 'number') requiredLimits[k] = v;
     }
-    const device = await adapter.requestDevice({ label: opts.label ?? 'wwb-compute', requiredLimits });
+    const requiredFeatures = (opts.optionalFeatures ?? []).filter((f) => adapter.features.has(f));
+    const device = await adapter.requestDevice({ label: opts.label ?? 'wwb-compute', requiredLimits, requiredFeatures });
     const i = adapter.info;
     const desc = [i?.vendor, i?.architecture, i?.device, i?.description].filter((x) => x).join(' ');
     const ctx = new GpuContext(device, desc || 'unknown adapter', true);

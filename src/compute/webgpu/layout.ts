@@ -188,6 +188,40 @@ export class Recorder {
 }
 
 /**
+ * A Recorder for the benchmark's per-kernel timing: every dispatch in its own compute pass with timestamp
+ * writes at its start and end (query 2i and 2i + 1 of `querySet`), so that the GPU's own clock times each
+ * kernel. Counts as the plain Recorder; `labels[i]` is dispatch i's entry point.
+ */
+export class TimedRecorder extends Recorder {
+  readonly labels: string[] = [];
+  readonly bytesOf: number[] = [];
+  constructor(
+    private readonly encoder: GPUCommandEncoder,
+    private readonly bindGroup: GPUBindGroup,
+    private readonly querySet: GPUQuerySet,
+    maxPerDim: number,
+    shape: PlanShape,
+  ) {
+    super(null, maxPerDim, shape);
+  }
+
+  override workgroups(p: GPUComputePipeline, n: number, bytes: number): void {
+    if (n <= 0) return;
+    const i = this.labels.length;
+    if (2 * i + 1 >= this.querySet.count) throw new Error(`TimedRecorder: more than ${this.querySet.count / 2} dispatches`);
+    const pass = this.encoder.beginComputePass({ timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
+    pass.setBindGroup(0, this.bindGroup);
+    pass.setPipeline(p);
+    if (n <= this.maxPerDim) pass.dispatchWorkgroups(n, 1, 1);
+    else pass.dispatchWorkgroups(this.maxPerDim, Math.ceil(n / this.maxPerDim), 1);
+    pass.end();
+    this.labels.push(p.label || '?');
+    this.bytesOf.push(bytes);
+    super.workgroups(p, n, bytes);
+  }
+}
+
+/**
  * Candidates per round and rounds of a bracket search. OT lambda*: 32 candidates, 6 rounds (a log grid
  * with ratio 2, then 31-fold linear refinements to hi - lo <= 1.2e-7 hi); each candidate costs a pass
  * over the row, so more candidates would cost bytes. KL beta: klCandRow evaluates one candidate per

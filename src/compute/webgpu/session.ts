@@ -41,7 +41,7 @@ import { seedKey } from '../reference/rng';
 
 import type { GpuContext } from './context';
 import { alignTo } from './context';
-import { KL_SEARCH, N_CAND_MAX, OT_SEARCH, PARAMS_BYTES, packParams, Recorder, sessionLayout, type Params, type PlanShape } from './layout';
+import { KL_SEARCH, N_CAND_MAX, OT_SEARCH, PARAMS_BYTES, packParams, Recorder, sessionLayout, TimedRecorder, type Params, type PlanShape } from './layout';
 import { DIRECT_MAX, KRYLOV_REL, directSolve, krylovFloats, krylovTree } from './policyEvaluation';
 import { sinkhornWorkgroupBytes } from './sinkhorn';
 import { ValueIterationPass } from './valueIteration';
@@ -742,6 +742,52 @@ export class WebGpuSession implements ComputeSession {
     // rowPtr, next, prob, gathered V, reward, Q written; Q read, mu, V written
     const bytes = kind === 'softViSweep' ? reps * 4 * (SN + 1 + 3 * nnz + 2 * SN + SN + N + 2 * S) : 0;
     return { seconds, dispatches: r.dispatches / reps, bytes };
+  }
+
+  /**
+   * Benchmark hook (null unless the device has 'timestamp-query'): one further update and evaluation
+   * recorded with every dispatch in its own pass timed by the GPU's clock; per entry point its dispatches,
+   * counted bytes and GPU seconds. Call after a few batches (the recorded Krylov counts have settled); the
+   * run moves on by one update whose metric row is not read, so this is for a session about to be disposed.
+   */
+  async timeIterationKernels(): Promise<Map<string, { dispatches: number; bytes: number; seconds: number }> | null> {
+    const dev = this.ctx.device;
+    if (!dev.features.has('timestamp-query') || !this.started) return null;
+    const qs = dev.createQuerySet({ type: 'timestamp', count: 4096 });
+    const enc = dev.createCommandEncoder({ label: `${this.method}:timed-iteration` });
+    const r = new TimedRecorder(enc, this.bindGroup, qs, this.maxDim, this.shape);
+    recordIteration(r, this.passes, this.settings(false), false, this.updates);
+    this.updates++;
+    this.iteration++;
+    const n = r.labels.length;
+    const size = 2 * n * 8;
+    const resolved = dev.createBuffer({ size, usage: GPUBufferUsage.QUERY_RESOLVE | GPUBufferUsage.COPY_SRC });
+    const staging = dev.createBuffer({ size, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
+    try {
+      enc.resolveQuerySet(qs, 0, 2 * n, resolved, 0);
+      enc.copyBufferToBuffer(resolved, 0, staging, 0, size);
+      dev.queue.writeBuffer(this.bufCtrl, 10 * 4, new Uint32Array([0]));
+      dev.queue.submit([enc.finish()]);
+      await staging.mapAsync(GPUMapMode.READ);
+      const t = new BigUint64Array(staging.getMappedRange().slice(0));
+      staging.unmap();
+      this.ctx.assertHealthy();
+      const out = new Map<string, { dispatches: number; bytes: number; seconds: number }>();
+      for (let i = 0; i < n; i++) {
+        const dt = t[2 * i + 1] > t[2 * i] ? Number(t[2 * i + 1] - t[2 * i]) / 1e9 : 0;
+        const e = out.get(r.labels[i]);
+        if (e) {
+          e.dispatches++;
+          e.bytes += r.bytesOf[i];
+          e.seconds += dt;
+        } else out.set(r.labels[i], { dispatches: 1, bytes: r.bytesOf[i], seconds: dt });
+      }
+      return out;
+    } finally {
+      qs.destroy();
+      resolved.destroy();
+      staging.destroy();
+    }
   }
 
   async policy(): Promise<Policy> {
