@@ -1,8 +1,8 @@
 /**
  * Policy evaluation and occupancy on the GPU (policyEvaluation.wgsl): V and Q of the current policy
  * and its normalised occupancy d, by warm-started BiCGSTAB on A V = c and A^T d = (1 - gamma) rho0
- * (A = I - gamma P_pi), stopping on the GPU at the f32 residual target (KRYLOV_REL, or the f32 floor of
- * the warm start's max|x| when that is larger). The two solves run side by side in the same kernels: two
+ * (A = I - gamma P_pi), stopping on the GPU at the f32 residual target (KRYLOV_REL; for the occupancy
+ * relative to the warm start's max|d| when that is larger than max|b|, the f32 floor). The two solves run side by side in the same kernels: two
  * set-up dispatches and five per recorded iteration for both; a converged system skips the rest.
  * Up to DIRECT_MAX states a solve is instead dense Gauss-Jordan (two dispatches, no iteration count).
  */
