@@ -54,6 +54,32 @@ async function download(page: Page, click: () => Promise<void>): Promise<{ name:
   return { name: file.suggestedFilename(), text: readFileSync((await file.path())!, 'utf8') };
 }
 
+/**
+ * The group chart's lines read back from the exported SVG: the legend's group keys in order, and for
+ * each group's visible mean line (stroke width 2, opaque; band edges are transparent) its points as
+ * (iteration, value), pixels mapped back through the axes' tick labels (y: text-anchor end, x: middle).
+ * valueTol: the value of 0.3 px, the SVG's coordinates being rounded to 0.1 px.
+ */
+function svgLines(svg: string): { legend: string[]; lines: [number, number][][]; valueTol: number } {
+  const legend = [...svg.matchAll(/>([^<>]+) \(n=\d+\)<\/text>/g)].map((m) => m[1]);
+  const ticks = (anchor: string, axis: 0 | 1) =>
+    [...svg.matchAll(new RegExp(`<text[^>]*text-anchor="${anchor}"[^>]*transform="translate\\(([-\\d.]+) ([-\\d.]+)\\)"[^>]*>([^<]+)</text>`, 'g'))]
+      .map((m) => ({ px: Number(m[axis + 1]), v: Number(m[3].replace('−', '-')) }))
+      .filter((t) => Number.isFinite(t.v));
+  const linear = (t: { px: number; v: number }[]) => {
+    const a = t[0];
+    const b = t[t.length - 1];
+    const slope = (b.v - a.v) / (b.px - a.px);
+    return { at: (px: number) => a.v + (px - a.px) * slope, perPx: Math.abs(slope) };
+  };
+  const y = linear(ticks('end', 1));
+  const x = linear(ticks('middle', 0));
+  const lines = [...svg.matchAll(/<path d="([^"]+)"[^>]*>/g)]
+    .filter((m) => m[0].includes('stroke-width="2"') && !m[0].includes('stroke-opacity="0"'))
+    .map((m) => [...m[1].matchAll(/[ML]([-\d.]+) ([-\d.]+)/g)].map((p): [number, number] => [Math.round(x.at(Number(p[1]))), y.at(Number(p[2]))]));
+  return { legend, lines, valueTol: 0.3 * y.perPx };
+}
+
 // --- independent statistics (deliberately not importing src/shared/stats.ts)
 const avg = (x: number[]) => x.reduce((a, b) => a + b, 0) / x.length;
 const med = (x: number[]) => {
@@ -170,12 +196,13 @@ test.describe('issue 9 done-when: sweep -> compare -> exports -> bundle -> libra
       expect(table.header.slice(0, 5)).toEqual(['run_id', 'label', 'method', 'iteration', 'J']);
       const col = (k: string) => table.header.indexOf(k);
       /** per run: its rows' iterations and J, in file order */
-      const exported = new Map<number, { iteration: number[]; J: number[] }>();
+      const exported = new Map<number, { iteration: number[]; J: number[]; gap: number[] }>();
       for (const row of table.rows) {
         const runId = Number(row[col('run_id')]);
-        const e = exported.get(runId) ?? { iteration: [], J: [] };
+        const e = exported.get(runId) ?? { iteration: [], J: [], gap: [] };
         e.iteration.push(Number(row[col('iteration')]));
         e.J.push(Number(row[col('J')]));
+        e.gap.push(Number(row[col('gap')]));
         exported.set(runId, e);
       }
       expect([...exported.keys()].sort((a, b) => a - b)).toEqual(runs.map((r) => r.id));
@@ -215,6 +242,22 @@ test.describe('issue 9 done-when: sweep -> compare -> exports -> bundle -> libra
       expect(deltaSvg.text).toContain('>gap J* − J − baseline</text>');
       for (const g of ['ot-trpo (n=6)', 'kl-trpo (n=6)', 'wasserstein-flow (n=2)']) expect(deltaSvg.text).toContain(`>${g}</text>`);
       writeFileSync(test.info().outputPath('groups-baseline.svg'), deltaSvg.text);
+      // the drawn deltas: the baseline's mean lies on the zero line, OT-TRPO's mean is its mean gap minus
+      // KL-TRPO's at every iteration, both computed here from the exported CSV's gap column
+      const drawn = svgLines(deltaSvg.text);
+      expect(drawn.legend).toEqual(['wasserstein-flow', 'kl-trpo', 'ot-trpo']);
+      const klLine = drawn.lines[drawn.legend.indexOf('kl-trpo')];
+      const otLine = drawn.lines[drawn.legend.indexOf('ot-trpo')];
+      expect(klLine.length).toBeGreaterThan(ITERS / 2);
+      for (const [, v] of klLine) expect(Math.abs(v)).toBeLessThanOrEqual(drawn.valueTol);
+      const meanGap = (method: string, it: number) => avg(runs.filter((r) => r.method === method && r.iterations > it).map((r) => exported.get(r.id)!.gap[it]));
+      let checked = 0;
+      for (const [it, v] of otLine) {
+        expect(Math.abs(v - (meanGap('ot-trpo', it) - meanGap('kl-trpo', it))), `delta of ot-trpo at iteration ${it}`).toBeLessThanOrEqual(drawn.valueTol);
+        checked++;
+      }
+      expect(checked).toBe(ITERS + 1);
+      expect(Math.max(...otLine.map(([, v]) => Math.abs(v)))).toBeGreaterThan(10 * drawn.valueTol); // not all zero
       writeFileSync(test.info().outputPath('groups.svg'), groupSvg.text);
 
       // ---------------------------------------------------------------- 4. bundle from the UI into a fresh database
@@ -352,8 +395,9 @@ test.describe('issue 9 done-when: sweep -> compare -> exports -> bundle -> libra
       await expect(page.getByText('14 selected')).toBeVisible(); // the selection survived the reload
       await groups.getByLabel('Group by').selectOption('method');
       await groups.getByLabel('Band').selectOption('std');
-      await groups.getByLabel('Baseline').selectOption('kl-trpo');
-      await expect(summary.locator('tbody tr.base')).toHaveCount(1);
+      await groups.getByLabel('Y scale').selectOption('log');
+      await groups.getByTestId('compute-scores').click();
+      await expect(groups.getByTestId('scores-table').locator('tbody tr')).toHaveCount(3);
       await expect(groups.getByRole('img', { name: 'Group means of gap J* − J for 3 groups' })).toHaveAttribute('data-drawn', /\d+/);
       await page.waitForTimeout(300); // let the charts settle before the picture
       await page.screenshot({ path: join(SHOTS, 'experiment-flow.png') });
