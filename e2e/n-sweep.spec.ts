@@ -14,8 +14,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Page } from '@playwright/test';
 import { test, expect, uid } from './fixtures';
+import { addMethod, addPreset, call, openSweep } from './pages/sweepHelpers';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SHOTS = join(ROOT, 'docs/screenshots');
@@ -30,35 +30,6 @@ interface StoredRun {
   experimentId: number | null;
   configHash: string | null;
   iterations: number;
-}
-
-/** a call through the browser-mode bridge, as the test's own client (the token is in the URL's fragment) */
-async function call<T>(channel: string, payload: unknown): Promise<T> {
-  const url = new URL(process.env.WORKBENCH_URL!);
-  const token = new URLSearchParams(url.hash.slice(1)).get('token');
-  const res = await fetch(`${url.origin}/api/call/${channel}`, {
-    method: 'POST',
-    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify(payload),
-  });
-  const body = (await res.json()) as T;
-  if (!res.ok) throw new Error(`${channel}: ${JSON.stringify(body)}`);
-  return body;
-}
-
-async function openSweep(page: Page): Promise<void> {
-  await page.getByRole('tablist', { name: 'Launch' }).getByRole('tab', { name: 'Sweep' }).click();
-  await expect(page.getByRole('region', { name: 'New sweep' })).toBeVisible();
-}
-
-async function addPreset(page: Page, id: string): Promise<void> {
-  await page.getByLabel('Preset MDP').selectOption(id);
-  await page.getByRole('button', { name: 'Add preset' }).click();
-}
-
-async function addMethod(page: Page, id: string): Promise<void> {
-  await page.getByLabel('Method to add').selectOption(id);
-  await page.getByRole('button', { name: 'Add method' }).click();
 }
 
 test.describe('sweeps from the launch panel', () => {
