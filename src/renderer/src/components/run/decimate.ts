@@ -58,25 +58,75 @@ export function envelope(xs: ArrayLike<number>, ys: ArrayLike<number | null | un
   return out.data();
 }
 
+/** Live chart redraws waiting for an animation frame, one per frame (see liveRedraw). */
+const frameQueue: (() => void)[] = [];
+let frameRequested = false;
+function drainOne(): void {
+  frameRequested = false;
+  frameQueue.shift()?.();
+  if (frameQueue.length) requestFrame();
+}
+function requestFrame(): void {
+  if (frameRequested) return;
+  frameRequested = true;
+  requestAnimationFrame(drainOne);
+}
+
+/** Where liveRedraw runs its redraws: `run` queues one, `drop` takes it out again. */
+export interface RedrawScheduler {
+  run(draw: () => void): void;
+  drop(draw: () => void): void;
+}
+
 /**
- * A redraw limiter for live charts: `push()` applies the latest state at once when idle, then at most
- * once per `ms` (the state current at the end of the interval, so the last batch is always drawn);
- * `dispose()` drops a pending redraw (on unmount).
+ * The page's scheduler: redraws of all live charts share one queue that runs at most one per animation
+ * frame, so two charts (the gap chart and the small multiples, whose intervals line up) never lay
+ * themselves out in the same frame.
  */
-export function liveRedraw(apply: () => void, ms: number): { push(): void; dispose(): void } {
+export const oneRedrawPerFrame: RedrawScheduler = {
+  run(draw) {
+    if (!frameQueue.includes(draw)) frameQueue.push(draw);
+    requestFrame();
+  },
+  drop(draw) {
+    const i = frameQueue.indexOf(draw);
+    if (i >= 0) frameQueue.splice(i, 1);
+  },
+};
+
+/**
+ * A redraw limiter for live charts: `push()` draws the latest state at once when idle, then at most
+ * once per `ms`: pushes inside an interval draw once, at its end, the state current then (so the last
+ * batch is always drawn), and that draw starts the next interval. `dispose()` drops a pending redraw
+ * (on unmount). Draws go through `scheduler` (by default one per animation frame across all charts).
+ */
+export function liveRedraw(apply: () => void, ms: number, scheduler: RedrawScheduler = oneRedrawPerFrame): { push(): void; dispose(): void } {
   let timer: ReturnType<typeof setTimeout> | null = null;
+  let dirty = false;
+  const draw = (): void => apply();
+  const arm = (): void => {
+    timer = setTimeout(() => {
+      timer = null;
+      if (!dirty) return;
+      dirty = false;
+      scheduler.run(draw);
+      arm();
+    }, ms);
+  };
   return {
     push() {
-      if (timer) return;
-      apply();
-      timer = setTimeout(() => {
-        timer = null;
-        apply();
-      }, ms);
+      if (timer) {
+        dirty = true;
+        return;
+      }
+      scheduler.run(draw);
+      arm();
     },
     dispose() {
       if (timer) clearTimeout(timer);
       timer = null;
+      dirty = false;
+      scheduler.drop(draw);
     },
   };
 }
