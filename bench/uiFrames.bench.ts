@@ -8,7 +8,20 @@ import { test, uid } from '../e2e/fixtures';
 
 async function startFrameProbe(page: Page): Promise<void> {
   await page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __frameStop: boolean; __long: number[]; __obs?: PerformanceObserver };
+    const w = window as unknown as { __frames: number[]; __frameStop: boolean; __long: number[]; __obs?: PerformanceObserver; __calls: Record<string, [number, number]>; __fetch?: typeof fetch };
+    // the API calls the page makes meanwhile (count, request bytes), per channel
+    w.__calls = {};
+    w.__fetch ??= window.fetch;
+    const orig = w.__fetch;
+    window.fetch = (input: RequestInfo | URL, init?: RequestInit) => {
+      const m = /\/api\/call\/([^?]+)/.exec(String(input));
+      if (m) {
+        const c = (w.__calls[decodeURIComponent(m[1])] ??= [0, 0]);
+        c[0]++;
+        c[1] += typeof init?.body === 'string' ? init.body.length : 0;
+      }
+      return orig(input, init);
+    };
     w.__frames = [];
     w.__frameStop = false;
     // main-thread tasks over 50 ms: tells our own work on the UI thread from CPU contention
@@ -29,13 +42,66 @@ async function startFrameProbe(page: Page): Promise<void> {
   });
 }
 
-async function stopFrameProbe(page: Page): Promise<{ frames: number[]; longTasks: number[]; longAt: number[] }> {
+async function stopFrameProbe(page: Page): Promise<{ frames: number[]; longTasks: number[]; longAt: number[]; calls: string }> {
   return page.evaluate(() => {
-    const w = window as unknown as { __frames: number[]; __frameStop: boolean; __long: number[]; __obs?: PerformanceObserver };
+    const w = window as unknown as { __frames: number[]; __frameStop: boolean; __long: number[]; __obs?: PerformanceObserver; __calls: Record<string, [number, number]>; __fetch?: typeof fetch };
     w.__frameStop = true;
     w.__obs?.disconnect();
-    return { frames: w.__frames.slice(1), longTasks: w.__long.filter((_, i) => i % 2 === 0), longAt: w.__long.filter((_, i) => i % 2 === 1) };
+    if (w.__fetch) window.fetch = w.__fetch;
+    const calls = Object.entries(w.__calls).map(([k, [n, bytes]]) => `${k} ${n} (${(bytes / 1024).toFixed(0)} KiB)`).join(', ') || 'none';
+    return { frames: w.__frames.slice(1), longTasks: w.__long.filter((_, i) => i % 2 === 0), longAt: w.__long.filter((_, i) => i % 2 === 1), calls };
   });
+}
+
+/**
+ * Optional CPU profile of the page's main thread (CDP Profiler), when WWB_BENCH_PROFILE names a folder:
+ * the .cpuprofile is written there (open it in Chromium's DevTools) and the functions with the most
+ * self time are printed. Without the variable nothing is recorded.
+ */
+type CDPSession = Awaited<ReturnType<ReturnType<Page['context']>['newCDPSession']>>;
+async function profileStart(page: Page): Promise<CDPSession | null> {
+  if (process.env.WWB_BENCH_TRACE) {
+    // a Chromium performance trace instead (style, layout, paint and scripts on the main thread)
+    await page.context().browser()!.startTracing(page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline', 'blink', 'cc', 'gpu', 'v8'] });
+    return { trace: page } as unknown as CDPSession;
+  }
+  if (!process.env.WWB_BENCH_PROFILE) return null;
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.setSamplingInterval', { interval: 250 });
+  await cdp.send('Profiler.start');
+  return cdp;
+}
+async function profileStop(cdp: CDPSession | null, name: string): Promise<void> {
+  if (!cdp) return;
+  if ('trace' in cdp) {
+    const buf = await (cdp as unknown as { trace: Page }).trace.context().browser()!.stopTracing();
+    const { writeFileSync, mkdirSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    mkdirSync(process.env.WWB_BENCH_TRACE!, { recursive: true });
+    writeFileSync(join(process.env.WWB_BENCH_TRACE!, `${name}.trace.json`), buf);
+    console.log(`  trace ${name}: ${join(process.env.WWB_BENCH_TRACE!, `${name}.trace.json`)}`);
+    return;
+  }
+  const { profile } = await cdp.send('Profiler.stop');
+  await cdp.detach();
+  const { writeFileSync, mkdirSync } = await import('node:fs');
+  const { join } = await import('node:path');
+  const dir = process.env.WWB_BENCH_PROFILE!;
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, `${name}.cpuprofile`), JSON.stringify(profile));
+  // self time per function (samples x their intervals)
+  const self = new Map<number, number>();
+  const dts = profile.timeDeltas ?? [];
+  (profile.samples ?? []).forEach((id, i) => self.set(id, (self.get(id) ?? 0) + (dts[i] ?? 0) / 1000));
+  const byFn = new Map<string, number>();
+  for (const n of profile.nodes) {
+    const f = n.callFrame;
+    const key = `${f.functionName || '(anonymous)'} ${f.url.split('/').pop()}:${f.lineNumber + 1}`;
+    byFn.set(key, (byFn.get(key) ?? 0) + (self.get(n.id) ?? 0));
+  }
+  const top = [...byFn].filter(([k]) => !k.startsWith('(idle)')).sort((a, b) => b[1] - a[1]).slice(0, 15);
+  console.log(`  profile ${name}: ${join(dir, `${name}.cpuprofile`)}; most self time: ${top.map(([k, ms]) => `${k} ${ms.toFixed(0)} ms`).join('; ')}`);
 }
 
 function summary(frames: number[]): string {
@@ -135,6 +201,7 @@ test('Compare: 10 runs x 10,000 iterations, selection to drawn chart; a new run 
       await app.open('Compare');
       await page.getByRole('textbox', { name: 'Filter runs' }).fill(`bench-${id}`);
     }
+    const prof = await profileStart(page);
     const ms = await page.evaluate(async () => {
       const button = Array.from(document.querySelectorAll('button')).find((b) => b.textContent?.trim() === 'Select shown')!;
       // the API calls' timeline: request sent, headers in, body read, body parsed (as the transport does)
@@ -190,6 +257,7 @@ test('Compare: 10 runs x 10,000 iterations, selection to drawn chart; a new run 
       window.fetch = orig;
       return { ...drawn, calls, longTasks };
     });
+    await profileStop(prof, `compare-rep${rep + 1}`);
     times.push(ms);
   }
   const note = await page.getByTestId('overlay-points').textContent();
@@ -251,20 +319,26 @@ test('UI frame times during a long run with the live view open (gap chart, small
   const name = `live-frames-${uid()}`;
   await app.open('Runs');
   // OT-TRPO with a small radius on a 16 x 16 grid world: thousands of iterations, tens of seconds
-  await sweepForm(page, { name, preset: 'gridworld', params: 'size=16', method: 'ot-trpo', axis: ['eps', '0.0001'], seeds: '1', iterations: '40000', workers: '1' });
+  // a radius small enough that the run keeps going through the window (at 1e-4 it can stall, stop, and leave the window idle)
+  await sweepForm(page, { name, preset: 'gridworld', params: 'size=16', method: 'ot-trpo', axis: ['eps', '0.00001'], seeds: '1', iterations: '40000', workers: '1' });
   await page.getByTestId('sweep-start').click();
   await page.getByRole('table', { name: 'Runs' }).getByRole('row').filter({ hasText: `${name}: ot-trpo` }).click({ timeout: 120_000 });
   await page.getByTestId('live-computed').waitFor({ timeout: 120_000 });
   await startFrameProbe(page);
+  const prof = await profileStart(page);
   await page.waitForTimeout(20_000);
+  await profileStop(prof, 'live-view');
   const computed = await page.getByTestId('live-computed').textContent({ timeout: 2_000 }).catch(() => '(run over)');
   const rate = await page.getByTestId('live-rate').textContent({ timeout: 2_000 }).catch(() => '(run over)');
-  const { frames, longTasks } = await stopFrameProbe(page);
+  const { frames, longTasks, calls } = await stopFrameProbe(page);
   const cores = await page.evaluate(() => navigator.hardwareConcurrency);
-  console.log(`\nDuring a long run with the live view open (OT-TRPO eps=0.0001, grid world 16x16; ${cores} cores; ${rate}, ${computed} iterations computed after the window):`);
+  console.log(`\nDuring a long run with the live view open (OT-TRPO eps=0.00001, grid world 16x16; ${cores} cores; ${rate}, ${computed} iterations computed after the window):`);
   console.log(`  20 s window — ${summary(frames)}`);
   console.log(`  main-thread tasks > 50 ms: ${longTasks.length} (${longTasks.reduce((a, b) => a + b, 0).toFixed(0)} ms in all, longest ${longTasks.length ? Math.max(...longTasks).toFixed(0) : 0} ms)`);
-  await page.getByTestId('sweep-cancel').click({ timeout: 60_000 });
+  console.log(`  API calls in the window (count, request bytes): ${calls}`);
+  // the run may have ended by itself (stalled) during the window: cancel only a sweep still going
+  const cancel = page.getByTestId('sweep-cancel');
+  if (await cancel.isEnabled()) await cancel.click({ timeout: 60_000 });
   await page.getByTestId('sweep-progress').and(page.locator('[data-state="cancelled"], [data-state="finished"]')).waitFor({ timeout: 120_000 });
 });
 

@@ -21,6 +21,7 @@ import { api, describeError } from '../api/workbenchClient';
 import { useRunsStore } from '../stores/runs';
 import { useShellStore } from '../stores/shell';
 import { useRunExecution } from './useRunExecution';
+import { XYData, xyCount } from '../charts/xyData';
 
 /** Legend name of the oracle line. */
 export const ORACLE_LABEL = 'exact oracle';
@@ -150,20 +151,20 @@ export function useExactOracle(source: () => readonly RunRecord[]): ExactOracle 
         const at = new Map(ref.iteration.map((it, i) => [it, col[i]]));
         xs = tr.iteration.map((it) => at.get(it) ?? null);
       }
-      const data: [number, number | null][] = [];
+      const data = new XYData(ys.length);
       for (let i = 0; i < ys.length; i++) {
         const x0 = xs[i];
         if (x0 === null || x0 === undefined) continue;
         const x = o.mapX ? o.mapX(x0) : x0;
         if (x === null) continue;
         const y = ys[i];
-        data.push([x, y === null || y === undefined ? null : o.map ? o.map(y) : y]);
+        data.push(x, y === null || y === undefined ? null : o.map ? o.map(y) : y);
       }
       out.push({
         name: many ? `${ORACLE_LABEL} #${id}` : ORACLE_LABEL,
         type: 'line',
         showSymbol: false,
-        data,
+        data: data.data(),
         color: ORACLE_COLOR,
         lineStyle: { width: 1.4, type: 'dashed', opacity: 0.6 },
         yAxisIndex: o.yAxisIndex ?? 0,
@@ -171,7 +172,7 @@ export function useExactOracle(source: () => readonly RunRecord[]): ExactOracle 
       });
     }
     // written, never read, by the chart's computed option: no dependency loop
-    const points = out.reduce((n, sr) => n + (sr.data as unknown[]).length, 0);
+    const points = out.reduce((n, sr) => n + xyCount(sr.data), 0);
     if (drawn.value.lines !== out.length || drawn.value.points !== points) drawn.value = { lines: out.length, points };
     return out;
   }

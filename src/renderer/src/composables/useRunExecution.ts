@@ -89,6 +89,9 @@ export interface LiveSnapshot {
   policy: Float64Array;
 }
 
+/** The live state's numbers (points, iteration, rate) are written at most this often (ms). */
+const LIVE_TICK_MS = 100;
+
 /** Plain (non-reactive) columns of the live trace. */
 export interface LiveTrace {
   iteration: number[];
@@ -245,22 +248,51 @@ export const useRunExecution = defineStore('runExecution', () => {
       },
     });
 
+    /**
+     * The worker's batches and progress messages arrive tens of times a second; the reactive state that
+     * views read (version, points, iteration, batch size, rate) is written from them at most once per
+     * LIVE_TICK_MS, in an animation frame, so every view that shows a live number re-renders (and the
+     * page re-lays out) a few times a second instead of once per message.
+     */
+    let tick: ReturnType<typeof setTimeout> | null = null;
     let raf = 0;
+    let lastTick = -Infinity;
+    let pending: { iteration?: number; batchSize?: number; points: boolean } = { points: false };
     // iterations per second: the points counted between readings at least a second apart
     let rateMark: { at: number; points: number } | null = null;
+    const apply = (): void => {
+      raf = 0;
+      lastTick = performance.now();
+      const p = pending;
+      pending = { points: false };
+      if (p.iteration !== undefined && s.iteration !== p.iteration) s.iteration = p.iteration;
+      if (p.batchSize !== undefined && s.batchSize !== p.batchSize) s.batchSize = p.batchSize;
+      if (!p.points) return;
+      s.version++;
+      s.points = tr.iteration.length;
+      const now = lastTick;
+      if (!rateMark) rateMark = { at: now, points: s.points };
+      else if (now - rateMark.at >= 1000) {
+        s.itPerSec = ((s.points - rateMark.points) * 1000) / (now - rateMark.at);
+        rateMark = { at: now, points: s.points };
+      }
+    };
     const bump = (): void => {
-      if (raf) return;
-      raf = requestAnimationFrame(() => {
-        raf = 0;
-        s.version++;
-        s.points = tr.iteration.length;
-        const now = performance.now();
-        if (!rateMark) rateMark = { at: now, points: s.points };
-        else if (now - rateMark.at >= 1000) {
-          s.itPerSec = ((s.points - rateMark.points) * 1000) / (now - rateMark.at);
-          rateMark = { at: now, points: s.points };
-        }
-      });
+      if (raf || tick) return;
+      const wait = lastTick + LIVE_TICK_MS - performance.now();
+      if (wait <= 0) raf = requestAnimationFrame(apply);
+      else
+        tick = setTimeout(() => {
+          tick = null;
+          raf = requestAnimationFrame(apply);
+        }, wait);
+    };
+    /** drop a pending tick and write what it would have written now (the run's end) */
+    const flushTick = (): void => {
+      if (tick) clearTimeout(tick);
+      if (raf) cancelAnimationFrame(raf);
+      tick = null;
+      apply();
     };
 
     const worker = new Worker(new URL('../compute/compute.worker.ts', import.meta.url), { type: 'module', name: `run-${id}` });
@@ -272,8 +304,8 @@ export const useRunExecution = defineStore('runExecution', () => {
     const finish = (status: FinalStatus, extra: { error?: string | null; diagnostics?: RunRecord['diagnostics']; wallMs?: number }): void => {
       if (finished) return;
       finished = true;
-      s.points = tr.iteration.length;
-      s.version++;
+      pending.points = true;
+      flushTick();
       s.state = 'finishing';
       worker.terminate();
       workers.delete(id);
@@ -319,7 +351,8 @@ export const useRunExecution = defineStore('runExecution', () => {
             }
           }
           sync.points(m.points);
-          s.iteration = m.points[m.points.length - 1].iteration;
+          pending.iteration = m.points[m.points.length - 1].iteration;
+          pending.points = true;
           bump();
           break;
         case 'snapshot': {
@@ -332,14 +365,15 @@ export const useRunExecution = defineStore('runExecution', () => {
           break;
         }
         case 'progress':
-          s.iteration = m.iteration;
-          s.batchSize = m.batchSize;
+          pending.iteration = m.iteration;
+          pending.batchSize = m.batchSize;
+          bump();
           // 'paused' only once the worker says it has stopped between batches, and only for the user's pause
           if (m.paused && userPaused && (s.state === 'pausing' || s.state === 'running')) s.state = 'paused';
           else if (!m.paused && s.state === 'paused') s.state = 'running';
           break;
         case 'done': {
-          s.iteration = tr.iteration.length ? tr.iteration[tr.iteration.length - 1] : 0;
+          pending.iteration = tr.iteration.length ? tr.iteration[tr.iteration.length - 1] : 0;
           // D4: the worker reports completed | cancelled | stalled and why it stopped
           const stopReason = m.stopReason;
           const status = m.status as FinalStatus;

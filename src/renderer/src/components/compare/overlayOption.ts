@@ -8,6 +8,7 @@ import { AXIS_STYLE, SERIES_COLORS, fmt, type EChartsOption } from '../../charts
 import { axisFor, legendTop, scaleTransform, type AxisScale, type ScaleTransform } from '../../charts/axisScale';
 import type { RunRecord, TraceColumns } from '../../../../shared/api';
 import { X_LABELS, type CompareX } from '../../stores/compare';
+import { XYData } from '../../charts/xyData';
 
 export interface OverlayInput {
   runs: RunRecord[];
@@ -67,7 +68,7 @@ export function buildOverlay(input: OverlayInput): OverlayBuilt {
   let yMin = Infinity;
   let yMax = -Infinity;
   const series = used.map(({ r, k, xs, ys }) => {
-    const data: [number, number | null][] = [];
+    const data = new XYData(ys.length);
     for (let i = 0; i < ys.length; i++) {
       const xv = xs[i];
       if (xv === null || xv === undefined) continue;
@@ -85,13 +86,13 @@ export function buildOverlay(input: OverlayInput): OverlayBuilt {
         if (yu < yMin) yMin = yu;
         if (yu > yMax) yMax = yu;
       }
-      data.push([xu, yu]);
+      data.push(xu, yu);
     }
     return {
       name: `#${r.id} ${r.label}`,
       type: 'line',
       showSymbol: false,
-      data,
+      data: data.data(),
       lineStyle: { width: 1.5 },
       color: SERIES_COLORS[k % SERIES_COLORS.length],
     };
