@@ -758,40 +758,35 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
            WHERE k % ? = 0 OR k = ? ORDER BY iteration`,
         )
         .raw();
-      // the min/max envelope: per bucket of `stride` rows, its first row and the rows holding the smallest
-      // and the largest value of the envelope metric, so a spike between strided rows is still drawn. One
-      // range scan streamed from SQLite (iterate: rows are not materialised), reduced as they arrive.
-      const envAt = envelope ? keys.indexOf(envelope) + 1 : -1;
-      const envelopeRows = (id: number, stride: number): (number | null)[][] => {
-        const kept: (number | null)[][] = [];
-        let first: (number | null)[] | null = null;
-        let lo: (number | null)[] | null = null;
-        let hi: (number | null)[] | null = null;
-        let last: (number | null)[] | null = null;
-        const flush = () => {
-          if (!first) return;
-          const bucket = [first, lo, hi].filter((r): r is (number | null)[] => r !== null);
-          bucket.sort((a, b) => (a[0] as number) - (b[0] as number));
-          for (const r of bucket) if (kept[kept.length - 1] !== r) kept.push(r);
-        };
-        let k = 0;
-        for (const cells of all.iterate(id) as Iterable<(number | null)[]>) {
-          if (k % stride === 0) {
-            flush();
-            first = cells;
-            lo = hi = null;
+      // the min/max envelope: per bucket of `stride` rows, its first row (the strided sample above) and the
+      // rows holding the smallest and the largest value of the envelope metric, so a spike between strided
+      // rows is still drawn. Bucketed in SQL (buckets by row number; one MIN and one MAX aggregate, whose
+      // bare columns are those of the row where the extreme was found, SQLite's documented rule): nothing
+      // per stored row runs in JavaScript, only the ~3 x budget rows kept come back.
+      const envCol = envelope ? METRIC_COLUMNS[envelope] : null;
+      const extremeRows = (fn: 'MIN' | 'MAX') =>
+        envCol
+          ? sql
+              .prepare(
+                `SELECT iteration, ${cols}, ${fn}(${envCol}) FROM (
+                   SELECT (row_number() OVER (ORDER BY iteration) - 1) / CAST(? AS INTEGER) AS b, iteration, ${cols}
+                   FROM trace_points WHERE run_id = ?)
+                 WHERE ${envCol} IS NOT NULL GROUP BY b`,
+              )
+              .raw()
+          : null;
+      const bucketMin = extremeRows('MIN');
+      const bucketMax = extremeRows('MAX');
+      const envelopeRows = (id: number, stride: number, strided: (number | null)[][]): (number | null)[][] => {
+        const byIteration = new Map<number, (number | null)[]>();
+        for (const r of strided) byIteration.set(r[0] as number, r);
+        for (const q of [bucketMin!, bucketMax!])
+          for (const r of q.all(stride, id) as (number | null)[][]) {
+            const it = r[0] as number;
+            // drop the aggregate's own column
+            if (!byIteration.has(it)) byIteration.set(it, r.slice(0, r.length - 1));
           }
-          const v = cells[envAt];
-          if (typeof v === 'number') {
-            if (lo === null || v < (lo[envAt] as number)) lo = cells;
-            if (hi === null || v > (hi[envAt] as number)) hi = cells;
-          }
-          last = cells;
-          k++;
-        }
-        flush();
-        if (last && kept[kept.length - 1] !== last) kept.push(last);
-        return kept;
+        return [...byIteration.values()].sort((a, b) => (a[0] as number) - (b[0] as number));
       };
       const out: TraceColumns[] = [];
       for (const id of ids) {
@@ -802,14 +797,15 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
         const stride = maxPoints === undefined || budget === undefined || total <= maxPoints ? 1 : traceStride(total, budget);
         let rows: (number | null)[][];
         if (stride === 1) rows = all.all(id) as (number | null)[][];
-        else if (envelope) rows = envelopeRows(id, stride);
         else {
+          // every stride-th row and the last (the first row of each envelope bucket)
           const first = firstIteration.get(id) ?? 0;
           rows = (
             r.last_iteration !== null && r.last_iteration - first + 1 === total
               ? sampledContiguous.all(id, first, stride, r.last_iteration)
               : sampledByRow.all(id, stride, total - 1)
           ) as (number | null)[][];
+          if (envelope) rows = envelopeRows(id, stride, rows);
         }
         const iteration = new Array<number>(rows.length);
         const columns: TraceColumns['columns'] = {};
