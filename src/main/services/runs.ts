@@ -775,13 +775,26 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
               )
               .raw()
           : null;
+      // contiguous iterations: the bucket is (iteration - first) / stride, a plain range scan
+      const extremeRowsContiguous = (fn: 'MIN' | 'MAX') =>
+        envCol
+          ? sql
+              .prepare(
+                `SELECT iteration, ${cols}, ${fn}(${envCol}) FROM trace_points
+                 WHERE run_id = ? AND ${envCol} IS NOT NULL GROUP BY (iteration - CAST(? AS INTEGER)) / CAST(? AS INTEGER)`,
+              )
+              .raw()
+          : null;
       const bucketMin = extremeRows('MIN');
       const bucketMax = extremeRows('MAX');
-      const envelopeRows = (id: number, stride: number, strided: (number | null)[][]): (number | null)[][] => {
+      const bucketMinC = extremeRowsContiguous('MIN');
+      const bucketMaxC = extremeRowsContiguous('MAX');
+      const envelopeRows = (id: number, stride: number, strided: (number | null)[][], first: number | null): (number | null)[][] => {
         const byIteration = new Map<number, (number | null)[]>();
         for (const r of strided) byIteration.set(r[0] as number, r);
-        for (const q of [bucketMin!, bucketMax!])
-          for (const r of q.all(stride, id) as (number | null)[][]) {
+        const extremes = first === null ? [bucketMin!.all(stride, id), bucketMax!.all(stride, id)] : [bucketMinC!.all(id, first, stride), bucketMaxC!.all(id, first, stride)];
+        for (const q of extremes)
+          for (const r of q as (number | null)[][]) {
             const it = r[0] as number;
             // drop the aggregate's own column
             if (!byIteration.has(it)) byIteration.set(it, r.slice(0, r.length - 1));
@@ -800,12 +813,9 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
         else {
           // every stride-th row and the last (the first row of each envelope bucket)
           const first = firstIteration.get(id) ?? 0;
-          rows = (
-            r.last_iteration !== null && r.last_iteration - first + 1 === total
-              ? sampledContiguous.all(id, first, stride, r.last_iteration)
-              : sampledByRow.all(id, stride, total - 1)
-          ) as (number | null)[][];
-          if (envelope) rows = envelopeRows(id, stride, rows);
+          const contiguous = r.last_iteration !== null && r.last_iteration - first + 1 === total;
+          rows = (contiguous ? sampledContiguous.all(id, first, stride, r.last_iteration) : sampledByRow.all(id, stride, total - 1)) as (number | null)[][];
+          if (envelope) rows = envelopeRows(id, stride, rows, contiguous ? first : null);
         }
         const iteration = new Array<number>(rows.length);
         const columns: TraceColumns['columns'] = {};
