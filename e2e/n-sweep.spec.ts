@@ -15,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test, expect, uid } from './fixtures';
-import { addMethod, addPreset, call, openSweep } from './pages/sweepHelpers';
+import { addMethod, addPreset, call, fillIssue9Sweep, openSweep } from './pages/sweepHelpers';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const SHOTS = join(ROOT, 'docs/screenshots');
@@ -38,26 +38,7 @@ test.describe('sweeps from the launch panel', () => {
     const id = uid();
     const name = `issue9-${id}`;
     await app.open('Runs');
-    await openSweep(page);
-    await page.locator('#sweep-name').fill(name);
-    await addPreset(page, 'cliffwalking');
-    await addPreset(page, 'bandit-quadratic');
-    await addMethod(page, 'ot-trpo');
-    await addMethod(page, 'kl-trpo');
-    await addMethod(page, 'wasserstein-flow');
-    await page.getByTestId('sw-0-add').selectOption('eps');
-    await page.locator('#sw-0-eps').fill('0.05, 0.2');
-    await page.getByTestId('sw-1-add').selectOption('delta');
-    await page.locator('#sw-1-delta').fill('0.02, 0.1');
-    // the trust regions on CliffWalking only, the flow on the bandit only, with two seeds of its own
-    await page.getByTestId('sw-0-on-preset:bandit-quadratic').uncheck();
-    await page.getByTestId('sw-1-on-preset:bandit-quadratic').uncheck();
-    await page.getByTestId('sw-2-on-preset:cliffwalking').uncheck();
-    await page.locator('#sw-2-seeds').fill('2');
-    await page.locator('#sw-2-iters').fill('30');
-    await page.locator('#sweep-seeds').fill('3');
-    await page.locator('#sweep-iters').fill('12');
-    await page.locator('#sweep-init').selectOption('random');
+    await fillIssue9Sweep(page, name, 12, 30);
     await page.locator('#sweep-workers').fill('2');
 
     // a bad axis is located, and the count comes back once it is fixed

@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from '@playwright/test';
 import { test, expect, uid } from './fixtures';
-import { ROOT, addMethod, addPreset, call, openSweep, parseCsv, serverDb, wwb } from './pages/sweepHelpers';
+import { ROOT, call, fillIssue9Sweep, parseCsv, serverDb, wwb } from './pages/sweepHelpers';
 
 const SHOTS = join(ROOT, 'docs/screenshots');
 const ITERS = 12; // OT-TRPO and KL-TRPO updates per run
@@ -134,25 +134,7 @@ test.describe('issue 9 done-when: sweep -> compare -> exports -> bundle -> libra
     try {
       // ---------------------------------------------------------------- 1. the sweep, 14 runs
       await app.open('Runs');
-      await openSweep(page);
-      await page.locator('#sweep-name').fill(name);
-      await addPreset(page, 'cliffwalking');
-      await addPreset(page, 'bandit-quadratic');
-      await addMethod(page, 'ot-trpo');
-      await addMethod(page, 'kl-trpo');
-      await addMethod(page, 'wasserstein-flow');
-      await page.getByTestId('sw-0-add').selectOption('eps');
-      await page.locator('#sw-0-eps').fill('0.05, 0.2');
-      await page.getByTestId('sw-1-add').selectOption('delta');
-      await page.locator('#sw-1-delta').fill('0.02, 0.1');
-      await page.getByTestId('sw-0-on-preset:bandit-quadratic').uncheck();
-      await page.getByTestId('sw-1-on-preset:bandit-quadratic').uncheck();
-      await page.getByTestId('sw-2-on-preset:cliffwalking').uncheck();
-      await page.locator('#sw-2-seeds').fill('2');
-      await page.locator('#sw-2-iters').fill(String(FLOW_ITERS));
-      await page.locator('#sweep-seeds').fill('3');
-      await page.locator('#sweep-iters').fill(String(ITERS));
-      await page.locator('#sweep-init').selectOption('random');
+      await fillIssue9Sweep(page, name, ITERS, FLOW_ITERS);
       await page.locator('#sweep-workers').fill('2');
       // the run count, shown before the start
       await expect(page.getByTestId('sweep-count')).toHaveAttribute('data-count', '14');

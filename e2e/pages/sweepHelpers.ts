@@ -54,6 +54,34 @@ export async function addMethod(page: Page, id: string): Promise<void> {
   await page.getByRole('button', { name: 'Add method' }).click();
 }
 
+/**
+ * Issue 9's sweep in the Sweep tab, up to (not including) Start: OT-TRPO (eps 0.05, 0.2) and KL-TRPO
+ * (delta 0.02, 0.1) on CliffWalking over three seeds from random inits, `iters` updates each, and two
+ * seeds of the Wasserstein flow on the quadratic bandit, `flowIters` updates each: 14 runs.
+ */
+export async function fillIssue9Sweep(page: Page, name: string, iters: number, flowIters: number): Promise<void> {
+  await openSweep(page);
+  await page.locator('#sweep-name').fill(name);
+  await addPreset(page, 'cliffwalking');
+  await addPreset(page, 'bandit-quadratic');
+  await addMethod(page, 'ot-trpo');
+  await addMethod(page, 'kl-trpo');
+  await addMethod(page, 'wasserstein-flow');
+  await page.getByTestId('sw-0-add').selectOption('eps');
+  await page.locator('#sw-0-eps').fill('0.05, 0.2');
+  await page.getByTestId('sw-1-add').selectOption('delta');
+  await page.locator('#sw-1-delta').fill('0.02, 0.1');
+  // the trust regions on CliffWalking only, the flow on the bandit only, with two seeds of its own
+  await page.getByTestId('sw-0-on-preset:bandit-quadratic').uncheck();
+  await page.getByTestId('sw-1-on-preset:bandit-quadratic').uncheck();
+  await page.getByTestId('sw-2-on-preset:cliffwalking').uncheck();
+  await page.locator('#sw-2-seeds').fill('2');
+  await page.locator('#sw-2-iters').fill(String(flowIters));
+  await page.locator('#sweep-seeds').fill('3');
+  await page.locator('#sweep-iters').fill(String(iters));
+  await page.locator('#sweep-init').selectOption('random');
+}
+
 /** CSV text ('#' provenance lines, a header, rows) as header names and string cells */
 export function parseCsv(text: string): { meta: string[]; header: string[]; rows: string[][] } {
   const lines = text.trim().split('\n');

@@ -348,6 +348,25 @@ export function planCost(
 }
 
 /**
+ * A session of `c.method` (the cost model's options) on randomMdp(S, N, 3) with a zero optimum (the gap is
+ * not needed), its first row and then `warm` batches of `batch` run, so the recorded Krylov counts adapt.
+ */
+async function warmedSession(ctx: GpuContext, c: CostCase, opts: { batch?: number; warm?: number }) {
+  const mdp = randomMdp(c.S, c.N, 3);
+  const spec = specFor(c.method, COST_OPTIONS[c.method] ?? {});
+  const opt = { V: new Float64Array(c.S), policy: new Float64Array(c.S * c.N).fill(1 / c.N), J: 0 };
+  const s = (await createWebGpuSession(ctx, mdp, spec, { optimum: opt, batch: opts.batch ?? 8 })) as WebGpuSession;
+  try {
+    await s.nextBatch(1);
+    for (let i = 0; i < (opts.warm ?? 2) && !s.done; i++) await s.nextBatch(opts.batch ?? 8);
+  } catch (error) {
+    s.dispose();
+    throw error;
+  }
+  return { mdp, spec, s };
+}
+
+/**
  * Counts of a real session on randomMdp(S, N): `warm` batches first (the recorded Krylov iterations
  * adapt), then one batch of `batch` iterations whose counters are reported per iteration; the
  * reference's seconds per iteration at the same size when S N <= referenceMaxSN.
@@ -357,15 +376,9 @@ export async function sessionCost(
   c: CostCase,
   opts: { batch?: number; warm?: number; gpu?: GpuModel; referenceMaxSN?: number; budgetMs?: number } = {},
 ): Promise<CostRecord> {
-  const mdp = randomMdp(c.S, c.N, 3);
-  const spec = specFor(c.method, COST_OPTIONS[c.method] ?? {});
-  const opt = { V: new Float64Array(c.S), policy: new Float64Array(c.S * c.N).fill(1 / c.N), J: 0 };
-  const s = (await createWebGpuSession(ctx, mdp, spec, { optimum: opt, batch: opts.batch ?? 8 })) as WebGpuSession;
+  const { mdp, spec, s } = await warmedSession(ctx, c, opts);
   try {
-    const batch = opts.batch ?? 8;
-    await s.nextBatch(1);
-    for (let i = 0; i < (opts.warm ?? 2) && !s.done; i++) await s.nextBatch(batch);
-    await s.nextBatch(batch);
+    await s.nextBatch(opts.batch ?? 8);
     const n = Math.max(1, s.iterationsLastBatch);
     const per = new Map<string, { dispatches: number; bytes: number }>();
     for (const [key, e] of s.perEntryLastBatch) per.set(key, { dispatches: e.dispatches / n, bytes: e.bytes / n });
@@ -475,13 +488,8 @@ export interface KernelTime {
  */
 export async function kernelTimes(ctx: GpuContext, c: CostCase, opts: { warm?: number; batch?: number } = {}): Promise<KernelTime[] | null> {
   if (!ctx.device.features.has('timestamp-query')) return null;
-  const mdp = randomMdp(c.S, c.N, 3);
-  const spec = specFor(c.method, COST_OPTIONS[c.method] ?? {});
-  const opt = { V: new Float64Array(c.S), policy: new Float64Array(c.S * c.N).fill(1 / c.N), J: 0 };
-  const s = (await createWebGpuSession(ctx, mdp, spec, { optimum: opt, batch: opts.batch ?? 8 })) as WebGpuSession;
+  const { s } = await warmedSession(ctx, c, opts);
   try {
-    await s.nextBatch(1);
-    for (let i = 0; i < (opts.warm ?? 2) && !s.done; i++) await s.nextBatch(opts.batch ?? 8);
     const per = await s.timeIterationKernels();
     if (!per) return null;
     return [...per.entries()]

@@ -163,14 +163,19 @@ export class Recorder {
   /** `n` workgroups (the kernel reconstructs the linear workgroup id from x and y). */
   workgroups(p: GPUComputePipeline, n: number, bytes: number): void {
     if (n <= 0) return;
-    if (this.pass) {
-      this.pass.setPipeline(p);
-      if (n <= this.maxPerDim) this.pass.dispatchWorkgroups(n, 1, 1);
-      else {
-        const x = this.maxPerDim;
-        this.pass.dispatchWorkgroups(x, Math.ceil(n / x), 1);
-      }
-    }
+    if (this.pass) this.encode(this.pass, p, n);
+    this.count(p, bytes);
+  }
+
+  /** Encode `n` workgroups of `p` into `pass`, split over x and y beyond the per-dimension limit. */
+  protected encode(pass: GPUComputePassEncoder, p: GPUComputePipeline, n: number): void {
+    pass.setPipeline(p);
+    if (n <= this.maxPerDim) pass.dispatchWorkgroups(n, 1, 1);
+    else pass.dispatchWorkgroups(this.maxPerDim, Math.ceil(n / this.maxPerDim), 1);
+  }
+
+  /** Count one dispatch of `p` moving `bytes`. */
+  protected count(p: GPUComputePipeline, bytes: number): void {
     this.dispatches++;
     this.bytes += bytes;
     const key = p.label || '?';
@@ -211,13 +216,11 @@ export class TimedRecorder extends Recorder {
     if (2 * i + 1 >= this.querySet.count) throw new Error(`TimedRecorder: more than ${this.querySet.count / 2} dispatches`);
     const pass = this.encoder.beginComputePass({ timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
     pass.setBindGroup(0, this.bindGroup);
-    pass.setPipeline(p);
-    if (n <= this.maxPerDim) pass.dispatchWorkgroups(n, 1, 1);
-    else pass.dispatchWorkgroups(this.maxPerDim, Math.ceil(n / this.maxPerDim), 1);
+    this.encode(pass, p, n);
     pass.end();
     this.labels.push(p.label || '?');
     this.bytesOf.push(bytes);
-    super.workgroups(p, n, bytes);
+    this.count(p, bytes);
   }
 }
 

@@ -124,30 +124,34 @@ fn solveDone(t: u32, lid: u32) -> bool {
 }
 
 /**
- * Sums in .x and three maxima in .yzw of one tree over the workgroup's lanes (one pass, the bits of
- * separate trees); uniform results.
+ * One tree pass over the first `width` lanes (a power of two; lanes beyond it are not read) of the sums in
+ * ksum and the maxima in kmax, side by side: each component is combined in the same order as a separate
+ * tree would, so the bits are those of separate reductions, at the barriers of one. `width` must be
+ * uniform. Returns [sums, maxima] of lane 0, uniform in the workgroup.
  */
-fn wgSumMax3(lid: u32, a: f32, m: vec3<f32>) -> vec4<f32> {
-  ksum[lid] = vec4<f32>(a, 0.0, 0.0, 0.0);
-  kmax[lid] = vec4<f32>(m, 0.0);
+fn kTreeReduce(lid: u32, a: vec4<f32>, m: vec4<f32>, width: u32) -> array<vec4<f32>, 2> {
+  ksum[lid] = a;
+  kmax[lid] = m;
   workgroupBarrier();
-  for (var w = WG / 2u; w > 0u; w = w / 2u) {
+  for (var w = width / 2u; w > 0u; w = w / 2u) {
     if (lid < w) {
       ksum[lid] += ksum[lid + w];
       kmax[lid] = max(kmax[lid], kmax[lid + w]);
     }
     workgroupBarrier();
   }
-  let sv = workgroupUniformLoad(&ksum[0]);
-  let mv = workgroupUniformLoad(&kmax[0]);
-  return vec4<f32>(sv.x, mv.xyz);
+  return array<vec4<f32>, 2>(workgroupUniformLoad(&ksum[0]), workgroupUniformLoad(&kmax[0]));
+}
+
+/** A sum in .x and three maxima in .yzw over the workgroup's lanes, one tree (uniform results). */
+fn wgSumMax3(lid: u32, a: f32, m: vec3<f32>) -> vec4<f32> {
+  let r = kTreeReduce(lid, vec4<f32>(a, 0.0, 0.0, 0.0), vec4<f32>(m, 0.0), WG);
+  return vec4<f32>(r[0].x, r[1].xyz);
 }
 
 /**
- * The scalars a kernel needs in ONE tree pass (sums and maxima side by side): the residual max|r|, max|b|
- * and max|x0| always, rho_k and rh.v_k when `dots`, t.s and t.t when `tdots` (the others stay 0 and their
- * partials are not read). Each component is summed in the same order as a separate tree would, so the
- * bits are those of separate reductions, at the barriers of one.
+ * The scalars a kernel needs in ONE tree pass: the residual max|r|, max|b| and max|x0| always, rho_k and
+ * rh.v_k when `dots`, t.s and t.t when `tdots` (the others stay 0 and their partials are not read).
  */
 fn kScalars(t: u32, lid: u32, dots: bool, tdots: bool) -> KScalars {
   var a = vec4<f32>(0.0);
@@ -157,21 +161,10 @@ fn kScalars(t: u32, lid: u32, dots: bool, tdots: bool) -> KScalars {
     if (tdots) { a += vec4<f32>(0.0, 0.0, work[kp(t, KP_TS) + i], work[kp(t, KP_TT) + i]); }
     m = max(m, vec4<f32>(work[kp(t, KP_RES + PARITY) + i], work[kp(t, KP_B) + i], work[kp(t, KP_X) + i], 0.0));
   }
-  ksum[lid] = a;
-  kmax[lid] = m;
-  workgroupBarrier();
   // kTree = the partial count rounded up to a power of two (at most WG): lanes beyond it hold zeros,
   // so the shorter tree gives the bits of the full one with fewer barriers
-  for (var w = P.kTree / 2u; w > 0u; w = w / 2u) {
-    if (lid < w) {
-      ksum[lid] += ksum[lid + w];
-      kmax[lid] = max(kmax[lid], kmax[lid + w]);
-    }
-    workgroupBarrier();
-  }
-  let sv = workgroupUniformLoad(&ksum[0]);
-  let mv = workgroupUniformLoad(&kmax[0]);
-  return KScalars(sv.x, sv.y, sv.z, sv.w, mv.x, mv.y, mv.z);
+  let r = kTreeReduce(lid, a, m, P.kTree);
+  return KScalars(r[0].x, r[0].y, r[0].z, r[0].w, r[1].x, r[1].y, r[1].z);
 }
 
 /**
@@ -193,13 +186,7 @@ fn solvedBy(t: u32, k: KScalars) -> bool {
 
 /** Two sums of one tree pass (uniform). */
 fn wgSum2(lid: u32, a: f32, b: f32) -> vec2<f32> {
-  ksum[lid] = vec4<f32>(a, b, 0.0, 0.0);
-  workgroupBarrier();
-  for (var w = WG / 2u; w > 0u; w = w / 2u) {
-    if (lid < w) { ksum[lid] += ksum[lid + w]; }
-    workgroupBarrier();
-  }
-  return workgroupUniformLoad(&ksum[0]).xy;
+  return kTreeReduce(lid, vec4<f32>(a, b, 0.0, 0.0), vec4<f32>(0.0), WG)[0].xy;
 }
 
 // which vector y the product A y of system t reads at a neighbour: 0 = x, 1 = p_k on the fly, 2 = s on the fly

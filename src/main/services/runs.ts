@@ -760,39 +760,33 @@ export function createRunHandlers(ctx: ServiceContext): HandlerMap<CallsOf<'runs
         .raw();
       // the min/max envelope: per bucket of `stride` rows, its first row (the strided sample above) and the
       // rows holding the smallest and the largest value of the envelope metric, so a spike between strided
-      // rows is still drawn. Bucketed in SQL (buckets by row number; one MIN and one MAX aggregate, whose
-      // bare columns are those of the row where the extreme was found, SQLite's documented rule): nothing
-      // per stored row runs in JavaScript, only the ~3 x budget rows kept come back.
+      // rows is still drawn. Bucketed in SQL: one MIN and one MAX aggregate per bucket, whose bare columns
+      // are those of the row where the extreme was found (SQLite's documented rule); nothing per stored row
+      // runs in JavaScript, only the ~3 x budget rows kept come back. Buckets by iteration where the
+      // numbering is contiguous (a plain range scan; parameters first, stride, id), else by row number
+      // (stride, id). better-sqlite3 binds numbers as REAL, hence the casts.
       const envCol = envelope ? METRIC_COLUMNS[envelope] : null;
-      const extremeRows = (fn: 'MIN' | 'MAX') =>
-        envCol
-          ? sql
-              .prepare(
-                `SELECT iteration, ${cols}, ${fn}(${envCol}) FROM (
-                   SELECT (row_number() OVER (ORDER BY iteration) - 1) / CAST(? AS INTEGER) AS b, iteration, ${cols}
-                   FROM trace_points WHERE run_id = ?)
-                 WHERE ${envCol} IS NOT NULL GROUP BY b`,
-              )
-              .raw()
-          : null;
-      // contiguous iterations: the bucket is (iteration - first) / stride, a plain range scan
-      const extremeRowsContiguous = (fn: 'MIN' | 'MAX') =>
-        envCol
-          ? sql
-              .prepare(
-                `SELECT iteration, ${cols}, ${fn}(${envCol}) FROM trace_points
-                 WHERE run_id = ? AND ${envCol} IS NOT NULL GROUP BY (iteration - CAST(? AS INTEGER)) / CAST(? AS INTEGER)`,
-              )
-              .raw()
-          : null;
-      const bucketMin = extremeRows('MIN');
-      const bucketMax = extremeRows('MAX');
-      const bucketMinC = extremeRowsContiguous('MIN');
-      const bucketMaxC = extremeRowsContiguous('MAX');
+      const extremeRows = (fn: 'MIN' | 'MAX', position: string) =>
+        sql
+          .prepare(
+            `SELECT iteration, ${cols}, ${fn}(${envCol}) FROM (
+               SELECT ${position} / CAST(? AS INTEGER) AS b, iteration, ${cols} FROM trace_points WHERE run_id = ?)
+             WHERE ${envCol} IS NOT NULL GROUP BY b`,
+          )
+          .raw();
+      const byIterationPosition = '(iteration - CAST(? AS INTEGER))';
+      const byRowPosition = '(row_number() OVER (ORDER BY iteration) - 1)';
+      const bucketQueries = envCol
+        ? {
+            contiguous: [extremeRows('MIN', byIterationPosition), extremeRows('MAX', byIterationPosition)],
+            numbered: [extremeRows('MIN', byRowPosition), extremeRows('MAX', byRowPosition)],
+          }
+        : null;
       const envelopeRows = (id: number, stride: number, strided: (number | null)[][], first: number | null): (number | null)[][] => {
         const byIteration = new Map<number, (number | null)[]>();
         for (const r of strided) byIteration.set(r[0] as number, r);
-        const extremes = first === null ? [bucketMin!.all(stride, id), bucketMax!.all(stride, id)] : [bucketMinC!.all(id, first, stride), bucketMaxC!.all(id, first, stride)];
+        const extremes =
+          first === null ? bucketQueries!.numbered.map((q) => q.all(stride, id)) : bucketQueries!.contiguous.map((q) => q.all(first, stride, id));
         for (const q of extremes)
           for (const r of q as (number | null)[][]) {
             const it = r[0] as number;
