@@ -9,6 +9,7 @@ import { createNodeGpu } from '../../src/cli/nodeGpu';
 import { GpuContext } from '../../src/compute/webgpu/context';
 import { formatKernelTimes, kernelTimes, planCost } from '../../src/compute/webgpu/bench';
 import { ROW_STRIDE } from '../../src/compute/webgpu/session';
+import { productLanes } from '../../src/compute/webgpu/policyEvaluation';
 
 let ctx: GpuContext | null = null;
 afterAll(() => ctx?.destroy());
@@ -31,7 +32,8 @@ it('one NPG iteration at S=64, N=8 timed per kernel: the plan\'s entries and cou
   const plan = planCost(ctx, { method: 'npg', S: 64, N: 8 }, { krylovIterations: k, nnz: 3 * 64 * 8 });
   expect(dispatches).toBe(plan.dispatchesPerIteration);
   const byEntry = new Map(r.map((x) => [x.entry, x]));
-  for (const [label, dispatchesOf] of [['policyEvaluation.kMatP{LANES=2}', k], ['policyEvaluation.kInit{LANES=2}', 1], ['klUpdates.npgUpdate', 1]] as const) {
+  const lanes = productLanes(8);
+  for (const [label, dispatchesOf] of [[`policyEvaluation.kMatP{LANES=${lanes}}`, k], [`policyEvaluation.kInit{LANES=${lanes}}`, 1], ['klUpdates.npgUpdate', 1]] as const) {
     expect(byEntry.get(label)?.dispatches, label).toBe(dispatchesOf);
   }
   // the counted bytes are the plan's (which adds the metric row's readback, ROW_STRIDE floats)

@@ -16,7 +16,7 @@ import { softValueIterationMethod } from '../../src/compute/reference/softValueI
 import { valueIterationMethod } from '../../src/compute/reference/valueIterationMethod';
 import { bandit1d, bandit2d, chainMdp, randomMdp, specFor, tabularFromArrays, testRandom } from '../../src/compute/reference/testing';
 import { solveOptimum } from '../../src/compute/reference/solvers';
-import { createWebGpuSession } from '../../src/compute/webgpu/session';
+import { createWebGpuSession, KRYLOV_CPU_WARM } from '../../src/compute/webgpu/session';
 import { expectPoolDrained, gpuContext, policyTv, relDiff } from './gpu';
 
 interface Case {
@@ -139,6 +139,29 @@ const CASES: Case[] = [
   },
   { name: 'npg chain 6 (terminating-free, sparse)', method: 'npg', ref: npgMethod, mdp: () => chainMdp(6), options: { tau: 0.05, eta: 1 }, iterations: 10 },
   { name: 'kl-trpo terminating MDP', method: 'kl-trpo', ref: klTrpoMethod, mdp: () => randomMdp(6, 4, 19, { terminate: 0.3 }), options: { delta: 0.1 }, iterations: 6 },
+  // N = 24: one workgroup per state (N <= 16 runs one state per invocation, every JKO case above)
+  {
+    name: 'jko-sinkhorn random 4x24, one workgroup per state',
+    method: 'jko-sinkhorn',
+    ref: jkoSinkhorn,
+    mdp: () => randomMdp(4, 24, 31),
+    options: { tau: 0.2, eta: 0.2, eps: 0.05, tol: 1e-9 },
+    iterations: 4,
+    jTol: 2e-5,
+    tvTol: 2e-4,
+  },
+  // S = 80 > DIRECT_MAX: BiCGSTAB, the first evaluation warm-started from the CPU's f64 solve
+  { name: 'npg random 80x5, BiCGSTAB', method: 'npg', ref: npgMethod, mdp: () => randomMdp(80, 5, 47), options: { tau: 0.1, eta: 0.5 }, iterations: 8 },
+  {
+    name: 'jko-sinkhorn random 80x6, BiCGSTAB',
+    method: 'jko-sinkhorn',
+    ref: jkoSinkhorn,
+    mdp: () => randomMdp(80, 6, 53),
+    options: { tau: 0.2, eta: 0.2, eps: 0.05, tol: 1e-9 },
+    iterations: 6,
+    jTol: 2e-5,
+    tvTol: 2e-4,
+  },
   {
     name: 'jko-sinkhorn random 4x6',
     method: 'jko-sinkhorn',
@@ -235,6 +258,33 @@ describe('methods on WebGPU vs the f64 reference', () => {
       const session = await createWebGpuSession(ctx, mdp, specFor('jko-sinkhorn', { tau: 0.2, eta: 0.2, eps: 0.05 }));
       try {
         expect(String(session.diagnostics().sinkhornCost)).toMatch(want);
+      } finally {
+        session.dispose();
+      }
+    }
+  });
+
+  it('the paths a session takes: Sinkhorn per invocation or per workgroup, the first evaluation from the CPU or cold', async () => {
+    const ctx = await gpuContext();
+    const jko = { tau: 0.2, eta: 0.2, eps: 0.05 };
+    for (const [mdp, method, options, perWorkgroup, warm] of [
+      [randomMdp(4, 6, 13), 'jko-sinkhorn', jko, 64, false],
+      [randomMdp(4, 24, 31), 'jko-sinkhorn', jko, 1, false],
+      [randomMdp(80, 6, 53), 'jko-sinkhorn', jko, 64, true],
+      [randomMdp(80, 5, 47), 'npg', { tau: 0.1, eta: 0.5 }, null, true],
+      // value iteration forms its first policy on the GPU: nothing to warm-start from on the CPU
+      [randomMdp(80, 5, 47), 'soft-value-iteration', { tau: 0.1 }, null, false],
+    ] as const) {
+      const session = await createWebGpuSession(ctx, mdp, specFor(method, options), { optimum: solveOptimum(mdp, mdp.gamma, options.tau ?? 0) });
+      try {
+        const d = session.diagnostics();
+        expect(d.sinkhornStatesPerWorkgroup ?? null, `${method} ${mdp.S}x${mdp.N}`).toBe(perWorkgroup);
+        expect(d.firstEvaluationWarmStart !== undefined, `${method} ${mdp.S}x${mdp.N}`).toBe(warm);
+        await session.nextBatch(1);
+        const cold = Number(session.diagnostics().coldEvalIterations);
+        // from the f64 solve the values need at most the few iterations recorded for it; cold, more
+        if (warm) expect(cold).toBeLessThanOrEqual(KRYLOV_CPU_WARM);
+        else if (mdp.S > 60) expect(cold).toBeGreaterThan(KRYLOV_CPU_WARM);
       } finally {
         session.dispose();
       }

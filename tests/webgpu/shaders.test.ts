@@ -10,6 +10,7 @@ import sinkhornWgsl from '../../src/compute/webgpu/sinkhorn.wgsl?raw';
 import viWgsl from '../../src/compute/webgpu/valueIteration.wgsl?raw';
 import langevinWgsl from '../../src/compute/webgpu/langevin.wgsl?raw';
 import { PHILOX_WGSL } from '../../src/compute/webgpu/philox';
+import { GATE_WRITERS } from '../../src/compute/webgpu/policyEvaluation';
 import { gpuContext } from './gpu';
 
 const MODULES: [string, string][] = [
@@ -46,7 +47,8 @@ describe('WGSL modules', () => {
       expect(errors).toEqual([]);
       const entries = [...sh.code.matchAll(/@compute[^\n]*\n\s*fn (\w+)/g)].map((m) => m[1]);
       expect(entries.length).toBeGreaterThan(0);
-      for (const e of entries) sh.pipeline(e);
+      // the gate's writer binds the gate layout (layout.ts sessionGateLayout), every other kernel the plain one
+      for (const e of entries) sh.pipeline(e, {}, name === 'policyEvaluation' && GATE_WRITERS.has(e));
       await ctx.device.queue.onSubmittedWorkDone();
       // (error scopes crash this Dawn build; uncaptured errors land in ctx.errors)
       expect(ctx.errors).toEqual([]);

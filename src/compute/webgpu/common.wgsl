@@ -26,7 +26,8 @@ struct Params {
   lo0: f32, lo1: f32, hi0: f32, hi1: f32,
   h0: f32, h1: f32, wK: u32, kG: u32,
   sinkhornBlur: f32, aG: u32, negInvBlur: f32, linePow: u32,
-  aEnv: u32, kTree: u32, oLinePos: u32, pad6: u32,
+  aEnv: u32, kTree: u32, oLinePos: u32, gateWx: u32,
+  gateWy: u32, gateGx: u32, gateGy: u32, pad7: u32,
 };
 
 @group(0) @binding(0) var<uniform> P: Params;

@@ -27,7 +27,8 @@ export const PARAM_FIELDS = [
   ['lo0', 'f'], ['lo1', 'f'], ['hi0', 'f'], ['hi1', 'f'],
   ['h0', 'f'], ['h1', 'f'], ['wK', 'u'], ['kG', 'u'],
   ['sinkhornBlur', 'f'], ['aG', 'u'], ['negInvBlur', 'f'], ['linePow', 'u'],
-  ['aEnv', 'u'], ['kTree', 'u'], ['oLinePos', 'u'], ['pad6', 'u'],
+  ['aEnv', 'u'], ['kTree', 'u'], ['oLinePos', 'u'], ['gateWx', 'u'],
+  ['gateWy', 'u'], ['gateGx', 'u'], ['gateGy', 'u'], ['pad7', 'u'],
 ] as const;
 
 /** Bytes of the packed Params uniform. */
@@ -70,26 +71,56 @@ export interface SessionLayout {
 }
 
 const layouts = new WeakMap<GPUDevice, SessionLayout>();
+const gateLayouts = new WeakMap<GPUDevice, SessionLayout>();
+
+function makeLayout(ctx: GpuContext, bindings: GPUBufferBindingType[], label: string, key: string): SessionLayout {
+  const bindGroupLayout = ctx.device.createBindGroupLayout({
+    label,
+    entries: bindings.map((type, binding) => ({ binding, visibility: GPUShaderStage.COMPUTE, buffer: { type } })),
+  });
+  const pipelineLayout = ctx.device.createPipelineLayout({ label: `${label}-pipeline`, bindGroupLayouts: [bindGroupLayout] });
+  return { bindGroupLayout, pipelineLayout, key };
+}
 
 export function sessionLayout(ctx: GpuContext): SessionLayout {
   let l = layouts.get(ctx.device);
   if (!l) {
-    const bindGroupLayout = ctx.device.createBindGroupLayout({
-      label: 'wwb-session-layout',
-      entries: SESSION_BINDINGS.map((type, binding) => ({
-        binding,
-        visibility: GPUShaderStage.COMPUTE,
-        buffer: { type },
-      })),
-    });
-    const pipelineLayout = ctx.device.createPipelineLayout({
-      label: 'wwb-session-pipeline-layout',
-      bindGroupLayouts: [bindGroupLayout],
-    });
-    l = { bindGroupLayout, pipelineLayout, key: 'session-v1' };
+    l = makeLayout(ctx, SESSION_BINDINGS, 'wwb-session-layout', 'session-v1');
     layouts.set(ctx.device, l);
   }
   return l;
+}
+
+/**
+ * The session layout plus binding 8, the gate: the indirect arguments of the Krylov kernels after kMatP
+ * (policyEvaluation.wgsl). Only kMatP binds it (writable); the kernels dispatched from it bind the plain
+ * layout, so no dispatch uses the gate both as storage and as its indirect arguments.
+ */
+export function sessionGateLayout(ctx: GpuContext): SessionLayout {
+  let l = gateLayouts.get(ctx.device);
+  if (!l) {
+    l = makeLayout(ctx, [...SESSION_BINDINGS, 'storage'], 'wwb-session-gate-layout', 'session-gate-v1');
+    gateLayouts.set(ctx.device, l);
+  }
+  return l;
+}
+
+/** Bytes of the gate buffer: two indirect dispatch argument triples (product and per-state kernels). */
+export const GATE_BYTES = 32;
+/** Byte offsets of the gate's triples: the product kernels' workgroups (W) and the per-state kernels' (G). */
+export const GATE_W = 0;
+export const GATE_G = 12;
+
+/** The gate of a session that encodes for real: its buffer and the bind groups without and with it. */
+export interface RecorderGate {
+  buffer: GPUBuffer;
+  plain: GPUBindGroup;
+  withGate: GPUBindGroup;
+}
+
+/** The x and y workgroup counts a dispatch of `n` workgroups is split into (Recorder.encode's rule). */
+export function splitWorkgroups(n: number, maxPerDim: number): [number, number] {
+  return n <= maxPerDim ? [n, 1] : [maxPerDim, Math.ceil(n / maxPerDim)];
 }
 
 /** A WGSL module of the session (common prelude + its own code) and its entry points' pipelines. */
@@ -104,8 +135,9 @@ export class SessionShader {
     this.code = `${COMMON_WGSL}\n${source}`;
   }
 
-  pipeline(entryPoint: string, extra: Record<string, number> = {}): GPUComputePipeline {
-    const layout = sessionLayout(this.ctx);
+  /** `gate`: the pipeline binds the gate (sessionGateLayout) */
+  pipeline(entryPoint: string, extra: Record<string, number> = {}, gate = false): GPUComputePipeline {
+    const layout = gate ? sessionGateLayout(this.ctx) : sessionLayout(this.ctx);
     return this.ctx.pipelines.get({
       code: this.code,
       name: this.name,
@@ -152,7 +184,40 @@ export class Recorder {
     readonly pass: GPUComputePassEncoder | null,
     readonly maxPerDim: number,
     readonly shape: PlanShape,
+    readonly gate: RecorderGate | null = null,
   ) {}
+
+  /**
+   * `n` workgroups of `p`, a kernel that writes the gate (bound with it for this dispatch only). Counted
+   * as workgroups().
+   */
+  gateWriter(p: GPUComputePipeline, n: number, bytes: number): void {
+    if (n <= 0) return;
+    if (this.pass) {
+      const g = this.needGate();
+      this.pass.setBindGroup(0, g.withGate);
+      this.encode(this.pass, p, n);
+      this.pass.setBindGroup(0, g.plain);
+    }
+    this.count(p, bytes);
+  }
+
+  /**
+   * A dispatch of `p` whose workgroups the gate holds at byte `offset` (GATE_W, GATE_G): the full count
+   * while a solve runs, none once it has finished. Counted (dispatches and bytes) as if it ran.
+   */
+  gated(p: GPUComputePipeline, offset: number, bytes: number): void {
+    if (this.pass) {
+      this.pass.setPipeline(p);
+      this.pass.dispatchWorkgroupsIndirect(this.needGate().buffer, offset);
+    }
+    this.count(p, bytes);
+  }
+
+  protected needGate(): RecorderGate {
+    if (!this.gate) throw new Error('Recorder: a gated dispatch needs the session gate');
+    return this.gate;
+  }
 
   /** One invocation per item, WG per workgroup, split over x and y when needed. */
   items(p: GPUComputePipeline, count: number, bytes: number): void {
@@ -202,25 +267,42 @@ export class TimedRecorder extends Recorder {
   readonly bytesOf: number[] = [];
   constructor(
     private readonly encoder: GPUCommandEncoder,
-    private readonly bindGroup: GPUBindGroup,
     private readonly querySet: GPUQuerySet,
     maxPerDim: number,
     shape: PlanShape,
+    gate: RecorderGate,
   ) {
-    super(null, maxPerDim, shape);
+    super(null, maxPerDim, shape, gate);
   }
 
-  override workgroups(p: GPUComputePipeline, n: number, bytes: number): void {
-    if (n <= 0) return;
+  /** One dispatch in its own timed pass: `encode` records it with bind group `group`. */
+  private timed(p: GPUComputePipeline, bytes: number, group: GPUBindGroup, encode: (pass: GPUComputePassEncoder) => void): void {
     const i = this.labels.length;
     if (2 * i + 1 >= this.querySet.count) throw new Error(`TimedRecorder: more than ${this.querySet.count / 2} dispatches`);
     const pass = this.encoder.beginComputePass({ timestampWrites: { querySet: this.querySet, beginningOfPassWriteIndex: 2 * i, endOfPassWriteIndex: 2 * i + 1 } });
-    pass.setBindGroup(0, this.bindGroup);
-    this.encode(pass, p, n);
+    pass.setBindGroup(0, group);
+    encode(pass);
     pass.end();
     this.labels.push(p.label || '?');
     this.bytesOf.push(bytes);
     this.count(p, bytes);
+  }
+
+  override workgroups(p: GPUComputePipeline, n: number, bytes: number): void {
+    if (n <= 0) return;
+    this.timed(p, bytes, this.needGate().plain, (pass) => this.encode(pass, p, n));
+  }
+
+  override gateWriter(p: GPUComputePipeline, n: number, bytes: number): void {
+    if (n <= 0) return;
+    this.timed(p, bytes, this.needGate().withGate, (pass) => this.encode(pass, p, n));
+  }
+
+  override gated(p: GPUComputePipeline, offset: number, bytes: number): void {
+    this.timed(p, bytes, this.needGate().plain, (pass) => {
+      pass.setPipeline(p);
+      pass.dispatchWorkgroupsIndirect(this.needGate().buffer, offset);
+    });
   }
 }
 

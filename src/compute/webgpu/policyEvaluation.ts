@@ -2,12 +2,14 @@
  * Policy evaluation and occupancy on the GPU (policyEvaluation.wgsl): V and Q of the current policy
  * and its normalised occupancy d, by warm-started BiCGSTAB on A V = c and A^T d = (1 - gamma) rho0
  * (A = I - gamma P_pi), stopping on the GPU at the f32 residual target (KRYLOV_REL; for the occupancy
- * relative to the warm start's max|d| when that is larger than max|b|, the f32 floor). The two solves run side by side in the same kernels: two
- * set-up dispatches and five per recorded iteration for both; a converged system skips the rest.
+ * relative to the warm start's max|d| when that is larger than max|b|, the f32 floor). The two solves run
+ * side by side in the same kernels: two set-up dispatches and five per recorded iteration for both; a
+ * converged system skips the rest, and once both have converged four of the five are dispatched with no
+ * workgroups (the gate, written by kMatP).
  * Up to DIRECT_MAX states a solve is instead dense Gauss-Jordan (two dispatches, no iteration count).
  */
 import type { GpuContext } from './context';
-import { SessionShader, WG, type PlanShape, type Recorder } from './layout';
+import { GATE_G, GATE_W, SessionShader, WG, type PlanShape, type Recorder } from './layout';
 import wgsl from './policyEvaluation.wgsl?raw';
 
 /**
@@ -32,6 +34,9 @@ export const krylovFloats = (S: number): number => Math.max(2 * (9 * S + 10 * Ma
 
 const F = 4;
 
+/** The entry points that write the gate (they bind sessionGateLayout; layout.ts). */
+export const GATE_WRITERS: ReadonlySet<string> = new Set(['kMatP']);
+
 /**
  * Width of the tree that re-reduces the ceil(S / WG) per-workgroup partials: that count rounded up to a
  * power of two, at most WG (the lanes beyond it hold zeros, so the bits are those of the full tree).
@@ -44,14 +49,15 @@ export function krylovTree(S: number): number {
 }
 
 /**
- * Lanes per state in the product kernels: a quarter of the action count rounded up to a power of two, at
- * most WG, so each lane walks up to four action rows (or about as many incoming entries): short rows do
- * not leave most lanes idle, and the invocations of a small problem stay few (an emulated adapter runs a
- * kernel with barriers per invocation: Taxi, N = 6, takes 2 lanes per state instead of 8).
+ * Lanes per state in the product kernels: an eighth of the action count rounded up to a power of two, at
+ * most WG, so each lane walks up to eight action rows (or about as many incoming entries): short rows do
+ * not leave most lanes idle, and the workgroups of a small problem stay few (an emulated adapter charges
+ * every workgroup for each barrier: Taxi, N = 6, takes one lane per state, 64 states per workgroup, and
+ * its segmented sums need no barrier at all). At N = 1024 it is still 64 lanes.
  */
 export function productLanes(N: number): number {
   let l = 1;
-  while (l * 4 < N && l < WG) l *= 2;
+  while (l * 8 < N && l < WG) l *= 2;
   return l;
 }
 
@@ -89,13 +95,16 @@ export class PolicyEvaluationPass {
     // x read and b, r, rh written per system
     r.workgroups(p('kInit'), W, F * (2 * S * N + N) + F * S + both(1) + 2 * F * 4 * S);
     r.workgroups(p('kInitDots'), G, 2 * F * (3 * S + 4 * G));
+    // kMatP sets the gate: the other four kernels of an iteration are dispatched from it, with no
+    // workgroups once both solves have finished (a recorded iteration after convergence costs one kernel
+    // that returns after a barrier, and four empty dispatches). Counted as if they ran.
     for (let k = 0; k < iterations; k++) {
       // the residual, max|b| and max|x| partials always; rho, rh.v, t.s and t.t after the first iteration
-      r.workgroups(p('kMatP'), W, partials(k === 0 ? 3 : 7, W) + both(k === 0 ? 1 : 3) + 2 * F * 2 * S);
-      r.workgroups(p('kDotV'), G, 2 * F * (2 * S + G));
-      r.workgroups(p('kMatS'), W, partials(5, W) + both(2) + 2 * F * 2 * S);
-      r.workgroups(p('kDotT'), G, 2 * F * (2 * S + 2 * G));
-      r.workgroups(p('kUpdate'), G, partials(7, G) + 2 * F * (7 * S + 2 * G));
+      r.gateWriter(this.shader.pipeline('kMatP', { LANES: lanes }, GATE_WRITERS.has('kMatP')), W, partials(k === 0 ? 3 : 7, W) + both(k === 0 ? 1 : 3) + 2 * F * 2 * S);
+      r.gated(p('kDotV'), GATE_G, 2 * F * (2 * S + G));
+      r.gated(p('kMatS'), GATE_W, partials(5, W) + both(2) + 2 * F * 2 * S);
+      r.gated(p('kDotT'), GATE_G, 2 * F * (2 * S + 2 * G));
+      r.gated(p('kUpdate'), GATE_G, partials(7, G) + 2 * F * (7 * S + 2 * G));
     }
   }
 

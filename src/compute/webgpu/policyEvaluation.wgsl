@@ -27,8 +27,11 @@
 // gap of 1e-3.
 // Where the target is still below what f32 can reach, a solve uses all its recorded iterations and the
 // session counts it (evalSolvesAtRecordedCap). The first kMatP that finds the residual at the target
-// raises the solve's flag (KP_DONE, cleared by kInitDots): every later kernel of the solve then returns
-// after one barrier, before any reduction, so the recorded iterations after convergence cost little.
+// raises the solve's flag (KP_DONE, cleared by kInitDots): every later kernel skips that system after one
+// barrier (liveMask, both flags at once), before any reduction. Once both solves have finished, kMatP
+// closes the gate: kDotV, kMatS, kDotT and kUpdate are dispatched indirectly from it and launch no
+// workgroups, so a recorded iteration after convergence costs one short kMatP and four empty dispatches
+// (an emulated adapter charges every launched workgroup with a barrier; a GPU launches none).
 // qFromVFinal forms Q = r + gamma P V; occFinish normalises d (its mass goes to SC_MASS).
 
 // the direct solve's kernels (kDenseRow, kDenseSolve): the occupancy's transposed system
@@ -83,6 +86,7 @@ fn setIteration(k: u32) {
 
 /** Sum over the LANES lanes of lid's state (segmented tree reduction); the same value in each of them. */
 fn segSum(lid: u32, v: f32) -> f32 {
+  if (LANES == 1u) { return v; }
   cred[lid] = v;
   workgroupBarrier();
   for (var w = LANES / 2u; w > 0u; w = w / 2u) {
@@ -115,13 +119,21 @@ var<workgroup> kmax: array<vec4<f32>, WG>;
 var<workgroup> kdone: u32;
 
 /**
- * True once system t's solve has finished (its flag word, uniform in the workgroup; one barrier): a
- * finished solve's remaining recorded steps are skipped here, before any reduction.
+ * The systems whose solve still runs: bit t set while system t's finished flag is clear (uniform in the
+ * workgroup; one barrier for both). A finished solve's remaining recorded steps are skipped, before any
+ * reduction, and a kernel with neither system left returns at once.
  */
-fn solveDone(t: u32, lid: u32) -> bool {
-  if (lid == 0u) { kdone = bitcast<u32>(work[kp(t, KP_DONE)]); }
-  return workgroupUniformLoad(&kdone) != 0u;
+fn liveMask(lid: u32) -> u32 {
+  if (lid == 0u) {
+    var m = 0u;
+    for (var t = 0u; t < 2u; t++) {
+      if (bitcast<u32>(work[kp(t, KP_DONE)]) == 0u) { m |= 1u << t; }
+    }
+    kdone = m;
+  }
+  return workgroupUniformLoad(&kdone);
 }
+fn isLive(live: u32, t: u32) -> bool { return (live & (1u << t)) != 0u; }
 
 /**
  * One tree pass over the first `width` lanes (a power of two; lanes beyond it are not read) of the sums in
@@ -300,19 +312,29 @@ fn omegaOf(k: KScalars) -> f32 {
   return select(0.0, k.ts / k.tt, k.tt > 0.0);
 }
 
+// The gate (binding 8, bound by kMatP only): the indirect arguments of kDotV, kDotT and kUpdate (per-state
+// workgroups, P.gateGx x P.gateGy) and of kMatS (product workgroups, P.gateWx x P.gateWy), zero once
+// both solves have finished. Written by kMatP's first lane for the kernels after it.
+@group(0) @binding(8) var<storage, read_write> gate: array<u32>;
+
 @compute @workgroup_size(WG)
 fn kMatP(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
   let s = productState(lid, wid, nwg);
+  let writer = lid == 0u && wgIndex(wid, nwg) == 0u;
+  var running = false;
+  let live = liveMask(lid);
+  if (live == 0u) { return; }
   for (var t = 0u; t < 2u; t++) {
-    if (solveDone(t, lid)) { continue; }
+    if (!isLive(live, t)) { continue; }
     setIteration(iterA(t));
     let k = kScalars(t, lid, !FIRST, !FIRST);
     if (solvedBy(t, k)) {
       // every workgroup found the same bits; the first one raises the flag for the kernels after it
-      if (lid == 0u && wgIndex(wid, nwg) == 0u) { work[kp(t, KP_DONE)] = 1.0; }
+      if (writer) { work[kp(t, KP_DONE)] = 1.0; }
       continue;
     }
+    running = true;
     var beta = 0.0;
     var omega = 0.0;
     if (!FIRST) {
@@ -329,6 +351,14 @@ fn kMatP(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
       work[kv(t, KV_V + PARITY) + s] = p - P.gamma * g;
     }
   }
+  if (writer) {
+    gate[0] = select(0u, P.gateWx, running);
+    gate[1] = select(0u, P.gateWy, running);
+    gate[2] = 1u;
+    gate[3] = select(0u, P.gateGx, running);
+    gate[4] = select(0u, P.gateGy, running);
+    gate[5] = 1u;
+  }
 }
 
 @compute @workgroup_size(WG)
@@ -336,8 +366,10 @@ fn kDotV(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
   let lid = lidv.x;
   let g = wgIndex(wid, nwg);
   let s = g * WG + lid;
+  let live = liveMask(lid);
+  if (live == 0u) { return; }
   for (var t = 0u; t < 2u; t++) {
-    if (solveDone(t, lid)) { continue; }
+    if (!isLive(live, t)) { continue; }
     setIteration(iterA(t));
     var a = 0.0;
     if (s < P.S) { a = work[kv(t, KV_RH) + s] * work[kv(t, KV_V + PARITY) + s]; }
@@ -350,8 +382,10 @@ fn kDotV(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
 fn kMatS(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let lid = lidv.x;
   let s = productState(lid, wid, nwg);
+  let live = liveMask(lid);
+  if (live == 0u) { return; }
   for (var t = 0u; t < 2u; t++) {
-    if (solveDone(t, lid)) { continue; }
+    if (!isLive(live, t)) { continue; }
     let it = iterA(t);
     setIteration(it);
     if (lid == 0u && wgIndex(wid, nwg) == 0u) { work[kp(t, KP_DONE) + 2u] = bitcast<f32>(it); }
@@ -371,8 +405,10 @@ fn kDotT(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) w
   let lid = lidv.x;
   let g = wgIndex(wid, nwg);
   let s = g * WG + lid;
+  let live = liveMask(lid);
+  if (live == 0u) { return; }
   for (var t = 0u; t < 2u; t++) {
-    if (solveDone(t, lid)) { continue; }
+    if (!isLive(live, t)) { continue; }
     if (lid == 0u && g == 0u) { work[kp(t, KP_DONE) + 1u] = bitcast<f32>(iterB(t) + 1u); }
     var ts = 0.0;
     var tt = 0.0;
@@ -394,8 +430,10 @@ fn kUpdate(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
   let lid = lidv.x;
   let g = wgIndex(wid, nwg);
   let s = g * WG + lid;
+  let live = liveMask(lid);
+  if (live == 0u) { return; }
   for (var t = 0u; t < 2u; t++) {
-    if (solveDone(t, lid)) { continue; }
+    if (!isLive(live, t)) { continue; }
     setIteration(iterB(t));
     let next = 1u - PARITY;
     let k = kScalars(t, lid, true, true);

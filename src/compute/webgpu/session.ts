@@ -28,7 +28,7 @@ import { SampledGpuSession } from '../estimators/gpuSplit';
 import type { TabularMdp } from '../../shared/mdp/types';
 import type { IterationMetrics, MethodId } from '../../shared/methods';
 import { DivergenceError, MethodInputError, type ComputeSession, type Diagnostics, type Policy, type RunSpec } from '../types';
-import { evaluatePolicy, occupancyWithMass } from '../reference/evaluation';
+import { evaluatePolicy, occupancyWithMass, type Evaluation } from '../reference/evaluation';
 import { jkoStepScales } from '../reference/jkoSinkhorn';
 import { checkInitialPolicy, optionsOf, resolveProblem } from '../reference/method';
 import { fitLinearRate } from '../reference/metrics';
@@ -41,9 +41,8 @@ import { seedKey } from '../reference/rng';
 
 import type { GpuContext } from './context';
 import { alignTo } from './context';
-import { KL_SEARCH, N_CAND_MAX, OT_SEARCH, PARAMS_BYTES, packParams, Recorder, sessionLayout, TimedRecorder, type Params, type PlanShape } from './layout';
-import { DIRECT_MAX, KRYLOV_REL, directSolve, krylovFloats, krylovTree } from './policyEvaluation';
-import { sinkhornWorkgroupBytes } from './sinkhorn';
+import { GATE_BYTES, KL_SEARCH, N_CAND_MAX, OT_SEARCH, PARAMS_BYTES, packParams, Recorder, sessionGateLayout, sessionLayout, splitWorkgroups, TimedRecorder, WG, type Params, type PlanShape, type RecorderGate } from './layout';
+import { DIRECT_MAX, KRYLOV_REL, directSolve, krylovFloats, krylovTree, productLanes } from './policyEvaluation';
 import { ValueIterationPass } from './valueIteration';
 import { createPasses, recordIteration, recordUpdate, type GpuPasses, type IterationSettings } from './plan';
 
@@ -69,6 +68,13 @@ const MAX_ROWS = 256;
 /** BiCGSTAB iterations recorded for the cold first evaluation, and the most recorded per solve later */
 export const KRYLOV_COLD = 64;
 export const KRYLOV_CAP = 256;
+/**
+ * Recorded for the first evaluation when it starts from the CPU's f64 solve (its f32 rounding leaves a
+ * residual of about 2^-24 max|x|, up to 1 / (1 - gamma) times the target), and the most transition entries
+ * for which the session computes that solve.
+ */
+export const KRYLOV_CPU_WARM = 4;
+export const CPU_WARM_START_MAX_NNZ = 1 << 20;
 /** BiCGSTAB iterations recorded per warm solve before the first batch has measured any */
 export const KRYLOV_WARM_START = 32;
 
@@ -147,15 +153,19 @@ export class WebGpuSession implements ComputeSession {
   private readonly bufAux: GPUBuffer;
   private readonly bufParams: GPUBuffer;
   private readonly bindGroup: GPUBindGroup;
+  /** the Krylov kernels' indirect arguments and the bind group that lets kMatP write them (layout.ts) */
+  private readonly gate: RecorderGate;
   private readonly passes: GpuPasses;
   private readonly shape: PlanShape;
   private readonly params: Partial<Params>;
   private readonly batch: number;
   /** the next batch's most iterations (nextBatch) */
-  private ramp = 4;
+  private ramp = 1;
   private readonly now: () => number;
   private readonly t0: number;
   private evalIters = KRYLOV_WARM_START;
+  /** BiCGSTAB iterations recorded for the first evaluation (KRYLOV_COLD, or KRYLOV_CPU_WARM after the CPU's warm start) */
+  private coldRecorded = KRYLOV_COLD;
   private occIters = KRYLOV_WARM_START;
   private readonly maxDim: number;
   private readonly rateX: number[] = [];
@@ -224,6 +234,10 @@ export class WebGpuSession implements ComputeSession {
     let lgKey: [number, number] = [0, 0];
     let cellOf: Int32Array | null = null;
     let centres: Float64Array | null = null;
+    // the f64 evaluation of the initial policy, when one was computed on the CPU (JKO's derived scales, or
+    // the warm start of the first evaluation below)
+    let initialEvaluation: Evaluation | null = null;
+    const pi0 = spec.init ? checkInitialPolicy(mdp, spec.init) : new Float64Array(SN).fill(1 / N);
     this.lgDt = 0;
     if (m === 'npg') {
       eta = optionsOf(spec, 'npg').eta;
@@ -260,15 +274,14 @@ export class WebGpuSession implements ComputeSession {
       }
     } else if (m === 'jko-sinkhorn') {
       // eta and eps absent: derived from the problem's scales exactly as the reference does (f64, once)
-      const pi0 = spec.init ? checkInitialPolicy(mdp, spec.init) : new Float64Array(SN).fill(1 / N);
-      const scales = jkoStepScales(mdp, optionsOf(spec, 'jko-sinkhorn'), tau, () =>
-        evaluatePolicy(mdp, pi0, gamma, tau, null, 1e-12, { occupancy: true }),
-      );
+      const scales = jkoStepScales(mdp, optionsOf(spec, 'jko-sinkhorn'), tau, () => {
+        initialEvaluation = evaluatePolicy(mdp, pi0, gamma, tau, null, 1e-12, { occupancy: true });
+        return initialEvaluation;
+      });
       eta = scales.eta;
       jkoBlur = scales.eps;
       Object.assign(this.diag, { eta: scales.eta, eps: scales.eps, etaDerived: scales.etaDerived, epsDerived: scales.epsDerived });
       maxN = N;
-      this.diag.sinkhornRowsInGlobalMemory = sinkhornWorkgroupBytes(N) > ctx.limits.maxComputeWorkgroupStorageSize;
     } else if (m === 'soft-value-iteration' || m === 'value-iteration') {
       if (m === 'soft-value-iteration' && !(tau > 0)) throw new MethodInputError('soft value iteration needs tau > 0');
     }
@@ -379,7 +392,6 @@ export class WebGpuSession implements ComputeSession {
     }
     // Langevin: cellOf (linear cell -> action); in 1-D it is also the sorted order of the centres
     if (cellOf) g.set(cellOf, graphL.order);
-    const pi0 = spec.init ? checkInitialPolicy(mdp, spec.init) : new Float64Array(SN).fill(1 / N);
     let sinkhornG: Float32Array<ArrayBuffer> | null = null;
 
     // ---- GPU buffers --------------------------------------------------------------------------------
@@ -426,6 +438,21 @@ export class WebGpuSession implements ComputeSession {
     enc.clearBuffer(this.bufRows);
     q.submit([enc.finish()]);
     if (sinkhornG) q.writeBuffer(this.bufAux, auxL.G * 4, sinkhornG);
+    // The first evaluation warm-started from the CPU's f64 solve of the initial policy (uploaded as pi0; not
+    // value iteration, whose first policy is formed on the GPU from Q = r, nor Langevin's particle histogram)
+    // when the problem is small enough for that solve to be quick: the GPU's BiCGSTAB then only takes V and
+    // d from their f32 rounding to its residual target (Taxi: 2-4 iterations per solve instead of 44).
+    const gpuInitialPolicy = m === 'soft-value-iteration' || m === 'value-iteration' || m === 'langevin';
+    if (!gpuInitialPolicy && !directSolve(S) && (initialEvaluation !== null || nnz <= CPU_WARM_START_MAX_NNZ)) {
+      const ev = initialEvaluation ?? evaluatePolicy(mdp, pi0, gamma, this.tau, null, 1e-12, { occupancy: true });
+      const mass = ev.occupancyMass ?? 1;
+      const dA = new Float32Array(S);
+      for (let s = 0; s < S; s++) dA[s] = ev.d![s] * mass;
+      q.writeBuffer(this.bufWork, workL.V * 4, new Float32Array(ev.V));
+      q.writeBuffer(this.bufWork, workL.dA * 4, dA);
+      this.coldRecorded = KRYLOV_CPU_WARM;
+      this.diag.firstEvaluationWarmStart = 'f64 CPU solve of the initial policy';
+    }
 
     // ---- params -------------------------------------------------------------------------------------
     // value iteration: the metric row's extra is the sweep change, max-reduced in ctrl[RATE] (metrics.wgsl)
@@ -458,21 +485,31 @@ export class WebGpuSession implements ComputeSession {
       h0: mdp.grid?.h[0] ?? 1, h1: mdp.grid?.h[1] ?? 1,
     };
     if (m === 'soft-value-iteration' || m === 'value-iteration') this.viTol = Math.max(optionsOf(spec, 'soft-value-iteration', 'value-iteration').tol, 4e-7 * vScale);
+    this.maxDim = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity);
+    // the gate's live arguments: the Krylov kernels' workgroups split as the Recorder splits them
+    const gateW = splitWorkgroups(Math.ceil(S / (WG / productLanes(N))), this.maxDim);
+    const gateG = splitWorkgroups(Math.ceil(S / WG), this.maxDim);
+    Object.assign(this.params, { gateWx: gateW[0], gateWy: gateW[1], gateGx: gateG[0], gateGy: gateG[1] });
     q.writeBuffer(this.bufParams, 0, packParams(this.params));
 
-    const layout = sessionLayout(ctx);
     const entry = (binding: number, buffer: GPUBuffer) => ({ binding, resource: { buffer } });
-    this.bindGroup = ctx.device.createBindGroup({
-      label: `${m}:bind-group`,
-      layout: layout.bindGroupLayout,
-      entries: [
-        entry(0, this.bufParams), entry(1, this.bufModel), entry(2, this.bufGraph), entry(3, this.bufPi),
-        entry(4, this.bufWork), entry(5, this.bufCtrl), entry(6, this.bufRows), entry(7, this.bufAux),
-      ],
-    });
+    const entries = [
+      entry(0, this.bufParams), entry(1, this.bufModel), entry(2, this.bufGraph), entry(3, this.bufPi),
+      entry(4, this.bufWork), entry(5, this.bufCtrl), entry(6, this.bufRows), entry(7, this.bufAux),
+    ];
+    this.bindGroup = ctx.device.createBindGroup({ label: `${m}:bind-group`, layout: sessionLayout(ctx).bindGroupLayout, entries });
+    const bufGate = acquire(GATE_BYTES, GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_DST, 'gate');
+    this.gate = {
+      buffer: bufGate,
+      plain: this.bindGroup,
+      withGate: ctx.device.createBindGroup({ label: `${m}:bind-group-gate`, layout: sessionGateLayout(ctx).bindGroupLayout, entries: [...entries, entry(8, bufGate)] }),
+    };
     this.passes = createPasses(ctx, m, N, { lineCost: line !== null, sinkhornLinePow: jkoLine ? jkoLine.p : 0 });
+    if (this.passes.sinkhorn) {
+      this.diag.sinkhornRowsInGlobalMemory = this.passes.sinkhorn.globalRows;
+      this.diag.sinkhornStatesPerWorkgroup = this.passes.sinkhorn.perThread ? this.passes.sinkhorn.lanes : 1;
+    }
     this.shape = { S, N, nnz, E, M };
-    this.maxDim = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity);
     const direct = directSolve(S);
     this.diag.evalSolver = direct ? `direct (dense Gauss-Jordan in one workgroup, S <= ${DIRECT_MAX})` : 'bicgstab';
     this.diag.vScale = vScale;
@@ -490,8 +527,8 @@ export class WebGpuSession implements ComputeSession {
       qEvery: this.qEvery,
       flow1d: this.flow1d,
       lg1d: this.lg1d,
-      evalIterations: first ? KRYLOV_COLD : this.evalIters,
-      occIterations: first ? KRYLOV_COLD : this.occIters,
+      evalIterations: first ? this.coldRecorded : this.evalIters,
+      occIterations: first ? this.coldRecorded : this.occIters,
       sinkhornInner: Math.max(1, this.maxInner),
     };
   }
@@ -501,8 +538,9 @@ export class WebGpuSession implements ComputeSession {
     const out: IterationMetrics[] = [];
     let left = Math.max(0, Math.floor(maxIterations));
     while (left > 0 && !this.finished) {
-      // batches grow 4, 8, 16, ... up to `batch`: the recorded Krylov counts adapt after every batch, so a
-      // run's first updates (when the policy moves most) are not recorded with counts guessed before them
+      // batches grow 1, 2, 4, 8, ... up to `batch`: the recorded Krylov counts adapt after every batch, so a
+      // run's first updates (when the policy moves most and the counts fall fastest) are not recorded with
+      // counts guessed before them; a submit and a readback per batch cost little next to those updates
       const k = Math.min(left, this.batch, MAX_ROWS, this.ramp);
       this.ramp *= 2;
       const rows = await this.runBatch(k);
@@ -527,7 +565,7 @@ export class WebGpuSession implements ComputeSession {
     for (let i = 0; i < k; i++) {
       const pass = enc.beginComputePass({ label: `${this.method}:iteration` });
       pass.setBindGroup(0, this.bindGroup);
-      const r = new Recorder(pass, maxDim, this.shape);
+      const r = new Recorder(pass, maxDim, this.shape, this.gate);
       if (!this.started) {
         this.started = true;
         recordIteration(r, this.passes, this.settings(true), true, 0);
@@ -597,11 +635,13 @@ export class WebGpuSession implements ComputeSession {
         break;
       }
     }
-    // adapt the recorded Krylov iterations: double when a solve used all of them, else 1.5x what was used
+    // adapt the recorded Krylov iterations: double when a solve used all of them, else 1.25x what was used
     // plus 2, at least 4 (2 once the warm starts needed none: a settled run, whose recorded iterations are
-    // all skipped); a solve that used every recorded iteration may be unconverged: counted in the diagnostics
+    // all skipped); a solve that used every recorded iteration may be unconverged: counted in the diagnostics.
+    // The counts a run needs fall as its policy settles, and every recorded iteration costs a few dispatches
+    // even when skipped, so the margin is a quarter, not a half.
     const adapt = (used: number, recorded: number): number =>
-      used >= recorded ? Math.min(KRYLOV_CAP, recorded * 2) : Math.min(KRYLOV_CAP, Math.max(used === 0 ? 2 : 4, Math.ceil(used * 1.5) + 2));
+      used >= recorded ? Math.min(KRYLOV_CAP, recorded * 2) : Math.min(KRYLOV_CAP, Math.max(used === 0 ? 2 : 4, Math.ceil(used * 1.25) + 2));
     if (maxEval >= this.evalIters || maxOcc >= this.occIters) {
       this.evalCapHits++;
       this.diag.evalSolvesAtRecordedCap = this.evalCapHits;
@@ -725,7 +765,7 @@ export class WebGpuSession implements ComputeSession {
     const enc = dev.createCommandEncoder({ label: `${this.method}:bench` });
     const pass = enc.beginComputePass({ label: `${this.method}:bench` });
     pass.setBindGroup(0, this.bindGroup);
-    const r = new Recorder(pass, this.maxDim, this.shape);
+    const r = new Recorder(pass, this.maxDim, this.shape, this.gate);
     const vi = this.passes.vi ?? new ValueIterationPass(this.ctx);
     for (let i = 0; i < reps; i++) {
       if (kind === 'softViSweep') vi.recordSweep(r);
@@ -755,7 +795,7 @@ export class WebGpuSession implements ComputeSession {
     if (!dev.features.has('timestamp-query') || !this.started) return null;
     const qs = dev.createQuerySet({ type: 'timestamp', count: 4096 });
     const enc = dev.createCommandEncoder({ label: `${this.method}:timed-iteration` });
-    const r = new TimedRecorder(enc, this.bindGroup, qs, this.maxDim, this.shape);
+    const r = new TimedRecorder(enc, qs, this.maxDim, this.shape, this.gate);
     recordIteration(r, this.passes, this.settings(false), false, this.updates);
     this.updates++;
     this.iteration++;

@@ -13,6 +13,18 @@ export function sinkhornWorkgroupBytes(N: number): number {
 }
 
 /**
+ * Action counts up to which a state is one invocation (jkoStepThread: serial loops, no barriers, WG states
+ * per workgroup with their three rows in workgroup memory: 3 x 16 x 64 floats = 12 KiB at most).
+ */
+export const SINKHORN_THREAD_MAXN = 16;
+const THREAD_STATES = 64;
+
+/** True when a JKO step at N actions runs one state per invocation. */
+export function sinkhornPerThread(N: number, maxWorkgroupBytes: number): boolean {
+  return N <= SINKHORN_THREAD_MAXN && (3 * N * THREAD_STATES + 80) * 4 <= maxWorkgroupBytes;
+}
+
+/**
  * Lanes of the one-state workgroup: the action count rounded up to a power of two, between 4 and 64 (a
  * workgroup of 64 lanes for N = 6 would idle 58 of them through every barrier of every inner iteration).
  */
@@ -30,15 +42,25 @@ export class SinkhornJkoPass {
   /** lanes per workgroup (sinkhornLanes) */
   readonly lanes: number;
 
+  /** one state per invocation (jkoStepThread) instead of one per workgroup */
+  readonly perThread: boolean;
+
   /** `linePow`: p of a cost |x_j - x_k|^p on 1-D positions, computed in the kernel (0: the cost matrix) */
   constructor(
     ctx: GpuContext,
     N: number,
     readonly linePow = 0,
   ) {
-    this.globalRows = sinkhornWorkgroupBytes(N) > ctx.limits.maxComputeWorkgroupStorageSize;
-    this.lanes = sinkhornLanes(N);
-    this.shader = new SessionShader(ctx, 'sinkhorn', wgsl, { MAXN: this.globalRows ? 1 : Math.max(N, 1), GLOBAL_ROWS: this.globalRows ? 1 : 0, WG: this.lanes, LINEP: linePow });
+    this.perThread = sinkhornPerThread(N, ctx.limits.maxComputeWorkgroupStorageSize);
+    this.globalRows = !this.perThread && sinkhornWorkgroupBytes(N) > ctx.limits.maxComputeWorkgroupStorageSize;
+    this.lanes = this.perThread ? THREAD_STATES : sinkhornLanes(N);
+    this.shader = new SessionShader(ctx, 'sinkhorn', wgsl, {
+      MAXN: this.globalRows ? 1 : Math.max(N, 1),
+      GLOBAL_ROWS: this.globalRows ? 1 : 0,
+      WG: this.lanes,
+      LINEP: linePow,
+      ROWS: this.perThread ? THREAD_STATES : 1,
+    });
   }
 
   /**
@@ -52,6 +74,8 @@ export class SinkhornJkoPass {
     // global); after the loop the transport cost walks C (or the positions) once
     const costs = this.linePow ? 2 * N : 2 * N * N;
     const rows = this.globalRows ? 2 * N * N + 6 * N : 0;
-    r.workgroups(this.shader.pipeline('jkoStep'), S, 4 * S * (inner * (costs + 3 * N + rows) + (this.linePow ? N : N * N) + 5 * N));
+    const bytes = 4 * S * (inner * (costs + 3 * N + rows) + (this.linePow ? N : N * N) + 5 * N);
+    if (this.perThread) r.workgroups(this.shader.pipeline('jkoStepThread'), Math.ceil(S / THREAD_STATES), bytes);
+    else r.workgroups(this.shader.pipeline('jkoStep'), S, bytes);
   }
 }

@@ -1,5 +1,6 @@
 // Entropic JKO step with the generalised Sinkhorn iteration in the log domain (ALGORITHMS.md §4), one
-// workgroup per state, all inner iterations inside one dispatch (states are independent):
+// workgroup per state (jkoStep) or, for small action sets, one invocation per state (jkoStepThread), all
+// inner iterations inside one dispatch (states are independent):
 //   L_j   = LSE_k(lb_k + G_jk),  G = -C / blur           log (K b)_j
 //   err   = sum_j |exp(la_j + L_j) - pi_k(j)|            marginal error of the current plan
 //   la_j  = log pi_k(j) - L_j                            a <- pi_k / (K b)
@@ -27,19 +28,24 @@ override GLOBAL_ROWS: bool = false;
 // cost matrix is read: at N = 1024 the matrix read per state and inner iteration is 2 N^2 floats, the
 // positions N); 0: the precomputed G^T and the cost matrix
 override LINEP: u32 = 0u;
+// states per workgroup: 1 for jkoStep (lanes over one state's actions), WG for jkoStepThread (one state per
+// lane, its rows at lane * MAXN)
+override ROWS: u32 = 1u;
 
-var<workgroup> la: array<f32, MAXN>;
-var<workgroup> lb: array<f32, MAXN>;
-var<workgroup> lk: array<f32, MAXN>;
+var<workgroup> la: array<f32, MAXN * ROWS>;
+var<workgroup> lb: array<f32, MAXN * ROWS>;
+var<workgroup> lk: array<f32, MAXN * ROWS>;
 var<workgroup> flag: u32;
+// where this invocation's rows start in la, lb, lk (jkoStepThread: lane * MAXN)
+var<private> rowOff: u32 = 0u;
 
 fn rowBase(s: u32) -> u32 { return P.wScratch + 3u * s * P.N; }
-fn getLa(s: u32, j: u32) -> f32 { if (GLOBAL_ROWS) { return work[rowBase(s) + j]; } return la[j]; }
-fn getLb(s: u32, j: u32) -> f32 { if (GLOBAL_ROWS) { return work[rowBase(s) + P.N + j]; } return lb[j]; }
-fn getLk(s: u32, j: u32) -> f32 { if (GLOBAL_ROWS) { return work[rowBase(s) + 2u * P.N + j]; } return lk[j]; }
-fn setLa(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + j] = v; } else { la[j] = v; } }
-fn setLb(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + P.N + j] = v; } else { lb[j] = v; } }
-fn setLk(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + 2u * P.N + j] = v; } else { lk[j] = v; } }
+fn getLa(s: u32, j: u32) -> f32 { if (GLOBAL_ROWS) { return work[rowBase(s) + j]; } return la[rowOff + j]; }
+fn getLb(s: u32, j: u32) -> f32 { if (GLOBAL_ROWS) { return work[rowBase(s) + P.N + j]; } return lb[rowOff + j]; }
+fn getLk(s: u32, j: u32) -> f32 { if (GLOBAL_ROWS) { return work[rowBase(s) + 2u * P.N + j]; } return lk[rowOff + j]; }
+fn setLa(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + j] = v; } else { la[rowOff + j] = v; } }
+fn setLb(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + P.N + j] = v; } else { lb[rowOff + j] = v; } }
+fn setLk(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + 2u * P.N + j] = v; } else { lk[rowOff + j] = v; } }
 
 /** G^T row k (the lanes j of L read consecutive words) and G row j (the lanes k of lk). */
 fn lineCostAt(j: u32, k: u32) -> f32 {
@@ -78,6 +84,93 @@ fn lseKb(s: u32, j: u32) -> f32 {
 
 const U32F: f32 = 5.9604645e-8;
 
+// The per-entry steps of one inner iteration, shared by both kernels (each does its own loops over j or k
+// and its own reductions: a workgroup tree in jkoStep, a serial sum in jkoStepThread).
+
+/** Start of a step for entry j: pi_old saved, the warm-start log b, a = 1. */
+fn stepStart(s: u32, o: u32, j: u32) {
+  work[P.wPiOld + o + j] = pi[o + j];
+  setLb(s, j, work[P.wPhi + o + j]);
+  setLa(s, j, 0.0);
+}
+
+/** la_j = log pi_old(j) - L_j; returns the marginal error and f32-floor terms of the plan before it (it > 0). */
+fn stepA(s: u32, o: u32, j: u32, it: u32) -> vec2<f32> {
+  let L = lseKb(s, j);
+  let lpi = logPiOld(o, j);
+  let p = work[P.wPiOld + o + j];
+  let a = getLa(s, j);
+  var r = vec2<f32>(0.0);
+  if (it > 0u) { r = vec2<f32>(abs(exp(a + L) - p), p * (1.0 + abs(a) + abs(L))); }
+  setLa(s, j, lpi - L);
+  return r;
+}
+
+/**
+ * The loop's end test from the iteration's marginal error and floor: 1 converged (or stagnated: less than
+ * 10% decrease over 64 iterations, the f32 floor), 2 at maxInner, 0 go on. `checkpoint`: err 64 back.
+ */
+fn stopCode(it: u32, err: f32, flo: f32, checkpoint: ptr<function, f32>) -> u32 {
+  var stop = 0u;
+  if (it > 0u && err <= max(P.sinkTol, flo)) { stop = 1u; }
+  if (it > 0u && it % 64u == 0u) {
+    if (err > 0.9 * *checkpoint) { stop = 1u; }
+    *checkpoint = err;
+  }
+  if (it >= P.maxInner) { stop = 2u; }
+  return stop;
+}
+
+/**
+ * lk_k = log (K^T a)_k and the unnormalised log prox lp_k, kept in pi (the invocation that writes entry k
+ * is the one that reads it back); returns lp_k.
+ */
+fn stepProx(s: u32, o: u32, k: u32, qmax: f32) -> f32 {
+  var m = NEG_BIG;
+  for (var j = 0u; j < P.N; j++) { m = max(m, getLa(s, j) + g(j, k)); }
+  var z = 0.0;
+  for (var j = 0u; j < P.N; j++) { z += exp(getLa(s, j) + g(j, k) - m); }
+  let lkt = m + log(z);
+  setLk(s, k, lkt);
+  let twoEta = 2.0 * P.eta;
+  let lp = (P.sinkhornBlur * lkt + twoEta * P.tau * log(mu(k)) + twoEta * (work[P.wQ + o + k] - qmax)) / (P.sinkhornBlur + twoEta * P.tau);
+  pi[o + k] = lp;
+  return lp;
+}
+
+/** pi_k = exp(lp_k - mx) / zs and lb_k = log pi_k - lk_k. */
+fn stepB(s: u32, o: u32, k: u32, mx: f32, zs: f32, lzs: f32) {
+  let sh = pi[o + k] - mx;
+  pi[o + k] = exp(sh) / zs;
+  setLb(s, k, (sh - lzs) - getLk(s, k));
+}
+
+/** Row j's share of the step's transport cost sum_k exp(la_j + G_jk + lb_k) C_jk (C = -blur G). */
+fn transportPart(s: u32, j: u32) -> f32 {
+  var c = 0.0;
+  let a = getLa(s, j);
+  if (a > -1e30) {
+    for (var k = 0u; k < P.N; k++) {
+      let gk = g(j, k);
+      c += exp(a + gk + getLb(s, k)) * (-P.sinkhornBlur * gk);
+    }
+  }
+  return c;
+}
+
+/** End of a step: the warm start of the next step, the last log b (finite part; -inf where the prox underflowed). */
+fn stepEnd(s: u32, o: u32, k: u32) {
+  work[P.wPhi + o + k] = max(getLb(s, k), -1e30);
+}
+
+// Q enters the prox shifted by its row maximum (a constant per state, removed by the normalisation
+// anyway): 2 eta Q / (blur + 2 eta tau) is then of the size of the advantages' spread, not of |Q|,
+// so its f32 rounding does not swamp the policy when 2 eta |Q| is large (Taxi: 2 eta |Q| ~ 2e5).
+// The unnormalised log prox is shifted by its row maximum before exp, and pi = exp(lp - mx) / Z is
+// normalised by division: forming lz = mx + log Z first would round to ulp(|lp|), which for 2 eta |Q| ~ 1e5
+// is a row-sum error of 1e-4.
+
+/** One workgroup per state, lanes over its actions (tree reductions). */
 @compute @workgroup_size(WG)
 fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
            @builtin(num_workgroups) nwg: vec3<u32>) {
@@ -86,17 +179,7 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
   if (s >= P.S) { return; }
   let o = s * P.N;
   let N = P.N;
-  let blur = P.sinkhornBlur;
-  let twoEta = 2.0 * P.eta;
-  let denom = blur + twoEta * P.tau;
-  for (var j = lid; j < N; j += WG) {
-    work[P.wPiOld + o + j] = pi[o + j];
-    setLb(s, j, work[P.wPhi + o + j]);
-    setLa(s, j, 0.0);
-  }
-  // Q enters the prox shifted by its row maximum (a constant per state, removed by the normalisation
-  // anyway): 2 eta Q / (blur + 2 eta tau) is then of the size of the advantages' spread, not of |Q|,
-  // so its f32 rounding does not swamp the policy when 2 eta |Q| is large (Taxi: 2 eta |Q| ~ 2e5)
+  for (var j = lid; j < N; j += WG) { stepStart(s, o, j); }
   var qPart = NEG_BIG;
   for (var k = lid; k < N; k += WG) { qPart = max(qPart, work[P.wQ + o + k]); }
   let qmax = wgMaxF(lid, qPart);
@@ -105,81 +188,71 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
   var checkpoint = 3.0e38;
   loop {
     // L_j and the marginal error of the current plan (not before the first a-update)
-    var errPart = 0.0;
-    var floorPart = 0.0;
-    for (var j = lid; j < N; j += WG) {
-      let L = lseKb(s, j);
-      let lpi = logPiOld(o, j);
-      let p = work[P.wPiOld + o + j];
-      let a = getLa(s, j);
-      if (it > 0u) {
-        errPart += abs(exp(a + L) - p);
-        floorPart += p * (1.0 + abs(a) + abs(L));
-      }
-      setLa(s, j, lpi - L);
-    }
+    var part = vec2<f32>(0.0);
+    for (var j = lid; j < N; j += WG) { part += stepA(s, o, j, it); }
     rowBarrier();
-    let err = wgSum(lid, errPart);
-    let flo = 8.0 * U32F * wgSum(lid, floorPart);
-    if (lid == 0u) {
-      var stop = 0u;
-      if (it > 0u && err <= max(P.sinkTol, flo)) { stop = 1u; }
-      // stagnation in f32: less than 10% decrease over 64 iterations ends the loop (not a cap hit)
-      if (it > 0u && it % 64u == 0u) {
-        if (err > 0.9 * checkpoint) { stop = 1u; }
-        checkpoint = err;
-      }
-      if (it >= P.maxInner) { stop = 2u; }
-      flag = stop;
-    }
+    let err = wgSum(lid, part.x);
+    let flo = 8.0 * U32F * wgSum(lid, part.y);
+    if (lid == 0u) { flag = stopCode(it, err, flo, &checkpoint); }
     let stop = workgroupUniformLoad(&flag);
     if (stop != 0u) { break; }
     // log K^T a and the prox
-    // the unnormalised log prox is kept in pi (lane k reads back only its own entries); it is shifted by
-    // its row maximum before exp, and pi = exp(lp - mx) / Z is normalised by division: forming
-    // lz = mx + log Z first would round to ulp(|lp|), which for 2 eta |Q| ~ 1e5 is a row-sum error of 1e-4
     var mPart = NEG_BIG;
-    for (var k = lid; k < N; k += WG) {
-      var m = NEG_BIG;
-      for (var j = 0u; j < N; j++) { m = max(m, getLa(s, j) + g(j, k)); }
-      var z = 0.0;
-      for (var j = 0u; j < N; j++) { z += exp(getLa(s, j) + g(j, k) - m); }
-      let lkt = m + log(z);
-      setLk(s, k, lkt);
-      let lp = (blur * lkt + twoEta * P.tau * log(mu(k)) + twoEta * (work[P.wQ + o + k] - qmax)) / denom;
-      pi[o + k] = lp;
-      mPart = max(mPart, lp);
-    }
+    for (var k = lid; k < N; k += WG) { mPart = max(mPart, stepProx(s, o, k, qmax)); }
     let mx = wgMaxF(lid, mPart);
     var zPart = 0.0;
     for (var k = lid; k < N; k += WG) { zPart += exp(pi[o + k] - mx); }
     let zs = wgSum(lid, zPart);
     let lzs = log(zs);
-    for (var k = lid; k < N; k += WG) {
-      let lkt = getLk(s, k);
-      let sh = pi[o + k] - mx;
-      pi[o + k] = exp(sh) / zs;
-      setLb(s, k, (sh - lzs) - lkt);
-    }
+    for (var k = lid; k < N; k += WG) { stepB(s, o, k, mx, zs, lzs); }
     rowBarrier();
     it += 1u;
   }
-  // transport cost of the plan exp(la_j + G_jk + lb_k), C = -blur G
   var cPart = 0.0;
-  for (var j = lid; j < N; j += WG) {
-    let a = getLa(s, j);
-    if (a > -1e30) {
-      for (var k = 0u; k < N; k++) {
-        let gk = g(j, k);
-        cPart += exp(a + gk + getLb(s, k)) * (-blur * gk);
-      }
-    }
-  }
+  for (var j = lid; j < N; j += WG) { cPart += transportPart(s, j); }
   let cs = wgSum(lid, cPart);
-  // warm start of the next step: the last log b (finite part; -inf where the prox underflowed)
-  for (var k = lid; k < N; k += WG) { work[P.wPhi + o + k] = max(getLb(s, k), -1e30); }
+  for (var k = lid; k < N; k += WG) { stepEnd(s, o, k); }
   if (lid == 0u) {
     work[P.wStCost + s] = cs;
     atomicMax(&ctrl[INNER_MAX], it);
   }
+}
+
+/**
+ * Small action sets (N <= MAXN, rows of ROWS = WG states in workgroup memory): one state per invocation,
+ * every loop serial and no barrier at all. A workgroup per state would leave most of its lanes idle at
+ * small N (Taxi: N = 6) and pay a barrier per reduction; an emulated adapter pays per invocation for each.
+ */
+@compute @workgroup_size(WG)
+fn jkoStepThread(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>,
+                 @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = wgIndex(wid, nwg) * WG + lidv.x;
+  if (s >= P.S) { return; }
+  rowOff = lidv.x * MAXN;
+  let o = s * P.N;
+  let N = P.N;
+  var qmax = NEG_BIG;
+  for (var j = 0u; j < N; j++) {
+    stepStart(s, o, j);
+    qmax = max(qmax, work[P.wQ + o + j]);
+  }
+  var it = 0u;
+  var checkpoint = 3.0e38;
+  loop {
+    var part = vec2<f32>(0.0);
+    for (var j = 0u; j < N; j++) { part += stepA(s, o, j, it); }
+    if (stopCode(it, part.x, 8.0 * U32F * part.y, &checkpoint) != 0u) { break; }
+    var mx = NEG_BIG;
+    for (var k = 0u; k < N; k++) { mx = max(mx, stepProx(s, o, k, qmax)); }
+    var zs = 0.0;
+    for (var k = 0u; k < N; k++) { zs += exp(pi[o + k] - mx); }
+    let lzs = log(zs);
+    for (var k = 0u; k < N; k++) { stepB(s, o, k, mx, zs, lzs); }
+    it += 1u;
+  }
+  var cs = 0.0;
+  for (var j = 0u; j < N; j++) { cs += transportPart(s, j); }
+  for (var k = 0u; k < N; k++) { stepEnd(s, o, k); }
+  work[P.wStCost + s] = cs;
+  atomicMax(&ctrl[INNER_MAX], it);
 }
