@@ -2,11 +2,15 @@ import { test, expect, uid } from './fixtures';
 
 /** A run computed by the WGSL kernels in the page's compute worker, against the f64 reference run. */
 test.describe('WebGPU runs in the worker', () => {
-  test('NPG on FrozenLake 4x4 on WebGPU completes on the GPU backend and agrees with the reference', async ({ app, page }) => {
+  // FrozenLake 4x4 (16 states): the direct dense solve; Taxi (500 states): BiCGSTAB, its first evaluation
+  // warm-started from the CPU and the Krylov kernels after kMatP dispatched indirectly from its gate, on
+  // Chromium's own Dawn
+  for (const preset of ['FrozenLake 4x4', 'Taxi'] as const)
+  test(`NPG on ${preset} on WebGPU completes on the GPU backend and agrees with the reference`, async ({ app, page }) => {
     const id = uid();
-    const mdpName = `FrozenLake gpu ${id}`;
+    const mdpName = `${preset} gpu ${id}`;
     await app.open('Design');
-    await app.design.loadPreset('FrozenLake 4x4');
+    await app.design.loadPreset(preset);
     await app.design.rename(mdpName);
     await app.design.save();
     await app.open('Runs');
