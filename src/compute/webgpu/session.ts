@@ -441,7 +441,8 @@ export class WebGpuSession implements ComputeSession {
     // The first evaluation warm-started from the CPU's f64 solve of the initial policy (uploaded as pi0; not
     // value iteration, whose first policy is formed on the GPU from Q = r, nor Langevin's particle histogram)
     // when the problem is small enough for that solve to be quick: the GPU's BiCGSTAB then only takes V and
-    // d from their f32 rounding to its residual target (Taxi: 2-4 iterations per solve instead of 44).
+    // d from their f32 rounding to its residual target (Taxi: the 4 iterations recorded for it instead of 44
+    // cold, measured on SwiftShader).
     const gpuInitialPolicy = m === 'soft-value-iteration' || m === 'value-iteration' || m === 'langevin';
     if (!gpuInitialPolicy && !directSolve(S) && (initialEvaluation !== null || nnz <= CPU_WARM_START_MAX_NNZ)) {
       const ev = initialEvaluation ?? evaluatePolicy(mdp, pi0, gamma, this.tau, null, 1e-12, { occupancy: true });
@@ -499,6 +500,8 @@ export class WebGpuSession implements ComputeSession {
     ];
     this.bindGroup = ctx.device.createBindGroup({ label: `${m}:bind-group`, layout: sessionLayout(ctx).bindGroupLayout, entries });
     const bufGate = acquire(GATE_BYTES, GPUBufferUsage.STORAGE | GPUBufferUsage.INDIRECT | GPUBufferUsage.COPY_DST, 'gate');
+    // a pooled buffer may hold old arguments; every evaluation's first kMatP writes them before any use
+    q.writeBuffer(bufGate, 0, new Uint32Array(GATE_BYTES / 4));
     this.gate = {
       buffer: bufGate,
       plain: this.bindGroup,
