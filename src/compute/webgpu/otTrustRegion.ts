@@ -1,13 +1,44 @@
 /**
  * The OT trust-region step (otTrustRegion.wgsl, ALGORITHMS.md §5): lambda* by the GPU bracket search
  * on clo(lambda), the tie pass, t* and the mass move (split for OT-TRPO, lowest index for WPO).
+ *
+ * On a 1-D line (cost |x_j - x_k|^p, p = 1, 2) every candidate lambda costs O(N) per state (the max-plus
+ * transform), so what decides the speed is where the row and the envelope live. otCandLine takes one
+ * workgroup per state with A = Q - V, pi and the envelope in workgroup memory: the rows cross global
+ * memory once per dispatch, the 32 candidates of a round are evaluated from workgroup memory (one lane
+ * builds each envelope, the lanes query it over j). Where the rows do not fit the adapter's workgroup
+ * storage it falls back to otCandLineGlobal (a thread per state, envelope scratch in global memory).
  */
 import type { GpuContext } from './context';
-import { OT_SEARCH, recordSearch, SessionShader, type Recorder } from './layout';
+import { OT_SEARCH, recordSearch, SessionShader, WG, type Recorder } from './layout';
 import wgsl from './otTrustRegion.wgsl?raw';
+
+/**
+ * Lanes of otCandLine's workgroup: the action count rounded up to a power of two, between 4 and 64. An
+ * emulated adapter pays every barrier per invocation, and the kernel has two per candidate, so a small
+ * row must not take 64 lanes that would only wait.
+ */
+export function otLineLanes(N: number): number {
+  let l = 4;
+  while (l < N && l < 64) l *= 2;
+  return l;
+}
+
+/**
+ * Workgroup storage of otCandLine at N actions and `lanes` lanes: A and pi (N f32 each), the breakpoints
+ * (N + 1 f32), the envelope's indices (two u16 per word), the lanes' partial sums and four scalars; each
+ * variable rounded up to 16 bytes as the adapter may count it.
+ */
+export function otLineWorkgroupBytes(N: number, lanes: number): number {
+  const r16 = (b: number) => Math.ceil(b / 16) * 16;
+  return 2 * r16(4 * N) + r16(4 * (N + 1)) + r16(4 * Math.floor((N + 1) / 2)) + r16(4 * lanes) + 4 * 16;
+}
 
 export class OtTrustRegionPass {
   readonly shader: SessionShader;
+
+  /** the adapter's workgroup storage (otCandLine's rows must fit, else otCandLineGlobal) */
+  private readonly workgroupStorage: number;
 
   /** `line`: 1-D sorted positions with cost |x_j - x_k|^p (p = 1, 2): the O(N) max-plus kernels (otCandLine, otTiesLine). */
   constructor(
@@ -15,6 +46,12 @@ export class OtTrustRegionPass {
     readonly line: boolean,
   ) {
     this.shader = new SessionShader(ctx, 'otTrustRegion', wgsl);
+    this.workgroupStorage = ctx.limits.maxComputeWorkgroupStorageSize;
+  }
+
+  /** Does otCandLine hold a row of N actions in workgroup memory on this adapter? */
+  rowsInWorkgroup(N: number): boolean {
+    return otLineWorkgroupBytes(N, otLineLanes(N)) <= this.workgroupStorage;
   }
 
   record(r: Recorder): void {
@@ -23,10 +60,18 @@ export class OtTrustRegionPass {
     const L = OT_SEARCH.nCand;
     r.workgroups(this.shader.pipeline('otSpread'), S, 4 * SN);
     if (this.line) {
-      // per candidate and state: Q row and V (twice: the envelope and its queries), the positions, pi,
-      // the envelope scratch written and read (2N + 2 words each way), one cost entry per j; max A once
-      const perCand = 4 * S * (2 * N + 2 + 2 * N + N + 2 * (2 * N + 2) + N);
-      recordSearch(r, this.shader, OT_SEARCH, 'otCandLine', 'otBracket', L * (perCand + 4 * S) + 4 * (SN + S), S);
+      if (this.rowsInWorkgroup(N)) {
+        // a workgroup per state: its Q row, V, pi row and d read once per dispatch, the positions once
+        // (every workgroup reads the same N floats, re-read per candidate from cache), one scratch
+        // slot written per candidate; the envelopes never leave workgroup memory
+        const lanes = otLineLanes(N);
+        recordSearch(r, this.shader, OT_SEARCH, 'otCandLine', 'otBracket', 4 * S * (2 * N + 2 + N + L), S * WG, { WG: lanes, MAXN: N });
+      } else {
+        // per candidate and state: Q row and V (twice: the envelope and its queries), the positions, pi,
+        // the envelope scratch written and read (2N + 2 words each way), one cost entry per j; max A once
+        const perCand = 4 * S * (2 * N + 2 + 2 * N + N + 2 * (2 * N + 2) + N);
+        recordSearch(r, this.shader, OT_SEARCH, 'otCandLineGlobal', 'otBracket', L * (perCand + 4 * S) + 4 * (SN + S), S);
+      }
       // two envelopes, then per (s, j) the window (a few entries on a smooth A; counted as 4 reads of A
       // and cost each) and three aux words written
       r.items(this.shader.pipeline('otTiesLine'), S, 4 * S * (N + 1) + 2 * 4 * S * (4 * N + 2 + 2 * (2 * N + 2)) + 4 * (2 * 4 * 2 * SN + 4 * SN));
