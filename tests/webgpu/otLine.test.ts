@@ -3,7 +3,8 @@
  * |x_j - x_k|, lower envelope of parabolas for |x_j - x_k|^2) against the f64 reference (which uses its
  * own O(N) path) and against the GPU's dense O(N^2) kernels on the same problem with the cost given as a
  * matrix: J per row within 1e-5 relative, lambda* within 1e-3, the final policy within 1e-4 average TV.
- * Positions are non-uniform so the envelope's breakpoints do not fall on a regular grid.
+ * Positions are non-uniform so the envelope's breakpoints do not fall on a regular grid. Sizes cover both
+ * homes of the rows: workgroup memory (one workgroup per state) and, beyond 16 KiB, global memory.
  */
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { TabularMdp } from '../../src/shared/mdp/types';
@@ -12,15 +13,19 @@ import { otTrpoMethod, wpoSongMethod } from '../../src/compute/reference/otTrust
 import { randomMdp, specFor, tabularFromArrays, testRandom } from '../../src/compute/reference/testing';
 import { solveOptimum } from '../../src/compute/reference/solvers';
 import { createWebGpuSession } from '../../src/compute/webgpu/session';
+import { OtTrustRegionPass, otLineLanes, otLineWorkgroupBytes } from '../../src/compute/webgpu/otTrustRegion';
 import { expectPoolDrained, gpuContext, policyTv } from './gpu';
 
-/** randomMdp(S, N)'s transitions and rewards on sorted random positions with cost |x_j - x_k|^p, or the same cost as a matrix. */
-function lineMdp(S: number, N: number, p: 1 | 2, asMatrix: boolean): TabularMdp {
+/**
+ * randomMdp(S, N)'s transitions and rewards on sorted random positions (gaps `spacing` times 0.2 to 1.2) with
+ * cost |x_j - x_k|^p, or the same cost as a matrix.
+ */
+function lineMdp(S: number, N: number, p: 1 | 2, asMatrix: boolean, spacing = 1): TabularMdp {
   const base = randomMdp(S, N, 41);
   const rnd = testRandom(7);
   const x: number[] = [];
   let at = 0;
-  for (let j = 0; j < N; j++) x.push((at += 0.2 + rnd()));
+  for (let j = 0; j < N; j++) x.push((at += (0.2 + rnd()) * spacing));
   const P = Array.from({ length: S }, (_, s) =>
     Array.from({ length: N }, (_, j) => {
       const sj = s * N + j;
@@ -88,6 +93,42 @@ describe('OT dual on a 1-D line: O(N) max-plus kernels', () => {
       compare(a.rows, b.rows);
       expect(policyTv(a.policy, it0.policy(), S, N)).toBeLessThan(1e-4);
       expect(policyTv(a.policy, b.policy, S, N)).toBeLessThan(1e-4);
+    }, 600_000);
+  }
+
+  // otCandLine / otTiesLine hold a row in workgroup memory: at N = 150 each of the 64 lanes queries a chunk
+  // of 3 j (its envelope pointer found by binary search, some lanes idle); at N = 1200 the rows exceed
+  // 16 KiB and the global-scratch kernels (otCandLineGlobal / otTiesLineGlobal) run instead
+  const sizes: { N: number; p: 1 | 2; dense: boolean }[] = [
+    { N: 150, p: 2, dense: true },
+    { N: 150, p: 1, dense: true },
+    { N: 1200, p: 2, dense: false },
+    { N: 1200, p: 1, dense: false },
+  ];
+  for (const c of sizes) {
+    it(`ot-trpo, |x_j - x_k|^${c.p}, S = 3, N = ${c.N}: rows ${c.N <= 1024 ? 'in workgroup memory' : 'in global memory'}, line kernels = reference${c.dense ? ' = dense kernels' : ''}`, async () => {
+      const S = 3;
+      const iterations = 4;
+      const ctx = await gpuContext();
+      expect(new OtTrustRegionPass(ctx, true).rowsInWorkgroup(c.N)).toBe(otLineWorkgroupBytes(c.N, otLineLanes(c.N)) <= ctx.limits.maxComputeWorkgroupStorageSize);
+      expect(otLineWorkgroupBytes(c.N, otLineLanes(c.N)) <= 16_384).toBe(c.N <= 1024);
+      // the line keeps the length of the N = 24 cases (costs of the same range in f32)
+      const spacing = 24 / c.N;
+      const line = lineMdp(S, c.N, c.p, false, spacing);
+      const a = await gpuRows(line, 'ot-trpo', 0.5, iterations);
+      expect(a.dual).toMatch(/max-plus on the line/);
+      const it0 = otTrpoMethod.start(line, specFor('ot-trpo', { eps: 0.5 }));
+      const ref: IterationMetrics[] = [];
+      for (let i = 0; i <= iterations && !it0.done; i++) ref.push(it0.step());
+      expect(ref.some((r) => (r.lambda ?? 0) > 0)).toBe(true);
+      compare(a.rows, ref);
+      expect(policyTv(a.policy, it0.policy(), S, c.N)).toBeLessThan(1e-4);
+      if (c.dense) {
+        const b = await gpuRows(lineMdp(S, c.N, c.p, true, spacing), 'ot-trpo', 0.5, iterations);
+        expect(b.dual).toMatch(/dense/);
+        compare(a.rows, b.rows);
+        expect(policyTv(a.policy, b.policy, S, c.N)).toBeLessThan(1e-4);
+      }
     }, 600_000);
   }
 });

@@ -34,6 +34,15 @@ export function otLineWorkgroupBytes(N: number, lanes: number): number {
   return 2 * r16(4 * N) + r16(4 * (N + 1)) + r16(4 * Math.floor((N + 1) / 2)) + r16(4 * lanes) + 4 * 16;
 }
 
+/**
+ * Do otCandLine / otTiesLine hold a row of N actions in `workgroupStorage` bytes (the adapter's
+ * maxComputeWorkgroupStorageSize)? Else the global-scratch kernels run, and the session allocates
+ * their envelope scratch (2N + 2 words per state).
+ */
+export function otRowsInWorkgroup(N: number, workgroupStorage: number): boolean {
+  return otLineWorkgroupBytes(N, otLineLanes(N)) <= workgroupStorage;
+}
+
 export class OtTrustRegionPass {
   readonly shader: SessionShader;
 
@@ -49,9 +58,9 @@ export class OtTrustRegionPass {
     this.workgroupStorage = ctx.limits.maxComputeWorkgroupStorageSize;
   }
 
-  /** Does otCandLine hold a row of N actions in workgroup memory on this adapter? */
+  /** Do the line kernels hold a row of N actions in workgroup memory on this adapter? */
   rowsInWorkgroup(N: number): boolean {
-    return otLineWorkgroupBytes(N, otLineLanes(N)) <= this.workgroupStorage;
+    return otRowsInWorkgroup(N, this.workgroupStorage);
   }
 
   record(r: Recorder): void {
@@ -61,20 +70,23 @@ export class OtTrustRegionPass {
     r.workgroups(this.shader.pipeline('otSpread'), S, 4 * SN);
     if (this.line) {
       if (this.rowsInWorkgroup(N)) {
+        const rowConstants = { WG: otLineLanes(N), MAXN: N };
         // a workgroup per state: its Q row, V, pi row and d read once per dispatch, the positions once
         // (every workgroup reads the same N floats, re-read per candidate from cache), one scratch
         // slot written per candidate; the envelopes never leave workgroup memory
-        const lanes = otLineLanes(N);
-        recordSearch(r, this.shader, OT_SEARCH, 'otCandLine', 'otBracket', 4 * S * (2 * N + 2 + N + L), S * WG, { WG: lanes, MAXN: N });
+        recordSearch(r, this.shader, OT_SEARCH, 'otCandLine', 'otBracket', 4 * S * (2 * N + 2 + N + L), S * WG, rowConstants);
+        // the Q row and V once, the positions; per side and (s, j) the window (a few entries on a smooth
+        // A; counted as 4 cost entries each, A is in workgroup memory); Tlo, Thi and first written once
+        r.workgroups(this.shader.pipeline('otTiesLine', rowConstants), S, 4 * S * (2 * N + 1) + 4 * (2 * 4 * SN + 3 * SN));
       } else {
         // per candidate and state: Q row and V (twice: the envelope and its queries), the positions, pi,
         // the envelope scratch written and read (2N + 2 words each way), one cost entry per j; max A once
         const perCand = 4 * S * (2 * N + 2 + 2 * N + N + 2 * (2 * N + 2) + N);
         recordSearch(r, this.shader, OT_SEARCH, 'otCandLineGlobal', 'otBracket', L * (perCand + 4 * S) + 4 * (SN + S), S);
+        // two envelopes, then per (s, j) the window (a few entries on a smooth A; counted as 4 reads of A
+        // and cost each) and three aux words written
+        r.items(this.shader.pipeline('otTiesLineGlobal'), S, 4 * S * (N + 1) + 2 * 4 * S * (4 * N + 2 + 2 * (2 * N + 2)) + 4 * (2 * 4 * 2 * SN + 4 * SN));
       }
-      // two envelopes, then per (s, j) the window (a few entries on a smooth A; counted as 4 reads of A
-      // and cost each) and three aux words written
-      r.items(this.shader.pipeline('otTiesLine'), S, 4 * S * (N + 1) + 2 * 4 * S * (4 * N + 2 + 2 * (2 * N + 2)) + 4 * (2 * 4 * 2 * SN + 4 * SN));
     } else {
       // targetOf scans the state's Q row and a cost row twice per (s, j): 4 N^2 floats per state and call
       const target = 4 * 4 * S * N * N;

@@ -4,7 +4,8 @@
 //
 // lambda* is found on the GPU without readbacks: clo(lambda) (the average cost of the CLOSEST maximiser,
 // i.e. eps minus G's right derivative) is non-increasing, so nCand values of lambda are evaluated per
-// dispatch (otCand: one thread per (candidate, state)), summed (candReduce), and the next round's
+// dispatch (otCand: one thread per (candidate, state); on a 1-D line otCandLine: one workgroup per state
+// for all of them, see below), summed (candReduce), and the next round's
 // candidate kernel (or otBracket after the last) keeps the bracket [lo, hi] where clo crosses eps
 // (otRound, folded; common.wgsl): round 0 tests lambda = 0 and a log grid up to
 // lambda_up = 2 (max A - min A) / (smallest positive cost) + 1, later rounds a linear grid inside the
@@ -252,21 +253,27 @@ fn otApply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 // lam (x - x_k)^2 - A(s,k) for p = 2 (Felzenszwalb–Huttenlocher on non-uniform positions), as the
 // reference's maxPlusLinear / maxPlusQuadratic.
 //
-// The candidate kernel (otCandLine) runs one WORKGROUP per state with the state's rows in workgroup
-// memory (MAXN = N, WG lanes from the action count; otTrustRegion.ts sizes both): the advantage row
-// A = Q - V and pi are read from global memory once per dispatch, coalesced, and every candidate lambda
-// of the round is then evaluated from workgroup memory. Building the envelope (or the two passes of
+// The candidate kernel (otCandLine) and the tie kernel (otTiesLine) run one WORKGROUP per state with the
+// state's rows in workgroup memory (MAXN = N, WG lanes from the action count; otTrustRegion.ts sizes
+// both). In otCandLine the advantage row A = Q - V and pi are read from global memory once per
+// dispatch, coalesced, and every candidate lambda of the round is then evaluated from workgroup memory
+// (the old one-thread-per-state form rebuilt each envelope in a global scratch: about 200 times the
+// unavoidable bytes of an iteration at S = 10^4, N = 1024). Building the envelope (or the two passes of
 // the p = 1 transform) is a left-to-right recurrence, so one lane builds it; the lanes then query it
 // in parallel, each over a contiguous chunk of j (its envelope pointer starts by a binary search on
 // the breakpoints, then walks forward as the serial query does), and lane 0 sums the lanes' parts. Two
 // barriers per candidate: after the build, and after the queries (the next build overwrites the
 // envelope). The transport cost of the chosen maximiser is formed from the positions, so no cost
-// matrix entries are gathered either. Rows too long for workgroup memory (about N > 1100) take
-// otCandLineGlobal: one thread per state with its envelope scratch in global memory (2N + 2 words of
-// aux at aEnv + s (2N + 2)), the same sums in serial order.
+// matrix entries are gathered either (the sum changes by f32 rounding only; which of two equally far
+// maximisers is taken does not change it).
 //
 // otTiesLine forms Tlo / Thi / first by scanning only the window lam |x_j - x_k|^p <= max A - M_j + 2 tol
-// around j (the maximisers lie inside it), one thread per state with the global envelope scratch.
+// around j (the maximisers lie inside it): per side one lane builds the envelope, the lanes take chunks
+// of j, and the window's tie decisions read the cost matrix exactly as the dense otTies does.
+//
+// Rows too long for workgroup memory (about N > 1100 at 16 KiB) take otCandLineGlobal / otTiesLineGlobal:
+// one thread per state with its envelope scratch in global memory (2N + 2 words of aux at
+// aEnv + s (2N + 2)), the same arithmetic with the sums in serial order.
 
 fn xAt(k: u32) -> f32 { return model[P.oPos + k]; }
 fn envBase(s: u32) -> u32 { return P.aEnv + s * (2u * P.N + 2u); }
@@ -427,9 +434,12 @@ fn otCandLineGlobal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
   }
 }
 
-/** Tlo at hi', Thi at lo', WPO's first over both (as otTies), one thread per state, windows only. */
+/**
+ * Tlo at hi', Thi at lo', WPO's first over both (as otTies), one thread per state, windows only, the
+ * envelope in global memory. The fallback of otTiesLine for rows that do not fit workgroup memory.
+ */
 @compute @workgroup_size(WG)
-fn otTiesLine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn otTiesLineGlobal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let s = linearIndex(gid, nwg);
   if (s >= P.S) { return; }
   let o = s * P.N;
@@ -660,5 +670,98 @@ fn otCandLine(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
       for (var i = 0u; i < WG; i++) { acc += cred[i]; }
       work[P.wScratch + c * P.S + s] = d * acc;
     }
+  }
+}
+
+/** lineTarget on the workgroup's row (rowA): the same window, the same tie rule, the cost matrix's entries. */
+fn wgLineTarget(j: u32, lam: f32, mj: f32, amax: f32, mode: u32) -> u32 {
+  let tol = tieTolAt(lam);
+  var kL = 0u;
+  var kR = P.N - 1u;
+  if (lam > 0.0) {
+    let slack = max((amax - mj + 2.0 * tol) / lam, 0.0);
+    let R = select(slack, sqrt(slack), P.linePow == 2u) * (1.0 + 1e-5) + 1e-30;
+    let xj = xAt(j);
+    kL = j;
+    while (kL > 0u && xj - xAt(kL - 1u) <= R) { kL -= 1u; }
+    kR = j;
+    while (kR < P.N - 1u && xAt(kR + 1u) - xj <= R) { kR += 1u; }
+  }
+  var best = NEG_BIG;
+  for (var k = kL; k <= kR; k++) { best = max(best, rowA[k] - lam * cost(j, k)); }
+  let thr = best - tol;
+  var t = 0xffffffffu;
+  for (var k = kL; k <= kR; k++) {
+    if (rowA[k] - lam * cost(j, k) < thr) { continue; }
+    if (t == 0xffffffffu) { t = k; if (mode == 2u) { break; } continue; }
+    if (mode == 0u && cost(j, k) < cost(j, t)) { t = k; }
+    if (mode == 1u && cost(j, k) > cost(j, t)) { t = k; }
+  }
+  return t;
+}
+
+/**
+ * Tlo at hi', Thi at lo', WPO's first over both (as otTies), one workgroup per state: the row read once
+ * into workgroup memory, per side one lane builds the envelope (lam > 0) and the lanes take contiguous
+ * chunks of j, M_j from the envelope, then the window scans. Round 0's first is kept in rowPi (as f32,
+ * exact) so that aux[aFirst] is written once.
+ */
+@compute @workgroup_size(WG)
+fn otTiesLine(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = wgIndex(wid, nwg);
+  if (s >= P.S) { return; }
+  let l = lid.x;
+  let N = P.N;
+  let o = s * N;
+  let v = work[P.wV + s];
+  var mx = NEG_BIG;
+  for (var k = l; k < N; k += WG) {
+    let a = work[P.wQ + o + k] - v;
+    rowA[k] = a;
+    mx = max(mx, a);
+  }
+  let amax = wgMaxF(l, mx);
+  let lo = scal(SC_LO) * (1.0 - KINK_REL);
+  let hi = scal(SC_HI) * (1.0 + KINK_REL);
+  let chunk = (N + WG - 1u) / WG;
+  let j0 = min(l * chunk, N);
+  let j1 = min(j0 + chunk, N);
+  // round 0 at hi (Tlo, first), round 1 at lo (Thi, min with first)
+  for (var round = 0u; round < 2u; round++) {
+    let lam = select(hi, lo, round == 1u);
+    if (l == 0u && lam > 0.0) { wgEnvBuild(lam, amax); }
+    workgroupBarrier();
+    if (j0 < j1) {
+      var mp = 0u;
+      if (lam > 0.0 && P.linePow == 2u) {
+        let x0 = xAt(j0);
+        var b = envTop;
+        while (mp < b) {
+          let mid = (mp + b + 1u) / 2u;
+          if (envZ[mid] < x0) { mp = mid; } else { b = mid - 1u; }
+        }
+      }
+      for (var j = j0; j < j1; j++) {
+        var mj = amax;
+        if (lam > 0.0) {
+          if (P.linePow == 1u) {
+            mj = envZ[j];
+          } else {
+            let xj = xAt(j);
+            while (envZ[mp + 1u] < xj) { mp += 1u; }
+            let d = xj - xAt(envIdx(mp));
+            mj = rowA[envIdx(mp)] - lam * d * d;
+          }
+        }
+        if (round == 0u) {
+          aux[P.aTlo + o + j] = wgLineTarget(j, lam, mj, amax, 0u);
+          rowPi[j] = f32(wgLineTarget(j, lam, mj, amax, 2u));
+        } else {
+          aux[P.aThi + o + j] = wgLineTarget(j, lam, mj, amax, 1u);
+          aux[P.aFirst + o + j] = min(u32(rowPi[j]), wgLineTarget(j, lam, mj, amax, 2u));
+        }
+      }
+    }
+    workgroupBarrier();
   }
 }
