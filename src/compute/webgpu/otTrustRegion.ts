@@ -6,16 +6,17 @@
  * transform), so what decides the speed is where the row and the envelope live. otCandLine takes one
  * workgroup per state with A = Q - V, pi and the envelope in workgroup memory: the rows cross global
  * memory once per dispatch, the 32 candidates of a round are evaluated from workgroup memory (one lane
- * builds each envelope, the lanes query it over j). Where the rows do not fit the adapter's workgroup
- * storage it falls back to otCandLineGlobal (a thread per state, envelope scratch in global memory).
+ * builds each envelope, the lanes query it over j); otTiesLine likewise for its two sides. Where the
+ * rows do not fit the adapter's workgroup storage (N above about 1100 at 16 KiB) the global-scratch
+ * kernels run instead (otCandLineGlobal, otTiesLineGlobal: a thread per state, envelope in aux).
  */
 import type { GpuContext } from './context';
 import { OT_SEARCH, recordSearch, SessionShader, WG, type Recorder } from './layout';
 import wgsl from './otTrustRegion.wgsl?raw';
 
 /**
- * Lanes of otCandLine's workgroup: the action count rounded up to a power of two, between 4 and 64. An
- * emulated adapter pays every barrier per invocation, and the kernel has two per candidate, so a small
+ * Lanes of the line kernels' workgroups: the action count rounded up to a power of two, between 4 and 64.
+ * An emulated adapter pays every barrier per invocation, and otCandLine has two per candidate, so a small
  * row must not take 64 lanes that would only wait.
  */
 export function otLineLanes(N: number): number {
@@ -25,7 +26,7 @@ export function otLineLanes(N: number): number {
 }
 
 /**
- * Workgroup storage of otCandLine at N actions and `lanes` lanes: A and pi (N f32 each), the breakpoints
+ * Workgroup storage of otCandLine / otTiesLine at N actions and `lanes` lanes: A and pi (N f32 each), the breakpoints
  * (N + 1 f32), the envelope's indices (two u16 per word), the lanes' partial sums and four scalars; each
  * variable rounded up to 16 bytes as the adapter may count it.
  */
@@ -46,7 +47,7 @@ export function otRowsInWorkgroup(N: number, workgroupStorage: number): boolean 
 export class OtTrustRegionPass {
   readonly shader: SessionShader;
 
-  /** the adapter's workgroup storage (otCandLine's rows must fit, else otCandLineGlobal) */
+  /** the adapter's workgroup storage (the line kernels' rows must fit, else the global-scratch kernels) */
   private readonly workgroupStorage: number;
 
   /** `line`: 1-D sorted positions with cost |x_j - x_k|^p (p = 1, 2): the O(N) max-plus kernels (otCandLine, otTiesLine). */
@@ -71,9 +72,10 @@ export class OtTrustRegionPass {
     if (this.line) {
       if (this.rowsInWorkgroup(N)) {
         const rowConstants = { WG: otLineLanes(N), MAXN: N };
-        // a workgroup per state: its Q row, V, pi row and d read once per dispatch, the positions once
-        // (every workgroup reads the same N floats, re-read per candidate from cache), one scratch
-        // slot written per candidate; the envelopes never leave workgroup memory
+        // a workgroup per state (S WG items: S workgroups of otLineLanes(N) lanes): its Q row, V, pi row
+        // and d read once per dispatch, the positions once (every workgroup reads the same N floats,
+        // re-read per candidate from cache), one scratch slot written per candidate; the envelopes never
+        // leave workgroup memory and the costs are formed from the positions
         recordSearch(r, this.shader, OT_SEARCH, 'otCandLine', 'otBracket', 4 * S * (2 * N + 2 + N + L), S * WG, rowConstants);
         // the Q row and V once, the positions; per side and (s, j) the window (a few entries on a smooth
         // A; counted as 4 cost entries each, A is in workgroup memory); Tlo, Thi and first written once

@@ -638,6 +638,7 @@ fn otCandLine(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
   let L = P.nCand;
   if (state == 1u) {
     if (l == 0u) {
+      // d times an empty sum, as otCandLineGlobal writes it (a NaN d stays visible)
       for (var c = 0u; c < L; c++) { work[P.wScratch + c * P.S + s] = d * 0.0; }
     }
     return;
