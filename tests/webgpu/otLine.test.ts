@@ -99,14 +99,16 @@ describe('OT dual on a 1-D line: O(N) max-plus kernels', () => {
   // otCandLine / otTiesLine hold a row in workgroup memory: at N = 150 each of the 64 lanes queries a chunk
   // of 3 j (its envelope pointer found by binary search, some lanes idle); at N = 1200 the rows exceed
   // 16 KiB and the global-scratch kernels (otCandLineGlobal / otTiesLineGlobal) run instead
-  const sizes: { N: number; p: 1 | 2; dense: boolean }[] = [
-    { N: 150, p: 2, dense: true },
-    { N: 150, p: 1, dense: true },
-    { N: 1200, p: 2, dense: false },
-    { N: 1200, p: 1, dense: false },
+  const sizes: { method: MethodId; N: number; p: 1 | 2; dense: boolean }[] = [
+    { method: 'ot-trpo', N: 150, p: 2, dense: true },
+    { method: 'ot-trpo', N: 150, p: 1, dense: true },
+    { method: 'wpo-song', N: 150, p: 2, dense: true },
+    { method: 'wpo-song', N: 150, p: 1, dense: true },
+    { method: 'ot-trpo', N: 1200, p: 2, dense: false },
+    { method: 'ot-trpo', N: 1200, p: 1, dense: false },
   ];
   for (const c of sizes) {
-    it(`ot-trpo, |x_j - x_k|^${c.p}, S = 3, N = ${c.N}: rows ${c.N <= 1024 ? 'in workgroup memory' : 'in global memory'}, line kernels = reference${c.dense ? ' = dense kernels' : ''}`, async () => {
+    it(`${c.method}, |x_j - x_k|^${c.p}, S = 3, N = ${c.N}: rows ${c.N <= 1024 ? 'in workgroup memory' : 'in global memory'}, line kernels = reference${c.dense ? ' = dense kernels' : ''}`, async () => {
       const S = 3;
       const iterations = 4;
       const ctx = await gpuContext();
@@ -115,16 +117,16 @@ describe('OT dual on a 1-D line: O(N) max-plus kernels', () => {
       // the line keeps the length of the N = 24 cases (costs of the same range in f32)
       const spacing = 24 / c.N;
       const line = lineMdp(S, c.N, c.p, false, spacing);
-      const a = await gpuRows(line, 'ot-trpo', 0.5, iterations);
+      const a = await gpuRows(line, c.method, 0.5, iterations);
       expect(a.dual).toMatch(/max-plus on the line/);
-      const it0 = otTrpoMethod.start(line, specFor('ot-trpo', { eps: 0.5 }));
+      const it0 = (c.method === 'ot-trpo' ? otTrpoMethod : wpoSongMethod).start(line, specFor(c.method, { eps: 0.5 }));
       const ref: IterationMetrics[] = [];
       for (let i = 0; i <= iterations && !it0.done; i++) ref.push(it0.step());
       expect(ref.some((r) => (r.lambda ?? 0) > 0)).toBe(true);
       compare(a.rows, ref);
       expect(policyTv(a.policy, it0.policy(), S, c.N)).toBeLessThan(1e-4);
       if (c.dense) {
-        const b = await gpuRows(lineMdp(S, c.N, c.p, true, spacing), 'ot-trpo', 0.5, iterations);
+        const b = await gpuRows(lineMdp(S, c.N, c.p, true, spacing), c.method, 0.5, iterations);
         expect(b.dual).toMatch(/dense/);
         compare(a.rows, b.rows);
         expect(policyTv(a.policy, b.policy, S, c.N)).toBeLessThan(1e-4);
