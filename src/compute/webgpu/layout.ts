@@ -328,15 +328,16 @@ export const N_CAND_MAX = 64;
  * the end flag re-armed; later rounds with the previous round's bracket step folded in, FOLD, the
  * candidate block chosen by the round's parity, CPAR; common.wgsl) and the per-candidate sums, then
  * one bracket step for the last round: 1 + 2 rounds dispatches. The candidate kernel runs `candItems`
- * invocations (default one per (candidate, state)).
+ * invocations (default one per (candidate, state); S WG for a workgroup per state), with the override
+ * constants `candConstants` besides CPAR and FOLD.
  */
-export function recordSearch(r: Recorder, sh: SessionShader, search: SearchShape, cand: string, bracket: string, candBytes: number, candItems = r.shape.S * search.nCand): void {
+export function recordSearch(r: Recorder, sh: SessionShader, search: SearchShape, cand: string, bracket: string, candBytes: number, candItems = r.shape.S * search.nCand, candConstants: Record<string, number> = {}): void {
   const { nCand, rounds } = search;
   const S = r.shape.S;
   for (let k = 0; k < rounds; k++) {
     const CPAR = k % 2;
     // a bracket step (folded) reads the previous block (2 nCand words); the writer stores nCand
-    r.items(sh.pipeline(cand, { CPAR, FOLD: k > 0 ? 1 : 0 }), candItems, candBytes + (k > 0 ? 4 * 3 * nCand : 4 * nCand));
+    r.items(sh.pipeline(cand, { ...candConstants, CPAR, FOLD: k > 0 ? 1 : 0 }), candItems, candBytes + (k > 0 ? 4 * 3 * nCand : 4 * nCand));
     r.workgroups(sh.pipeline('candReduce', { CPAR }), nCand, 4 * (S * nCand + nCand));
   }
   r.single(sh.pipeline(bracket, { CPAR: rounds % 2, FOLD: 1 }), 4 * 3 * nCand);

@@ -4,7 +4,8 @@
 //
 // lambda* is found on the GPU without readbacks: clo(lambda) (the average cost of the CLOSEST maximiser,
 // i.e. eps minus G's right derivative) is non-increasing, so nCand values of lambda are evaluated per
-// dispatch (otCand: one thread per (candidate, state)), summed (candReduce), and the next round's
+// dispatch (otCand: one thread per (candidate, state); on a 1-D line otCandLine: one workgroup per state
+// for all of them, see below), summed (candReduce), and the next round's
 // candidate kernel (or otBracket after the last) keeps the bracket [lo, hi] where clo crosses eps
 // (otRound, folded; common.wgsl): round 0 tests lambda = 0 and a log grid up to
 // lambda_up = 2 (max A - min A) / (smallest positive cost) + 1, later rounds a linear grid inside the
@@ -250,10 +251,29 @@ fn otApply(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroup
 // against the cost matrix), M_j = max_k [A(s,k) - lam c(j,k)] for all j of a state costs O(N): the
 // two-pass distance transform with slope lam for p = 1, the lower envelope of the parabolas
 // lam (x - x_k)^2 - A(s,k) for p = 2 (Felzenszwalb–Huttenlocher on non-uniform positions), as the
-// reference's maxPlusLinear / maxPlusQuadratic. One thread per state; its envelope scratch is 2N + 2
-// words of aux at aEnv + s (2N + 2). otCandLine evaluates every candidate lambda of a round for its state
-// (O(N) per candidate and state), otTiesLine forms Tlo / Thi / first by scanning only the window
-// lam |x_j - x_k|^p <= max A - M_j + 2 tol around j (the maximisers lie inside it).
+// reference's maxPlusLinear / maxPlusQuadratic.
+//
+// The candidate kernel (otCandLine) and the tie kernel (otTiesLine) run one WORKGROUP per state with the
+// state's rows in workgroup memory (MAXN = N, WG lanes from the action count; otTrustRegion.ts sizes
+// both). In otCandLine the advantage row A = Q - V and pi are read from global memory once per
+// dispatch, coalesced, and every candidate lambda of the round is then evaluated from workgroup memory
+// (the old one-thread-per-state form rebuilt each envelope in a global scratch: about 200 times the
+// unavoidable bytes of an iteration at S = 10^4, N = 1024). Building the envelope (or the two passes of
+// the p = 1 transform) is a left-to-right recurrence, so one lane builds it; the lanes then query it
+// in parallel, each over a contiguous chunk of j (its envelope pointer starts by a binary search on
+// the breakpoints, then walks forward as the serial query does), and lane 0 sums the lanes' parts. Two
+// barriers per candidate: after the build, and after the queries (the next build overwrites the
+// envelope). The transport cost of the chosen maximiser is formed from the positions, so no cost
+// matrix entries are gathered either (the sum changes by f32 rounding only; which of two equally far
+// maximisers is taken does not change it).
+//
+// otTiesLine forms Tlo / Thi / first by scanning only the window lam |x_j - x_k|^p <= max A - M_j + 2 tol
+// around j (the maximisers lie inside it): per side one lane builds the envelope, the lanes take chunks
+// of j, and the window's tie decisions read the cost matrix exactly as the dense otTies does.
+//
+// Rows too long for workgroup memory (about N > 1100 at 16 KiB) take otCandLineGlobal / otTiesLineGlobal:
+// one thread per state with its envelope scratch in global memory (2N + 2 words of aux at
+// aEnv + s (2N + 2)), the same arithmetic with the sums in serial order.
 
 fn xAt(k: u32) -> f32 { return model[P.oPos + k]; }
 fn envBase(s: u32) -> u32 { return P.aEnv + s * (2u * P.N + 2u); }
@@ -381,9 +401,12 @@ fn lineClosestAtZero(s: u32, amax: f32) -> f32 {
   return acc;
 }
 
-/** Every candidate of the round for one state (one thread per state): d(s) clo_s(lam_c) into scratch. */
+/**
+ * Every candidate of the round for one state (one thread per state, envelope in global memory): d(s)
+ * clo_s(lam_c) into scratch. The fallback of otCandLine for rows that do not fit workgroup memory.
+ */
 @compute @workgroup_size(WG)
-fn otCandLine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn otCandLineGlobal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let s = linearIndex(gid, nwg);
   if (s >= P.S) { return; }
   let rd = otRound(s == 0u);
@@ -411,9 +434,12 @@ fn otCandLine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
   }
 }
 
-/** Tlo at hi', Thi at lo', WPO's first over both (as otTies), one thread per state, windows only. */
+/**
+ * Tlo at hi', Thi at lo', WPO's first over both (as otTies), one thread per state, windows only, the
+ * envelope in global memory. The fallback of otTiesLine for rows that do not fit workgroup memory.
+ */
 @compute @workgroup_size(WG)
-fn otTiesLine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+fn otTiesLineGlobal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
   let s = linearIndex(gid, nwg);
   if (s >= P.S) { return; }
   let o = s * P.N;
@@ -436,5 +462,307 @@ fn otTiesLine(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_workgr
         aux[P.aFirst + o + j] = min(aux[P.aFirst + o + j], lineTarget(s, j, lam, mj, amax, 2u));
       }
     }
+  }
+}
+
+// ---- otCandLine: one workgroup per state, rows and envelope in workgroup memory ----------------------
+
+/** Row capacity of the workgroup arrays (the action count N; 1 in modules that do not use them). */
+override MAXN: u32 = 1u;
+
+/** A(s, k) = Q - V and pi(k|s) of the workgroup's state. */
+var<workgroup> rowA: array<f32, MAXN>;
+var<workgroup> rowPi: array<f32, MAXN>;
+/** p = 2: breakpoints z[0..m+1]; p = 1: the transform's values; lam = 0: the previous element of D, as f32 (-1: none). */
+var<workgroup> envZ: array<f32, MAXN + 1u>;
+/** p = 2: the envelope's action indices v[0..m]; p = 1: the maximisers; lam = 0: the next element of D. Two u16 per word. */
+var<workgroup> envV: array<u32, (MAXN + 1u) / 2u>;
+/** Lane 0's view of the round, shared: 0 = search ended, 1 = live with d(s) <= 0, 2 = live with d(s) > 0. */
+var<workgroup> lineState: u32;
+var<workgroup> lineLo: f32;
+var<workgroup> lineHi: f32;
+/** m: the envelope's last index (p = 2). */
+var<workgroup> envTop: u32;
+
+/** No element (the sentinel of the u16 indices). */
+const NO_K: u32 = 0xffffu;
+
+fn envIdx(i: u32) -> u32 {
+  return (envV[i >> 1u] >> ((i & 1u) * 16u)) & 0xffffu;
+}
+
+fn setEnvIdx(i: u32, k: u32) {
+  let sh = (i & 1u) * 16u;
+  envV[i >> 1u] = (envV[i >> 1u] & ~(0xffffu << sh)) | (k << sh);
+}
+
+/** |x_j - x_k|^p from the positions (the cost matrix entry up to f32 rounding). */
+fn lineCost(xj: f32, xk: f32) -> f32 {
+  let d = abs(xj - xk);
+  return select(d, d * d, P.linePow == 2u);
+}
+
+/**
+ * Lane 0's serial part for lambda = lam: the p = 1 transform (values in envZ, maximisers in envV), the
+ * p = 2 envelope (envV, envZ, envTop), or at lam = 0 the nearest elements of D = {k: A_k >= max A - tol}
+ * on either side of every j (next at or after j in envV, previous at or before j in envZ). The same
+ * arithmetic as envPrepare / lineClosestAtZero on the workgroup's rows.
+ */
+fn wgEnvBuild(lam: f32, amax: f32) {
+  let N = P.N;
+  if (lam <= 0.0) {
+    let thr = amax - tieTolAt(0.0);
+    var nxt = NO_K;
+    for (var i = 0u; i < N; i++) {
+      let j = N - 1u - i;
+      if (rowA[j] >= thr) { nxt = j; }
+      setEnvIdx(j, nxt);
+    }
+    var prev = -1.0;
+    for (var j = 0u; j < N; j++) {
+      if (rowA[j] >= thr) { prev = f32(j); }
+      envZ[j] = prev;
+    }
+    return;
+  }
+  if (P.linePow == 1u) {
+    envZ[0] = rowA[0];
+    setEnvIdx(0u, 0u);
+    for (var j = 1u; j < N; j++) {
+      let cand = envZ[j - 1u] - lam * (xAt(j) - xAt(j - 1u));
+      let aj = rowA[j];
+      if (cand > aj) { envZ[j] = cand; setEnvIdx(j, envIdx(j - 1u)); }
+      else { envZ[j] = aj; setEnvIdx(j, j); }
+    }
+    for (var i = 1u; i < N; i++) {
+      let j = N - 1u - i;
+      let cand = envZ[j + 1u] - lam * (xAt(j + 1u) - xAt(j));
+      if (cand > envZ[j]) { envZ[j] = cand; setEnvIdx(j, envIdx(j + 1u)); }
+    }
+    return;
+  }
+  let inv2lam = 0.5 / lam;
+  var m = 0u;
+  setEnvIdx(0u, 0u);
+  envZ[0] = NEG_BIG;
+  envZ[1] = 3.0e38;
+  for (var q = 1u; q < N; q++) {
+    let xq = xAt(q);
+    let aq = rowA[q];
+    var sx = 0.0;
+    loop {
+      let k = envIdx(m);
+      let xk = xAt(k);
+      sx = ((rowA[k] - aq) * inv2lam) / (xq - xk) + 0.5 * (xq + xk);
+      if (sx <= envZ[m] && m > 0u) { m -= 1u; } else { break; }
+    }
+    m += 1u;
+    setEnvIdx(m, q);
+    envZ[m] = sx;
+    envZ[m + 1u] = 3.0e38;
+  }
+  envTop = m;
+}
+
+/**
+ * sum_j pi(j|s) c(j, T(j)) over j in [j0, j1) from the structure wgEnvBuild left: the closest maximiser
+ * at lam = 0 (the nearer of D's neighbours, ties to the lower index), the transform's maximiser (p = 1),
+ * or the envelope's parabola at x_j (p = 2). The p = 2 pointer starts at the number of breakpoints
+ * z[1..m] below x_j0 (binary search: they increase strictly), where the serial walk from j = 0 would be.
+ */
+fn wgEnvQuery(lam: f32, j0: u32, j1: u32) -> f32 {
+  var acc = 0.0;
+  if (j0 >= j1) { return acc; }
+  if (lam <= 0.0) {
+    for (var j = j0; j < j1; j++) {
+      let p = rowPi[j];
+      if (p <= 0.0) { continue; }
+      let xj = xAt(j);
+      let r = envIdx(j);
+      let pv = envZ[j];
+      var t = r;
+      if (pv >= 0.0) {
+        t = u32(pv);
+        if (r != NO_K && lineCost(xj, xAt(r)) < lineCost(xj, xAt(t))) { t = r; }
+      }
+      acc += p * lineCost(xj, xAt(t));
+    }
+    return acc;
+  }
+  if (P.linePow == 1u) {
+    for (var j = j0; j < j1; j++) {
+      let p = rowPi[j];
+      if (p > 0.0) { let xj = xAt(j); acc += p * lineCost(xj, xAt(envIdx(j))); }
+    }
+    return acc;
+  }
+  let x0 = xAt(j0);
+  var a = 0u;
+  var b = envTop;
+  while (a < b) {
+    let mid = (a + b + 1u) / 2u;
+    if (envZ[mid] < x0) { a = mid; } else { b = mid - 1u; }
+  }
+  var mp = a;
+  for (var j = j0; j < j1; j++) {
+    let xj = xAt(j);
+    while (envZ[mp + 1u] < xj) { mp += 1u; }
+    let p = rowPi[j];
+    if (p > 0.0) { acc += p * lineCost(xj, xAt(envIdx(mp))); }
+  }
+  return acc;
+}
+
+/**
+ * Every candidate of the round for one state, one workgroup per state (WG lanes, rows in workgroup
+ * memory): d(s) clo_s(lam_c) into scratch slot c S + s. Lane 0 of workgroup 0 is the round's writer.
+ */
+@compute @workgroup_size(WG)
+fn otCandLine(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = wgIndex(wid, nwg);
+  let l = lid.x;
+  if (l == 0u) {
+    var st = 0u;
+    if (s < P.S) {
+      // one lane per workgroup forms the round (the bracket step reads the previous block)
+      let rd = otRound(s == 0u);
+      lineLo = rd.b.lo;
+      lineHi = rd.b.hi;
+      if (rd.live) { st = select(1u, 2u, work[P.wD + s] > 0.0); }
+    }
+    lineState = st;
+  }
+  let state = workgroupUniformLoad(&lineState);
+  if (state == 0u) { return; }
+  let d = work[P.wD + s];
+  let L = P.nCand;
+  if (state == 1u) {
+    if (l == 0u) {
+      // d times an empty sum, as otCandLineGlobal writes it (a NaN d stays visible)
+      for (var c = 0u; c < L; c++) { work[P.wScratch + c * P.S + s] = d * 0.0; }
+    }
+    return;
+  }
+  // the rows, once: lanes over k (coalesced), then max A by a tree
+  let N = P.N;
+  let o = s * N;
+  let v = work[P.wV + s];
+  var mx = NEG_BIG;
+  for (var k = l; k < N; k += WG) {
+    let a = work[P.wQ + o + k] - v;
+    rowA[k] = a;
+    rowPi[k] = pi[o + k];
+    mx = max(mx, a);
+  }
+  let amax = wgMaxF(l, mx);
+  let rd = OtRound(true, Bracket(lineLo, lineHi, false));
+  let chunk = (N + WG - 1u) / WG;
+  let j0 = min(l * chunk, N);
+  let j1 = min(j0 + chunk, N);
+  for (var c = 0u; c < L; c++) {
+    let lam = otLam(rd, c);
+    if (l == 0u) { wgEnvBuild(lam, amax); }
+    workgroupBarrier();
+    cred[l] = wgEnvQuery(lam, j0, j1);
+    workgroupBarrier();
+    // lane 0 sums the parts before it builds the next envelope; the others write cred only after that build
+    if (l == 0u) {
+      var acc = 0.0;
+      for (var i = 0u; i < WG; i++) { acc += cred[i]; }
+      work[P.wScratch + c * P.S + s] = d * acc;
+    }
+  }
+}
+
+/** lineTarget on the workgroup's row (rowA): the same window, the same tie rule, the cost matrix's entries. */
+fn wgLineTarget(j: u32, lam: f32, mj: f32, amax: f32, mode: u32) -> u32 {
+  let tol = tieTolAt(lam);
+  var kL = 0u;
+  var kR = P.N - 1u;
+  if (lam > 0.0) {
+    let slack = max((amax - mj + 2.0 * tol) / lam, 0.0);
+    let R = select(slack, sqrt(slack), P.linePow == 2u) * (1.0 + 1e-5) + 1e-30;
+    let xj = xAt(j);
+    kL = j;
+    while (kL > 0u && xj - xAt(kL - 1u) <= R) { kL -= 1u; }
+    kR = j;
+    while (kR < P.N - 1u && xAt(kR + 1u) - xj <= R) { kR += 1u; }
+  }
+  var best = NEG_BIG;
+  for (var k = kL; k <= kR; k++) { best = max(best, rowA[k] - lam * cost(j, k)); }
+  let thr = best - tol;
+  var t = 0xffffffffu;
+  for (var k = kL; k <= kR; k++) {
+    if (rowA[k] - lam * cost(j, k) < thr) { continue; }
+    if (t == 0xffffffffu) { t = k; if (mode == 2u) { break; } continue; }
+    if (mode == 0u && cost(j, k) < cost(j, t)) { t = k; }
+    if (mode == 1u && cost(j, k) > cost(j, t)) { t = k; }
+  }
+  return t;
+}
+
+/**
+ * Tlo at hi', Thi at lo', WPO's first over both (as otTies), one workgroup per state: the row read once
+ * into workgroup memory, per side one lane builds the envelope (lam > 0) and the lanes take contiguous
+ * chunks of j, M_j from the envelope, then the window scans. Round 0's first is kept in rowPi (as f32,
+ * exact) so that aux[aFirst] is written once.
+ */
+@compute @workgroup_size(WG)
+fn otTiesLine(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  let s = wgIndex(wid, nwg);
+  if (s >= P.S) { return; }
+  let l = lid.x;
+  let N = P.N;
+  let o = s * N;
+  let v = work[P.wV + s];
+  var mx = NEG_BIG;
+  for (var k = l; k < N; k += WG) {
+    let a = work[P.wQ + o + k] - v;
+    rowA[k] = a;
+    mx = max(mx, a);
+  }
+  let amax = wgMaxF(l, mx);
+  let lo = scal(SC_LO) * (1.0 - KINK_REL);
+  let hi = scal(SC_HI) * (1.0 + KINK_REL);
+  let chunk = (N + WG - 1u) / WG;
+  let j0 = min(l * chunk, N);
+  let j1 = min(j0 + chunk, N);
+  // round 0 at hi (Tlo, first), round 1 at lo (Thi, min with first)
+  for (var round = 0u; round < 2u; round++) {
+    let lam = select(hi, lo, round == 1u);
+    if (l == 0u && lam > 0.0) { wgEnvBuild(lam, amax); }
+    workgroupBarrier();
+    if (j0 < j1) {
+      var mp = 0u;
+      if (lam > 0.0 && P.linePow == 2u) {
+        let x0 = xAt(j0);
+        var b = envTop;
+        while (mp < b) {
+          let mid = (mp + b + 1u) / 2u;
+          if (envZ[mid] < x0) { mp = mid; } else { b = mid - 1u; }
+        }
+      }
+      for (var j = j0; j < j1; j++) {
+        var mj = amax;
+        if (lam > 0.0) {
+          if (P.linePow == 1u) {
+            mj = envZ[j];
+          } else {
+            let xj = xAt(j);
+            while (envZ[mp + 1u] < xj) { mp += 1u; }
+            let d = xj - xAt(envIdx(mp));
+            mj = rowA[envIdx(mp)] - lam * d * d;
+          }
+        }
+        if (round == 0u) {
+          aux[P.aTlo + o + j] = wgLineTarget(j, lam, mj, amax, 0u);
+          rowPi[j] = f32(wgLineTarget(j, lam, mj, amax, 2u));
+        } else {
+          aux[P.aThi + o + j] = wgLineTarget(j, lam, mj, amax, 1u);
+          aux[P.aFirst + o + j] = min(u32(rowPi[j]), wgLineTarget(j, lam, mj, amax, 2u));
+        }
+      }
+    }
+    workgroupBarrier();
   }
 }

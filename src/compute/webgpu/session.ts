@@ -43,6 +43,7 @@ import type { GpuContext } from './context';
 import { alignTo } from './context';
 import { GATE_BYTES, KL_SEARCH, N_CAND_MAX, OT_SEARCH, PARAMS_BYTES, packParams, Recorder, sessionGateLayout, sessionLayout, splitWorkgroups, TimedRecorder, WG, type Params, type PlanShape, type RecorderGate } from './layout';
 import { DIRECT_MAX, KRYLOV_REL, directSolve, krylovFloats, krylovTree, productLanes } from './policyEvaluation';
+import { otRowsInWorkgroup } from './otTrustRegion';
 import { ValueIterationPass } from './valueIteration';
 import { createPasses, recordIteration, recordUpdate, type GpuPasses, type IterationSettings } from './plan';
 
@@ -336,7 +337,8 @@ export class WebGpuSession implements ComputeSession {
     if (otLike) this.diag.otDual = line ? `max-plus on the line, O(N) per state and lambda (p = ${line.p})` : 'dense, O(N^2) per state and lambda';
     const auxL = regions([
       ['tlo', otLike ? SN : 1], ['thi', otLike ? SN : 1], ['first', otLike ? SN : 1], ['X', S * M * dim], ['G', m === 'jko-sinkhorn' && !jkoLine ? N * N : 1],
-      ['env', line ? S * (2 * N + 2) : 1],
+      // the envelope scratch of the global-memory line kernels (rows that do not fit workgroup memory)
+      ['env', line && !otRowsInWorkgroup(N, ctx.limits.maxComputeWorkgroupStorageSize) ? S * (2 * N + 2) : 1],
     ]);
     this.layout = { model: modelL, graph: graphL, work: workL, aux: auxL };
 
