@@ -139,6 +139,11 @@ const CASES: Case[] = [
   },
   { name: 'npg chain 6 (terminating-free, sparse)', method: 'npg', ref: npgMethod, mdp: () => chainMdp(6), options: { tau: 0.05, eta: 1 }, iterations: 10 },
   { name: 'kl-trpo terminating MDP', method: 'kl-trpo', ref: klTrpoMethod, mdp: () => randomMdp(6, 4, 19, { terminate: 0.3 }), options: { delta: 0.1 }, iterations: 6 },
+  // every dispatch split over x and y: the searches' per-candidate sums (candReduce) and, at S = 80, the
+  // gate's indirect arguments of the Krylov kernels
+  { name: 'ot-trpo random 6x5, every dispatch split over x and y', method: 'ot-trpo', ref: otTrpoMethod, mdp: () => randomMdp(6, 5, 7), options: { eps: 0.05 }, iterations: 8, maxWorkgroupsPerDimension: 1 },
+  { name: 'kl-trpo random 6x4, every dispatch split over x and y', method: 'kl-trpo', ref: klTrpoMethod, mdp: () => randomMdp(6, 4, 5), options: { delta: 0.05 }, iterations: 8, maxWorkgroupsPerDimension: 1 },
+  { name: 'npg random 80x5, BiCGSTAB, every dispatch split over x and y', method: 'npg', ref: npgMethod, mdp: () => randomMdp(80, 5, 47), options: { tau: 0.1, eta: 0.5 }, iterations: 6, maxWorkgroupsPerDimension: 1 },
   // N = 24: one workgroup per state (N <= 16 runs one state per invocation, every JKO case above)
   {
     name: 'jko-sinkhorn random 4x24, one workgroup per state',

@@ -195,8 +195,10 @@ var<workgroup> candRed: array<f32, WG>;
 
 /** Workgroup c sums work[wScratch + c * S + s] over s into f of block CPAR. */
 @compute @workgroup_size(WG)
-fn candReduce(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>) {
-  let c = wid.x;
+fn candReduce(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>) {
+  // the candidate of this workgroup: a dispatch split over x and y (Recorder) launches a few past the last
+  let c = wgIndex(wid, nwg);
+  if (c >= P.nCand) { return; }
   var acc = 0.0;
   for (var s = lid.x; s < P.S; s += WG) { acc += work[P.wScratch + c * P.S + s]; }
   candRed[lid.x] = acc;
