@@ -14,14 +14,16 @@ export function sinkhornWorkgroupBytes(N: number): number {
 
 /**
  * Action counts up to which a state is one invocation (jkoStepThread: serial loops, no barriers, WG states
- * per workgroup with their three rows in workgroup memory: 3 x 16 x 64 floats = 12 KiB at most).
+ * per workgroup, each invocation's three rows in private arrays of this length; sinkhorn.wgsl THREAD_MAXN).
+ * Private, not workgroup, arrays: an emulated adapter compiled the workgroup-memory version about five
+ * times slower (0.9 s against 0.2 s on SwiftShader), for no speed at run time.
  */
 export const SINKHORN_THREAD_MAXN = 16;
 const THREAD_STATES = 64;
 
 /** True when a JKO step at N actions runs one state per invocation. */
-export function sinkhornPerThread(N: number, maxWorkgroupBytes: number): boolean {
-  return N <= SINKHORN_THREAD_MAXN && (3 * N * THREAD_STATES + 80) * 4 <= maxWorkgroupBytes;
+export function sinkhornPerThread(N: number): boolean {
+  return N <= SINKHORN_THREAD_MAXN;
 }
 
 /**
@@ -51,15 +53,15 @@ export class SinkhornJkoPass {
     N: number,
     readonly linePow = 0,
   ) {
-    this.perThread = sinkhornPerThread(N, ctx.limits.maxComputeWorkgroupStorageSize);
+    this.perThread = sinkhornPerThread(N);
     this.globalRows = !this.perThread && sinkhornWorkgroupBytes(N) > ctx.limits.maxComputeWorkgroupStorageSize;
     this.lanes = this.perThread ? THREAD_STATES : sinkhornLanes(N);
     this.shader = new SessionShader(ctx, 'sinkhorn', wgsl, {
-      MAXN: this.globalRows ? 1 : Math.max(N, 1),
+      MAXN: this.globalRows || this.perThread ? 1 : Math.max(N, 1),
       GLOBAL_ROWS: this.globalRows ? 1 : 0,
       WG: this.lanes,
       LINEP: linePow,
-      ROWS: this.perThread ? THREAD_STATES : 1,
+      THREAD: this.perThread ? 1 : 0,
     });
   }
 

@@ -28,24 +28,26 @@ override GLOBAL_ROWS: bool = false;
 // cost matrix is read: at N = 1024 the matrix read per state and inner iteration is 2 N^2 floats, the
 // positions N); 0: the precomputed G^T and the cost matrix
 override LINEP: u32 = 0u;
-// states per workgroup: 1 for jkoStep (lanes over one state's actions), WG for jkoStepThread (one state per
-// lane, its rows at lane * MAXN)
-override ROWS: u32 = 1u;
+// jkoStepThread: one state per invocation, its three rows in private arrays of THREAD_MAXN (sinkhorn.ts
+// SINKHORN_THREAD_MAXN); jkoStep: the rows of its one state in workgroup memory (or global, GLOBAL_ROWS)
+override THREAD: bool = false;
+const THREAD_MAXN: u32 = 16u;
 
-var<workgroup> la: array<f32, MAXN * ROWS>;
-var<workgroup> lb: array<f32, MAXN * ROWS>;
-var<workgroup> lk: array<f32, MAXN * ROWS>;
+var<workgroup> la: array<f32, MAXN>;
+var<workgroup> lb: array<f32, MAXN>;
+var<workgroup> lk: array<f32, MAXN>;
 var<workgroup> flag: u32;
-// where this invocation's rows start in la, lb, lk (jkoStepThread: lane * MAXN)
-var<private> rowOff: u32 = 0u;
+var<private> pla: array<f32, THREAD_MAXN>;
+var<private> plb: array<f32, THREAD_MAXN>;
+var<private> plk: array<f32, THREAD_MAXN>;
 
 fn rowBase(s: u32) -> u32 { return P.wScratch + 3u * s * P.N; }
-fn getLa(s: u32, j: u32) -> f32 { if (GLOBAL_ROWS) { return work[rowBase(s) + j]; } return la[rowOff + j]; }
-fn getLb(s: u32, j: u32) -> f32 { if (GLOBAL_ROWS) { return work[rowBase(s) + P.N + j]; } return lb[rowOff + j]; }
-fn getLk(s: u32, j: u32) -> f32 { if (GLOBAL_ROWS) { return work[rowBase(s) + 2u * P.N + j]; } return lk[rowOff + j]; }
-fn setLa(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + j] = v; } else { la[rowOff + j] = v; } }
-fn setLb(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + P.N + j] = v; } else { lb[rowOff + j] = v; } }
-fn setLk(s: u32, j: u32, v: f32) { if (GLOBAL_ROWS) { work[rowBase(s) + 2u * P.N + j] = v; } else { lk[rowOff + j] = v; } }
+fn getLa(s: u32, j: u32) -> f32 { if (THREAD) { return pla[j]; } if (GLOBAL_ROWS) { return work[rowBase(s) + j]; } return la[j]; }
+fn getLb(s: u32, j: u32) -> f32 { if (THREAD) { return plb[j]; } if (GLOBAL_ROWS) { return work[rowBase(s) + P.N + j]; } return lb[j]; }
+fn getLk(s: u32, j: u32) -> f32 { if (THREAD) { return plk[j]; } if (GLOBAL_ROWS) { return work[rowBase(s) + 2u * P.N + j]; } return lk[j]; }
+fn setLa(s: u32, j: u32, v: f32) { if (THREAD) { pla[j] = v; } else if (GLOBAL_ROWS) { work[rowBase(s) + j] = v; } else { la[j] = v; } }
+fn setLb(s: u32, j: u32, v: f32) { if (THREAD) { plb[j] = v; } else if (GLOBAL_ROWS) { work[rowBase(s) + P.N + j] = v; } else { lb[j] = v; } }
+fn setLk(s: u32, j: u32, v: f32) { if (THREAD) { plk[j] = v; } else if (GLOBAL_ROWS) { work[rowBase(s) + 2u * P.N + j] = v; } else { lk[j] = v; } }
 
 /** G^T row k (the lanes j of L read consecutive words) and G row j (the lanes k of lk). */
 fn lineCostAt(j: u32, k: u32) -> f32 {
@@ -219,8 +221,8 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
 }
 
 /**
- * Small action sets (N <= MAXN, rows of ROWS = WG states in workgroup memory): one state per invocation,
- * every loop serial and no barrier at all. A workgroup per state would leave most of its lanes idle at
+ * Small action sets (N <= THREAD_MAXN, rows in private arrays; pipeline constant THREAD): one state per
+ * invocation, every loop serial and no barrier at all. A workgroup per state would leave most of its lanes idle at
  * small N (Taxi: N = 6) and pay a barrier per reduction; an emulated adapter pays per invocation for each.
  */
 @compute @workgroup_size(WG)
@@ -228,7 +230,6 @@ fn jkoStepThread(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgro
                  @builtin(num_workgroups) nwg: vec3<u32>) {
   let s = wgIndex(wid, nwg) * WG + lidv.x;
   if (s >= P.S) { return; }
-  rowOff = lidv.x * MAXN;
   let o = s * P.N;
   let N = P.N;
   var qmax = NEG_BIG;
