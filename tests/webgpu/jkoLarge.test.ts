@@ -54,3 +54,30 @@ it('jko-sinkhorn S=16, N=4096: runs with the rows in global memory and matches t
     s.dispose();
   }
 }, 600_000);
+
+it('jko-sinkhorn at the first N whose held rows exceed workgroup storage: the three Sinkhorn rows in workgroup memory, the rest read per inner iteration, as the reference', async () => {
+  const ctx = await gpuContext();
+  const limit = ctx.limits.maxComputeWorkgroupStorageSize;
+  // the smallest N with pi_old, the prox constant, the log prox and the positions (a line cost) no longer
+  // beside the three Sinkhorn rows
+  const N = Math.floor((limit / 4 - 80) / 7) + 1;
+  expect(sinkhornWorkgroupBytes(N, 7)).toBeGreaterThan(limit);
+  expect(sinkhornWorkgroupBytes(N)).toBeLessThanOrEqual(limit);
+  const mdp = bandit1d((x) => -2 * (x - 0.3) ** 2, N, -1, 1);
+  const options = { tau: 0.5, eta: 0.1, eps: 0.5, tol: 1e-6, maxInner: 20 };
+  const spec = specFor('jko-sinkhorn', options);
+  const optimum = solveOptimum(mdp, mdp.gamma, 0.5);
+  const ref = jkoSinkhorn.start(mdp, spec);
+  const refRows = [ref.step(), ref.step()];
+  const s = await createWebGpuSession(ctx, mdp, spec, { optimum, batch: 2 });
+  try {
+    const rows = await s.nextBatch(2);
+    expect(rows.length).toBe(2);
+    for (let i = 0; i < 2; i++) expect(Math.abs(rows[i].J - refRows[i].J) / Math.max(1, Math.abs(refRows[i].J))).toBeLessThan(2e-5);
+    const d = s.diagnostics();
+    expect(d.sinkhornRowsInGlobalMemory).toBe(false);
+    expect(d.sinkhornRowsHeld).toBe(false);
+  } finally {
+    s.dispose();
+  }
+}, 600_000);

@@ -284,6 +284,8 @@ describe('methods on WebGPU vs the f64 reference', () => {
       try {
         const d = session.diagnostics();
         expect(d.sinkhornStatesPerWorkgroup ?? null, `${method} ${mdp.S}x${mdp.N}`).toBe(perWorkgroup);
+        // every Sinkhorn here holds pi_old, the prox constant and the log prox (privately or in workgroup memory)
+        if (perWorkgroup !== null) expect(d.sinkhornRowsHeld).toBe(true);
         expect(d.firstEvaluationWarmStart !== undefined, `${method} ${mdp.S}x${mdp.N}`).toBe(warm);
         await session.nextBatch(1);
         const cold = Number(session.diagnostics().coldEvalIterations);

@@ -513,6 +513,7 @@ export class WebGpuSession implements ComputeSession {
     if (this.passes.sinkhorn) {
       this.diag.sinkhornRowsInGlobalMemory = this.passes.sinkhorn.globalRows;
       this.diag.sinkhornStatesPerWorkgroup = this.passes.sinkhorn.perThread ? this.passes.sinkhorn.lanes : 1;
+      this.diag.sinkhornRowsHeld = this.passes.sinkhorn.held;
     }
     this.shape = { S, N, nnz, E, M };
     const direct = directSolve(S);

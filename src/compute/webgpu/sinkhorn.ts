@@ -1,15 +1,18 @@
 /**
- * The entropic JKO step by log-domain generalised Sinkhorn (sinkhorn.wgsl, ALGORITHMS.md §4): one
- * workgroup per state, every inner iteration inside one dispatch. MAXN sizes the workgroup arrays; when
- * they would exceed the adapter's workgroup storage, the rows live in the work buffer (GLOBAL_ROWS).
+ * The entropic JKO step by log-domain generalised Sinkhorn (sinkhorn.wgsl, ALGORITHMS.md §4), every inner
+ * iteration inside one dispatch: one state per invocation for small action sets, else one workgroup per
+ * state. MAXN sizes the workgroup arrays of the three Sinkhorn rows; when six rows fit the adapter's
+ * workgroup storage, pi_old, the prox's constant part and the log prox are held beside them (HELD: an
+ * inner iteration then reads nothing from global memory but the cost); when not even three fit, the rows
+ * live in the work buffer (GLOBAL_ROWS).
  */
 import type { GpuContext } from './context';
 import { SessionShader, type Recorder } from './layout';
 import wgsl from './sinkhorn.wgsl?raw';
 
-/** Workgroup memory one state needs (three rows of N floats plus the reduction scratch). */
-export function sinkhornWorkgroupBytes(N: number): number {
-  return (3 * N + 80) * 4;
+/** Workgroup memory one state needs: `rows` rows of N floats (3; 6 held, 7 with a line's positions) plus the reduction scratch. */
+export function sinkhornWorkgroupBytes(N: number, rows = 3): number {
+  return (rows * N + 80) * 4;
 }
 
 /**
@@ -47,6 +50,9 @@ export class SinkhornJkoPass {
   /** one state per invocation (jkoStepThread) instead of one per workgroup */
   readonly perThread: boolean;
 
+  /** pi_old, the prox's constant part and the log prox held beside the Sinkhorn rows (or private, per invocation) */
+  readonly held: boolean;
+
   /** `linePow`: p of a cost |x_j - x_k|^p on 1-D positions, computed in the kernel (0: the cost matrix) */
   constructor(
     ctx: GpuContext,
@@ -54,7 +60,11 @@ export class SinkhornJkoPass {
     readonly linePow = 0,
   ) {
     this.perThread = sinkhornPerThread(N);
-    this.globalRows = !this.perThread && sinkhornWorkgroupBytes(N) > ctx.limits.maxComputeWorkgroupStorageSize;
+    const limit = ctx.limits.maxComputeWorkgroupStorageSize;
+    this.globalRows = !this.perThread && sinkhornWorkgroupBytes(N) > limit;
+    // held: pi_old, the prox constant, the log prox (and a line's positions) beside the three Sinkhorn rows
+    const heldInWorkgroup = !this.perThread && sinkhornWorkgroupBytes(N, linePow ? 7 : 6) <= limit;
+    this.held = this.perThread || heldInWorkgroup;
     this.lanes = this.perThread ? THREAD_STATES : sinkhornLanes(N);
     this.shader = new SessionShader(ctx, 'sinkhorn', wgsl, {
       MAXN: this.globalRows || this.perThread ? 1 : Math.max(N, 1),
@@ -62,6 +72,8 @@ export class SinkhornJkoPass {
       WG: this.lanes,
       LINEP: linePow,
       THREAD: this.perThread ? 1 : 0,
+      HELD: heldInWorkgroup ? 1 : 0,
+      MAXH: heldInWorkgroup ? N : 1,
     });
   }
 
@@ -72,11 +84,13 @@ export class SinkhornJkoPass {
    */
   record(r: Recorder, inner: number): void {
     const { S, N } = r.shape;
-    // per inner iteration: G^T and G (N^2 each) or the positions twice, pi_k, Q (and the three rows when
-    // global); after the loop the transport cost walks C (or the positions) once
-    const costs = this.linePow ? 2 * N : 2 * N * N;
+    // per inner iteration: G^T and G (N^2 each), or the positions twice unless held; unless held, pi_old, Q
+    // and the log prox in pi (and the three rows when global); after the loop the transport cost walks C
+    // (or the positions) once; per step pi, Q, log b read, pi_old, log b and pi written
+    const costs = this.linePow ? (this.held ? 0 : 2 * N) : 2 * N * N;
     const rows = this.globalRows ? 2 * N * N + 6 * N : 0;
-    const bytes = 4 * S * (inner * (costs + 3 * N + rows) + (this.linePow ? N : N * N) + 5 * N);
+    const reread = this.held ? 0 : 3 * N;
+    const bytes = 4 * S * (inner * (costs + reread + rows) + (this.linePow ? N : N * N) + 6 * N);
     if (this.perThread) r.workgroups(this.shader.pipeline('jkoStepThread'), Math.ceil(S / THREAD_STATES), bytes);
     else r.workgroups(this.shader.pipeline('jkoStep'), S, bytes);
   }

@@ -32,6 +32,13 @@ override LINEP: u32 = 0u;
 // SINKHORN_THREAD_MAXN); jkoStep: the rows of its one state in workgroup memory (or global, GLOBAL_ROWS)
 override THREAD: bool = false;
 const THREAD_MAXN: u32 = 16u;
+// HELD: the rows an inner iteration re-reads are held too (pi_old, the prox's constant part c_k, the
+// unnormalised log prox lp_k and a line cost's positions): in workgroup memory of MAXH = N floats each, or
+// private in jkoStepThread, so an inner iteration reads no global memory on a line (the cost matrix rows
+// otherwise); pi is written once per step.
+// Without HELD (three rows only fit) pi_old and Q are read and lp kept in pi at every inner iteration.
+override HELD: bool = false;
+override MAXH: u32 = 1u;
 
 var<workgroup> la: array<f32, MAXN>;
 var<workgroup> lb: array<f32, MAXN>;
@@ -40,6 +47,41 @@ var<workgroup> flag: u32;
 var<private> pla: array<f32, THREAD_MAXN>;
 var<private> plb: array<f32, THREAD_MAXN>;
 var<private> plk: array<f32, THREAD_MAXN>;
+var<workgroup> hpo: array<f32, MAXH>;
+var<workgroup> hc: array<f32, MAXH>;
+var<workgroup> hlp: array<f32, MAXH>;
+// the positions of a line cost (LINEP), held with the rest: every inner iteration reads them 2 N times
+var<workgroup> hx: array<f32, MAXH>;
+var<private> px: array<f32, THREAD_MAXN>;
+var<private> ppo: array<f32, THREAD_MAXN>;
+var<private> pc: array<f32, THREAD_MAXN>;
+var<private> plp: array<f32, THREAD_MAXN>;
+
+/** pi_old(j) of the step (held, or the copy in the work buffer). */
+fn getPOld(o: u32, j: u32) -> f32 {
+  if (THREAD) { return ppo[j]; }
+  if (HELD) { return hpo[j]; }
+  return work[P.wPiOld + o + j];
+}
+/** The unnormalised log prox lp_k during an iteration, pi_{k+1} after its normalisation (held, or in pi). */
+fn getLp(o: u32, k: u32) -> f32 {
+  if (THREAD) { return plp[k]; }
+  if (HELD) { return hlp[k]; }
+  return pi[o + k];
+}
+fn setLp(o: u32, k: u32, v: f32) {
+  if (THREAD) { plp[k] = v; } else if (HELD) { hlp[k] = v; } else { pi[o + k] = v; }
+}
+/** The prox's constant part 2 eta (tau log mu_k + Q_k - max Q) (held, or formed from Q). */
+fn proxConst(o: u32, k: u32, qmax: f32) -> f32 {
+  if (THREAD) { return pc[k]; }
+  if (HELD) { return hc[k]; }
+  return proxConstOf(o, k, qmax);
+}
+fn proxConstOf(o: u32, k: u32, qmax: f32) -> f32 {
+  let twoEta = 2.0 * P.eta;
+  return twoEta * P.tau * log(mu(k)) + twoEta * (work[P.wQ + o + k] - qmax);
+}
 
 fn rowBase(s: u32) -> u32 { return P.wScratch + 3u * s * P.N; }
 fn getLa(s: u32, j: u32) -> f32 { if (THREAD) { return pla[j]; } if (GLOBAL_ROWS) { return work[rowBase(s) + j]; } return la[j]; }
@@ -50,8 +92,13 @@ fn setLb(s: u32, j: u32, v: f32) { if (THREAD) { plb[j] = v; } else if (GLOBAL_R
 fn setLk(s: u32, j: u32, v: f32) { if (THREAD) { plk[j] = v; } else if (GLOBAL_ROWS) { work[rowBase(s) + 2u * P.N + j] = v; } else { lk[j] = v; } }
 
 /** G^T row k (the lanes j of L read consecutive words) and G row j (the lanes k of lk). */
+fn posAt(j: u32) -> f32 {
+  if (THREAD) { return px[j]; }
+  if (HELD) { return hx[j]; }
+  return model[P.oLinePos + j];
+}
 fn lineCostAt(j: u32, k: u32) -> f32 {
-  let d = abs(model[P.oLinePos + j] - model[P.oLinePos + k]);
+  let d = abs(posAt(j) - posAt(k));
   return select(d, d * d, LINEP == 2u);
 }
 fn costAt(j: u32, k: u32) -> f32 {
@@ -71,7 +118,7 @@ fn rowBarrier() {
 }
 
 fn logPiOld(o: u32, j: u32) -> f32 {
-  let p = work[P.wPiOld + o + j];
+  let p = getPOld(o, j);
   return select(NEG_BIG, log(p), p > 0.0);
 }
 
@@ -89,18 +136,33 @@ const U32F: f32 = 5.9604645e-8;
 // The per-entry steps of one inner iteration, shared by both kernels (each does its own loops over j or k
 // and its own reductions: a workgroup tree in jkoStep, a serial sum in jkoStepThread).
 
-/** Start of a step for entry j: pi_old saved, the warm-start log b, a = 1. */
+/** Start of a step for entry j: pi_old saved (and held, as the step's result if no iteration runs), the warm-start log b, a = 1. */
 fn stepStart(s: u32, o: u32, j: u32) {
-  work[P.wPiOld + o + j] = pi[o + j];
+  let p = pi[o + j];
+  work[P.wPiOld + o + j] = p;
+  if (THREAD) {
+    ppo[j] = p;
+    plp[j] = p;
+    if (LINEP != 0u) { px[j] = model[P.oLinePos + j]; }
+  } else if (HELD) {
+    hpo[j] = p;
+    hlp[j] = p;
+    if (LINEP != 0u) { hx[j] = model[P.oLinePos + j]; }
+  }
   setLb(s, j, work[P.wPhi + o + j]);
   setLa(s, j, 0.0);
+}
+
+/** Hold the prox's constant part of entry k (after max Q is known). */
+fn stepHoldConst(o: u32, k: u32, qmax: f32) {
+  if (THREAD) { pc[k] = proxConstOf(o, k, qmax); } else if (HELD) { hc[k] = proxConstOf(o, k, qmax); }
 }
 
 /** la_j = log pi_old(j) - L_j; returns the marginal error and f32-floor terms of the plan before it (it > 0). */
 fn stepA(s: u32, o: u32, j: u32, it: u32) -> vec2<f32> {
   let L = lseKb(s, j);
   let lpi = logPiOld(o, j);
-  let p = work[P.wPiOld + o + j];
+  let p = getPOld(o, j);
   let a = getLa(s, j);
   var r = vec2<f32>(0.0);
   if (it > 0u) { r = vec2<f32>(abs(exp(a + L) - p), p * (1.0 + abs(a) + abs(L))); }
@@ -124,8 +186,8 @@ fn stopCode(it: u32, err: f32, flo: f32, checkpoint: ptr<function, f32>) -> u32 
 }
 
 /**
- * lk_k = log (K^T a)_k and the unnormalised log prox lp_k, kept in pi (the invocation that writes entry k
- * is the one that reads it back); returns lp_k.
+ * lk_k = log (K^T a)_k and the unnormalised log prox lp_k, held or kept in pi (the invocation that writes
+ * entry k is the one that reads it back); returns lp_k.
  */
 fn stepProx(s: u32, o: u32, k: u32, qmax: f32) -> f32 {
   var m = NEG_BIG;
@@ -134,16 +196,15 @@ fn stepProx(s: u32, o: u32, k: u32, qmax: f32) -> f32 {
   for (var j = 0u; j < P.N; j++) { z += exp(getLa(s, j) + g(j, k) - m); }
   let lkt = m + log(z);
   setLk(s, k, lkt);
-  let twoEta = 2.0 * P.eta;
-  let lp = (P.sinkhornBlur * lkt + twoEta * P.tau * log(mu(k)) + twoEta * (work[P.wQ + o + k] - qmax)) / (P.sinkhornBlur + twoEta * P.tau);
-  pi[o + k] = lp;
+  let lp = (P.sinkhornBlur * lkt + proxConst(o, k, qmax)) / (P.sinkhornBlur + 2.0 * P.eta * P.tau);
+  setLp(o, k, lp);
   return lp;
 }
 
 /** pi_k = exp(lp_k - mx) / zs and lb_k = log pi_k - lk_k. */
 fn stepB(s: u32, o: u32, k: u32, mx: f32, zs: f32, lzs: f32) {
-  let sh = pi[o + k] - mx;
-  pi[o + k] = exp(sh) / zs;
+  let sh = getLp(o, k) - mx;
+  setLp(o, k, exp(sh) / zs);
   setLb(s, k, (sh - lzs) - getLk(s, k));
 }
 
@@ -163,6 +224,8 @@ fn transportPart(s: u32, j: u32) -> f32 {
 /** End of a step: the warm start of the next step, the last log b (finite part; -inf where the prox underflowed). */
 fn stepEnd(s: u32, o: u32, k: u32) {
   work[P.wPhi + o + k] = max(getLb(s, k), -1e30);
+  // the step's policy (held: written once, here)
+  if (THREAD || HELD) { pi[o + k] = getLp(o, k); }
 }
 
 // Q enters the prox shifted by its row maximum (a constant per state, removed by the normalisation
@@ -185,6 +248,7 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
   var qPart = NEG_BIG;
   for (var k = lid; k < N; k += WG) { qPart = max(qPart, work[P.wQ + o + k]); }
   let qmax = wgMaxF(lid, qPart);
+  for (var k = lid; k < N; k += WG) { stepHoldConst(o, k, qmax); }
   rowBarrier();
   var it = 0u;
   var checkpoint = 3.0e38;
@@ -203,7 +267,7 @@ fn jkoStep(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgroup_id)
     for (var k = lid; k < N; k += WG) { mPart = max(mPart, stepProx(s, o, k, qmax)); }
     let mx = wgMaxF(lid, mPart);
     var zPart = 0.0;
-    for (var k = lid; k < N; k += WG) { zPart += exp(pi[o + k] - mx); }
+    for (var k = lid; k < N; k += WG) { zPart += exp(getLp(o, k) - mx); }
     let zs = wgSum(lid, zPart);
     let lzs = log(zs);
     for (var k = lid; k < N; k += WG) { stepB(s, o, k, mx, zs, lzs); }
@@ -237,6 +301,7 @@ fn jkoStepThread(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgro
     stepStart(s, o, j);
     qmax = max(qmax, work[P.wQ + o + j]);
   }
+  for (var k = 0u; k < N; k++) { stepHoldConst(o, k, qmax); }
   var it = 0u;
   var checkpoint = 3.0e38;
   loop {
@@ -246,7 +311,7 @@ fn jkoStepThread(@builtin(local_invocation_id) lidv: vec3<u32>, @builtin(workgro
     var mx = NEG_BIG;
     for (var k = 0u; k < N; k++) { mx = max(mx, stepProx(s, o, k, qmax)); }
     var zs = 0.0;
-    for (var k = 0u; k < N; k++) { zs += exp(pi[o + k] - mx); }
+    for (var k = 0u; k < N; k++) { zs += exp(getLp(o, k) - mx); }
     let lzs = log(zs);
     for (var k = 0u; k < N; k++) { stepB(s, o, k, mx, zs, lzs); }
     it += 1u;
