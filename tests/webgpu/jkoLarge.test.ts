@@ -11,9 +11,32 @@ import { solveOptimum } from '../../src/compute/reference/solvers';
 import { createWebGpuSession } from '../../src/compute/webgpu/session';
 import { sinkhornWorkgroupBytes } from '../../src/compute/webgpu/sinkhorn';
 import { expectPoolDrained, gpuContext } from './gpu';
+import type { TabularMdp } from '../../src/shared/mdp/types';
+import type { Diagnostics } from '../../src/compute/types';
 
 afterEach(expectPoolDrained);
 afterAll(async () => (await gpuContext()).destroy());
+
+/**
+ * Row 0 and one JKO step of `mdp` on WebGPU against the f64 reference (J within 2e-5 relative); returns
+ * the session's diagnostics.
+ */
+async function twoRowsAgainstReference(mdp: TabularMdp, options: Record<string, number>, gamma: number): Promise<Diagnostics> {
+  const ctx = await gpuContext();
+  const spec = specFor('jko-sinkhorn', options);
+  const optimum = solveOptimum(mdp, gamma, options.tau);
+  const ref = jkoSinkhorn.start(mdp, spec);
+  const refRows = [ref.step(), ref.step()];
+  const s = await createWebGpuSession(ctx, mdp, spec, { optimum, batch: 2 });
+  try {
+    const rows = await s.nextBatch(2);
+    expect(rows.length).toBe(2);
+    for (let i = 0; i < 2; i++) expect(Math.abs(rows[i].J - refRows[i].J) / Math.max(1, Math.abs(refRows[i].J))).toBeLessThan(2e-5);
+    return s.diagnostics();
+  } finally {
+    s.dispose();
+  }
+}
 
 it('jko-sinkhorn S=16, N=4096: runs with the rows in global memory and matches the reference', async () => {
   const ctx = await gpuContext();
@@ -35,24 +58,11 @@ it('jko-sinkhorn S=16, N=4096: runs with the rows in global memory and matches t
       prob[sj] = 1;
     }
   const mdp = { ...base, S, reward, rowPtr, next, prob, rho0: new Float64Array(S).fill(1 / S), gamma: 0.5, name: 'jko-16x4096', stateLabels: Array.from({ length: S }, (_, s) => `s${s}`) };
-  const options = { tau: 0.5, eta: 0.1, eps: 0.5, tol: 1e-6, maxInner: 1 };
-  const spec = specFor('jko-sinkhorn', options);
-  const optimum = solveOptimum(mdp, 0.5, 0.5);
-  const ref = jkoSinkhorn.start(mdp, spec);
-  const refRows = [ref.step(), ref.step()];
-  const s = await createWebGpuSession(ctx, mdp, spec, { optimum, batch: 2 });
-  try {
-    const rows = await s.nextBatch(2);
-    expect(rows.length).toBe(2);
-    for (let i = 0; i < 2; i++) expect(Math.abs(rows[i].J - refRows[i].J) / Math.max(1, Math.abs(refRows[i].J))).toBeLessThan(2e-5);
-    const d = s.diagnostics();
-    expect(d.sinkhornRowsInGlobalMemory).toBe(true);
-    // one inner iteration cannot meet tol = 1e-6 here: the cap is reported
-    expect(d.sinkhornCapHits).toBe(1);
-    expect(String(d.sinkhornCapWarning)).toMatch(/maxInner = 1/);
-  } finally {
-    s.dispose();
-  }
+  const d = await twoRowsAgainstReference(mdp, { tau: 0.5, eta: 0.1, eps: 0.5, tol: 1e-6, maxInner: 1 }, 0.5);
+  expect(d.sinkhornRowsInGlobalMemory).toBe(true);
+  // one inner iteration cannot meet tol = 1e-6 here: the cap is reported
+  expect(d.sinkhornCapHits).toBe(1);
+  expect(String(d.sinkhornCapWarning)).toMatch(/maxInner = 1/);
 }, 600_000);
 
 it('jko-sinkhorn at the first N whose held rows exceed workgroup storage: the three Sinkhorn rows in workgroup memory, the rest read per inner iteration, as the reference', async () => {
@@ -64,20 +74,7 @@ it('jko-sinkhorn at the first N whose held rows exceed workgroup storage: the th
   expect(sinkhornWorkgroupBytes(N, 7)).toBeGreaterThan(limit);
   expect(sinkhornWorkgroupBytes(N)).toBeLessThanOrEqual(limit);
   const mdp = bandit1d((x) => -2 * (x - 0.3) ** 2, N, -1, 1);
-  const options = { tau: 0.5, eta: 0.1, eps: 0.5, tol: 1e-6, maxInner: 20 };
-  const spec = specFor('jko-sinkhorn', options);
-  const optimum = solveOptimum(mdp, mdp.gamma, 0.5);
-  const ref = jkoSinkhorn.start(mdp, spec);
-  const refRows = [ref.step(), ref.step()];
-  const s = await createWebGpuSession(ctx, mdp, spec, { optimum, batch: 2 });
-  try {
-    const rows = await s.nextBatch(2);
-    expect(rows.length).toBe(2);
-    for (let i = 0; i < 2; i++) expect(Math.abs(rows[i].J - refRows[i].J) / Math.max(1, Math.abs(refRows[i].J))).toBeLessThan(2e-5);
-    const d = s.diagnostics();
-    expect(d.sinkhornRowsInGlobalMemory).toBe(false);
-    expect(d.sinkhornRowsHeld).toBe(false);
-  } finally {
-    s.dispose();
-  }
+  const d = await twoRowsAgainstReference(mdp, { tau: 0.5, eta: 0.1, eps: 0.5, tol: 1e-6, maxInner: 20 }, mdp.gamma);
+  expect(d.sinkhornRowsInGlobalMemory).toBe(false);
+  expect(d.sinkhornRowsHeld).toBe(false);
 }, 600_000);

@@ -342,11 +342,18 @@ fn rowMaxAdv(s: u32) -> f32 {
   return best;
 }
 
+/** A(s, k) from the workgroup's row (`held`: rowA) or from Q and V. */
+fn advAt(s: u32, k: u32, held: bool) -> f32 {
+  if (held) { return rowA[k]; }
+  return adv(s, k);
+}
+
 /**
  * Target of (s, j) at lam (mode 0 closest, 1 farthest, 2 lowest index, as targetOf) from the window of
  * candidates around j; `mj` = M_j (lam > 0) or max A (lam = 0, where the window is the whole row).
+ * `held`: A is the workgroup's row (rowA, the workgroup kernels), else read from Q and V.
  */
-fn lineTarget(s: u32, j: u32, lam: f32, mj: f32, amax: f32, mode: u32) -> u32 {
+fn lineTarget(s: u32, j: u32, lam: f32, mj: f32, amax: f32, mode: u32, held: bool) -> u32 {
   let tol = tieTolAt(lam);
   var kL = 0u;
   var kR = P.N - 1u;
@@ -360,11 +367,11 @@ fn lineTarget(s: u32, j: u32, lam: f32, mj: f32, amax: f32, mode: u32) -> u32 {
     while (kR < P.N - 1u && xAt(kR + 1u) - xj <= R) { kR += 1u; }
   }
   var best = NEG_BIG;
-  for (var k = kL; k <= kR; k++) { best = max(best, adv(s, k) - lam * cost(j, k)); }
+  for (var k = kL; k <= kR; k++) { best = max(best, advAt(s, k, held) - lam * cost(j, k)); }
   let thr = best - tol;
   var t = 0xffffffffu;
   for (var k = kL; k <= kR; k++) {
-    if (adv(s, k) - lam * cost(j, k) < thr) { continue; }
+    if (advAt(s, k, held) - lam * cost(j, k) < thr) { continue; }
     if (t == 0xffffffffu) { t = k; if (mode == 2u) { break; } continue; }
     if (mode == 0u && cost(j, k) < cost(j, t)) { t = k; }
     if (mode == 1u && cost(j, k) > cost(j, t)) { t = k; }
@@ -455,11 +462,11 @@ fn otTiesLineGlobal(@builtin(global_invocation_id) gid: vec3<u32>, @builtin(num_
       var mj = amax;
       if (lam > 0.0) { mj = envAt(s, j, lam, &m).val; }
       if (round == 0u) {
-        aux[P.aTlo + o + j] = lineTarget(s, j, lam, mj, amax, 0u);
-        aux[P.aFirst + o + j] = lineTarget(s, j, lam, mj, amax, 2u);
+        aux[P.aTlo + o + j] = lineTarget(s, j, lam, mj, amax, 0u, false);
+        aux[P.aFirst + o + j] = lineTarget(s, j, lam, mj, amax, 2u, false);
       } else {
-        aux[P.aThi + o + j] = lineTarget(s, j, lam, mj, amax, 1u);
-        aux[P.aFirst + o + j] = min(aux[P.aFirst + o + j], lineTarget(s, j, lam, mj, amax, 2u));
+        aux[P.aThi + o + j] = lineTarget(s, j, lam, mj, amax, 1u, false);
+        aux[P.aFirst + o + j] = min(aux[P.aFirst + o + j], lineTarget(s, j, lam, mj, amax, 2u, false));
       }
     }
   }
@@ -674,33 +681,6 @@ fn otCandLine(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
   }
 }
 
-/** lineTarget on the workgroup's row (rowA): the same window, the same tie rule, the cost matrix's entries. */
-fn wgLineTarget(j: u32, lam: f32, mj: f32, amax: f32, mode: u32) -> u32 {
-  let tol = tieTolAt(lam);
-  var kL = 0u;
-  var kR = P.N - 1u;
-  if (lam > 0.0) {
-    let slack = max((amax - mj + 2.0 * tol) / lam, 0.0);
-    let R = select(slack, sqrt(slack), P.linePow == 2u) * (1.0 + 1e-5) + 1e-30;
-    let xj = xAt(j);
-    kL = j;
-    while (kL > 0u && xj - xAt(kL - 1u) <= R) { kL -= 1u; }
-    kR = j;
-    while (kR < P.N - 1u && xAt(kR + 1u) - xj <= R) { kR += 1u; }
-  }
-  var best = NEG_BIG;
-  for (var k = kL; k <= kR; k++) { best = max(best, rowA[k] - lam * cost(j, k)); }
-  let thr = best - tol;
-  var t = 0xffffffffu;
-  for (var k = kL; k <= kR; k++) {
-    if (rowA[k] - lam * cost(j, k) < thr) { continue; }
-    if (t == 0xffffffffu) { t = k; if (mode == 2u) { break; } continue; }
-    if (mode == 0u && cost(j, k) < cost(j, t)) { t = k; }
-    if (mode == 1u && cost(j, k) > cost(j, t)) { t = k; }
-  }
-  return t;
-}
-
 /**
  * Tlo at hi', Thi at lo', WPO's first over both (as otTies), one workgroup per state: the row read once
  * into workgroup memory, per side one lane builds the envelope (lam > 0) and the lanes take contiguous
@@ -755,11 +735,11 @@ fn otTiesLine(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
           }
         }
         if (round == 0u) {
-          aux[P.aTlo + o + j] = wgLineTarget(j, lam, mj, amax, 0u);
-          rowPi[j] = f32(wgLineTarget(j, lam, mj, amax, 2u));
+          aux[P.aTlo + o + j] = lineTarget(0u, j, lam, mj, amax, 0u, true);
+          rowPi[j] = f32(lineTarget(0u, j, lam, mj, amax, 2u, true));
         } else {
-          aux[P.aThi + o + j] = wgLineTarget(j, lam, mj, amax, 1u);
-          aux[P.aFirst + o + j] = min(u32(rowPi[j]), wgLineTarget(j, lam, mj, amax, 2u));
+          aux[P.aThi + o + j] = lineTarget(0u, j, lam, mj, amax, 1u, true);
+          aux[P.aFirst + o + j] = min(u32(rowPi[j]), lineTarget(0u, j, lam, mj, amax, 2u, true));
         }
       }
     }
