@@ -510,6 +510,23 @@ fn lineCost(xj: f32, xk: f32) -> f32 {
 }
 
 /**
+ * The state's advantage row A(s, .) = Q - V into rowA (and its policy row into rowPi, `withPi`), lanes over
+ * k (coalesced); returns max A (a tree; uniform).
+ */
+fn loadRowA(s: u32, l: u32, withPi: bool) -> f32 {
+  let o = s * P.N;
+  let v = work[P.wV + s];
+  var mx = NEG_BIG;
+  for (var k = l; k < P.N; k += WG) {
+    let a = work[P.wQ + o + k] - v;
+    rowA[k] = a;
+    if (withPi) { rowPi[k] = pi[o + k]; }
+    mx = max(mx, a);
+  }
+  return wgMaxF(l, mx);
+}
+
+/**
  * Lane 0's serial part for lambda = lam: the p = 1 transform (values in envZ, maximisers in envV), the
  * p = 2 envelope (envV, envZ, envTop), or at lam = 0 the nearest elements of D = {k: A_k >= max A - tol}
  * on either side of every j (next at or after j in envV, previous at or before j in envZ). The same
@@ -652,16 +669,7 @@ fn otCandLine(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
   }
   // the rows, once: lanes over k (coalesced), then max A by a tree
   let N = P.N;
-  let o = s * N;
-  let v = work[P.wV + s];
-  var mx = NEG_BIG;
-  for (var k = l; k < N; k += WG) {
-    let a = work[P.wQ + o + k] - v;
-    rowA[k] = a;
-    rowPi[k] = pi[o + k];
-    mx = max(mx, a);
-  }
-  let amax = wgMaxF(l, mx);
+  let amax = loadRowA(s, l, true);
   let rd = OtRound(true, Bracket(lineLo, lineHi, false));
   let chunk = (N + WG - 1u) / WG;
   let j0 = min(l * chunk, N);
@@ -694,14 +702,7 @@ fn otTiesLine(@builtin(local_invocation_id) lid: vec3<u32>, @builtin(workgroup_i
   let l = lid.x;
   let N = P.N;
   let o = s * N;
-  let v = work[P.wV + s];
-  var mx = NEG_BIG;
-  for (var k = l; k < N; k += WG) {
-    let a = work[P.wQ + o + k] - v;
-    rowA[k] = a;
-    mx = max(mx, a);
-  }
-  let amax = wgMaxF(l, mx);
+  let amax = loadRowA(s, l, false);
   let lo = scal(SC_LO) * (1.0 - KINK_REL);
   let hi = scal(SC_HI) * (1.0 + KINK_REL);
   let chunk = (N + WG - 1u) / WG;
