@@ -2,17 +2,13 @@
  * A small seeded generator for the random families (Garnet, random bandits, generated maps): the same
  * seed gives the same instance on every machine (integer arithmetic only, no Math.random).
  */
+import { seededRandom } from '../../shared/stats';
 
 /** mulberry32: a 32-bit state, period 2^32; uniform doubles in [0, 1) with 32 random bits. */
 export function seededUniform(seed: number): () => number {
-  let a = (Math.floor(seed) ^ 0x9e3779b9) >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  // the project's one mulberry32 (src/shared/stats.ts) with the seed mixed as these families always did,
+  // so every seed gives the instance it gave before
+  return seededRandom(Math.floor(seed) ^ 0x9e3779b9);
 }
 
 /** Standard normal draws by Box-Muller from a uniform source. */

@@ -4,6 +4,7 @@
  */
 import type { ActionGrid, TabularMdp } from '../../shared/mdp/types';
 import type { MethodId } from '../../shared/methods';
+import { seededRandom } from '../../shared/stats';
 import { makeRunSpec } from '../run/spec';
 import type { MethodIterator, RunSpec } from '../types';
 
@@ -125,17 +126,8 @@ export function bandit2d(reward: (x: number, y: number) => number, n: number, lo
   });
 }
 
-/** Deterministic pseudo-random numbers in [0, 1) for test data (mulberry32). */
-export function testRandom(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers in [0, 1) for test data (mulberry32, the project's one generator). */
+export const testRandom = seededRandom;
 
 /**
  * Random MDP: each (s, j) has `branching` distinct successors with random probabilities; with
