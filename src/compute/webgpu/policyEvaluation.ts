@@ -67,6 +67,15 @@ function productBytes(z: PlanShape, transpose: boolean, ys: number): number {
   return transpose ? F * (z.S + 1 + 3 * z.nnz + ys * z.nnz) : F * (2 * SN + 1 + 2 * z.nnz + ys * z.nnz);
 }
 
+/**
+ * Workgroups of the Krylov kernels: W for the products (WG / productLanes(N) states each), G for the
+ * per-state kernels (WG states each). The session writes them, split as the Recorder splits, as the gate's
+ * live arguments.
+ */
+export function krylovWorkgroups(S: number, N: number): { W: number; G: number } {
+  return { W: Math.ceil(S / (WG / productLanes(N))), G: Math.ceil(S / WG) };
+}
+
 export class PolicyEvaluationPass {
   readonly shader: SessionShader;
 
@@ -82,10 +91,8 @@ export class PolicyEvaluationPass {
   recordSolves(r: Recorder, iterations: number): void {
     const z = r.shape;
     const { S, N } = z;
-    const G = Math.ceil(S / WG);
+    const { W, G } = krylovWorkgroups(S, N);
     const lanes = productLanes(N);
-    // the product kernels: WG / lanes states per workgroup
-    const W = Math.ceil(S / (WG / lanes));
     // one pipeline per kernel: the iteration's parity is counted on the GPU (policyEvaluation.wgsl)
     const p = (e: string) => this.shader.pipeline(e, { LANES: lanes });
     // every workgroup of a kernel re-reduces the partial arrays it needs (kG floats each), per system

@@ -41,8 +41,8 @@ import { seedKey } from '../reference/rng';
 
 import type { GpuContext } from './context';
 import { alignTo } from './context';
-import { GATE_BYTES, KL_SEARCH, N_CAND_MAX, OT_SEARCH, PARAMS_BYTES, packParams, Recorder, sessionGateLayout, sessionLayout, splitWorkgroups, TimedRecorder, WG, type Params, type PlanShape, type RecorderGate } from './layout';
-import { DIRECT_MAX, KRYLOV_REL, directSolve, krylovFloats, krylovTree, productLanes } from './policyEvaluation';
+import { GATE_BYTES, KL_SEARCH, N_CAND_MAX, OT_SEARCH, PARAMS_BYTES, packParams, Recorder, sessionGateLayout, sessionLayout, splitWorkgroups, TimedRecorder, type Params, type PlanShape, type RecorderGate } from './layout';
+import { DIRECT_MAX, KRYLOV_REL, directSolve, krylovFloats, krylovTree, krylovWorkgroups } from './policyEvaluation';
 import { otRowsInWorkgroup } from './otTrustRegion';
 import { ValueIterationPass } from './valueIteration';
 import { createPasses, recordIteration, recordUpdate, type GpuPasses, type IterationSettings } from './plan';
@@ -490,8 +490,9 @@ export class WebGpuSession implements ComputeSession {
     if (m === 'soft-value-iteration' || m === 'value-iteration') this.viTol = Math.max(optionsOf(spec, 'soft-value-iteration', 'value-iteration').tol, 4e-7 * vScale);
     this.maxDim = Math.min(ctx.limits.maxComputeWorkgroupsPerDimension, opts.maxWorkgroupsPerDimension ?? Infinity);
     // the gate's live arguments: the Krylov kernels' workgroups split as the Recorder splits them
-    const gateW = splitWorkgroups(Math.ceil(S / (WG / productLanes(N))), this.maxDim);
-    const gateG = splitWorkgroups(Math.ceil(S / WG), this.maxDim);
+    const kw = krylovWorkgroups(S, N);
+    const gateW = splitWorkgroups(kw.W, this.maxDim);
+    const gateG = splitWorkgroups(kw.G, this.maxDim);
     Object.assign(this.params, { gateWx: gateW[0], gateWy: gateW[1], gateGx: gateG[0], gateGy: gateG[1] });
     q.writeBuffer(this.bufParams, 0, packParams(this.params));
 

@@ -1,10 +1,11 @@
 /**
  * The entropic JKO step by log-domain generalised Sinkhorn (sinkhorn.wgsl, ALGORITHMS.md §4), every inner
  * iteration inside one dispatch: one state per invocation for small action sets, else one workgroup per
- * state. MAXN sizes the workgroup arrays of the three Sinkhorn rows; when six rows fit the adapter's
- * workgroup storage, pi_old, the prox's constant part and the log prox are held beside them (HELD: an
- * inner iteration then reads nothing from global memory but the cost); when not even three fit, the rows
- * live in the work buffer (GLOBAL_ROWS).
+ * state. MAXN sizes the workgroup arrays of the three Sinkhorn rows; when six rows (seven with a line
+ * cost's positions) fit the adapter's workgroup storage, pi_old, the prox's constant part and the log prox
+ * (and the positions) are held beside them (HELD: an inner iteration on a line then reads nothing from
+ * global memory, with a cost matrix only its rows); when not even three fit, the rows live in the work
+ * buffer (GLOBAL_ROWS).
  */
 import type { GpuContext } from './context';
 import { SessionShader, type Recorder } from './layout';
